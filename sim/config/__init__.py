@@ -1,0 +1,1 @@
+"""Configuration: structured schemas, validation and city files (no model code here)."""

@@ -1,0 +1,139 @@
+"""From a composed Hydra config to validated run parameters.
+
+``register()`` adds the schema to Hydra's ConfigStore and the resolvers used by presets;
+``to_params(cfg)`` turns a composed DictConfig into a validated :class:`Config` (reading
+city CSV files); ``compose(overrides)`` does both without the command line (tests,
+notebooks, experiments). Every failure is a :class:`ConfigError` with the key at fault.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import (
+    ConfigKeyError,
+    InterpolationResolutionError,
+    MissingMandatoryValue,
+    OmegaConfBaseException,
+    ValidationError,
+)
+
+from sim.config.city_io import read_districts, read_institutions
+from sim.config.errors import ConfigError
+from sim.config.schema import Config
+from sim.config.validate import validate
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+_registered = False
+
+
+def _mul(a: Any, b: Any) -> float:
+    return float(a) * float(b)
+
+
+def _if(cond: Any, yes: Any, no: Any) -> Any:
+    return yes if bool(cond) else no
+
+
+def _exp_or_never(mean: Any) -> str:
+    return "never" if mean is None else "exponential"
+
+
+def register() -> None:
+    """Register the schema and resolvers with Hydra/OmegaConf (idempotent)."""
+    global _registered
+    if _registered:
+        return
+    ConfigStore.instance().store(name="base_config", node=Config)
+    OmegaConf.register_new_resolver("cc.mul", _mul, replace=True)
+    OmegaConf.register_new_resolver("cc.if", _if, replace=True)
+    OmegaConf.register_new_resolver("cc.exp_or_never", _exp_or_never, replace=True)
+    _registered = True
+
+
+def _full_key(exc: OmegaConfBaseException) -> str:
+    key = getattr(exc, "full_key", None)
+    return str(key) if key else "config"
+
+
+def omegaconf_error(exc: Exception) -> ConfigError:
+    """Translate an OmegaConf/Hydra exception into a one-line ConfigError."""
+    if isinstance(exc, MissingMandatoryValue):
+        return ConfigError(_full_key(exc), "a value is required but missing")
+    if isinstance(exc, ConfigKeyError):
+        return ConfigError(_full_key(exc), "unknown key")
+    if isinstance(exc, ValidationError):
+        msg = str(exc).splitlines()[0]
+        return ConfigError(_full_key(exc), msg)
+    if isinstance(exc, InterpolationResolutionError):
+        return ConfigError(_full_key(exc), str(exc).splitlines()[0])
+    if isinstance(exc, OmegaConfBaseException):
+        return ConfigError(_full_key(exc), str(exc).splitlines()[0])
+    return ConfigError("config", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _resolve_path(text: str, base: Path | None) -> Path:
+    p = Path(os.path.expanduser(text))
+    if p.is_absolute():
+        return p
+    for root in (base, Path.cwd(), CONFIG_DIR.parent):
+        if root is not None and (root / p).exists():
+            return root / p
+    return (base or Path.cwd()) / p
+
+
+def to_params(cfg: DictConfig, base_dir: Path | None = None) -> Config:
+    """Return the validated parameters of a composed config (CSV files read and checked)."""
+    register()
+    try:
+        plain = {k: v for k, v in cfg.items() if k != "hydra"}
+        obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), plain))
+    except OmegaConfBaseException as exc:
+        raise omegaconf_error(exc) from None
+    assert isinstance(obj, Config)
+    if obj.city.districts_csv:
+        obj.city.districts = read_districts(_resolve_path(obj.city.districts_csv, base_dir))
+    if obj.city.institutions_csv:
+        obj.city.institutions = read_institutions(_resolve_path(obj.city.institutions_csv, base_dir))
+    validate(obj)
+    return obj
+
+
+def compose(overrides: list[str] | tuple[str, ...] = (), config_name: str = "config") -> DictConfig:
+    """Compose the project's config with Hydra overrides (no run directory is made)."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+
+    register()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
+            return hydra_compose(config_name=config_name, overrides=list(overrides))
+    except OmegaConfBaseException as exc:
+        raise omegaconf_error(exc) from None
+    except HydraException as exc:
+        raise hydra_error(exc) from None
+    except Exception as exc:  # e.g. a YAML syntax error in a config file
+        raise ConfigError("config", str(exc).replace("\n", " ")) from None
+
+
+def hydra_error(exc: Exception) -> ConfigError:
+    """Translate a Hydra composition error (e.g. an unknown override key) into a ConfigError."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, OmegaConfBaseException):
+        return omegaconf_error(cause)
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    key = "config"
+    if "override" in msg and "'" in msg:
+        key = msg.split("'")[1].split("=")[0]
+        return ConfigError(key, "unknown key or bad override (" + msg + ")")
+    return ConfigError(key, msg)
+
+
+def load(overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Compose and validate in one call: the parameters a run with ``overrides`` would use."""
+    return to_params(compose(overrides))

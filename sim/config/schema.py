@@ -1,0 +1,199 @@
+"""Structured configuration: every key a user can set, with its type and default.
+
+These dataclasses are registered with Hydra's ConfigStore (see :mod:`sim.config.store`), so
+composition rejects unknown keys and wrong types; :mod:`sim.config.validate` then checks
+ranges and cross-references. The same objects, once validated, are the run's parameters:
+the model reads them and never writes them. Defaults and their sources are documented in
+the YAML files under ``configs/``; values here are neutral fall-backs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MISSING: Any = "???"
+
+
+@dataclass
+class DistSpec:
+    """A distribution written as a small mapping, e.g. ``{dist: exponential, mean: 12}``."""
+
+    dist: str = "fixed"
+    value: float | None = None
+    mean: float | None = None
+    median: float | None = None
+    sigma: float | None = None
+    sd: float | None = None
+    cv: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class BandSpec:
+    """An age class standard: ages [min_age, max_age) months, group cap, caregiver ratio."""
+
+    min_age: float = 0.0
+    max_age: float = 36.0
+    cap: int = 20
+    ratio: float = 7.0
+
+
+@dataclass
+class InstitutionTypeSpec:
+    """A kind of provider: ownership, affordable status, fee and its usual classes."""
+
+    sector: str = "private"
+    affordable: bool = False
+    fee_per_month: float = 3000.0
+    classes: dict[str, int] = field(default_factory=dict)
+    fill_cap: bool = True
+
+
+@dataclass
+class DistrictSpec:
+    """One district of a city."""
+
+    name: str = MISSING
+    population: float = MISSING
+    births_per_year: float = MISSING
+    median_income: float = 8700.0
+    income_sigma: float = 0.5
+    dual_earner_share: float = 0.6
+    grandparent_share: float = 0.5
+    x_km: float = 0.0
+    y_km: float = 0.0
+    places_per_1000: float = 4.08
+    fee_index: float = 1.0
+    type_mix: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class InstitutionSpec:
+    """An existing institution: name, district, type and licensed places per age band."""
+
+    name: str = MISSING
+    district: str = MISSING
+    type: str = MISSING
+    places: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class CityConfig:
+    """The city: districts, births path, age-class standards, provider types, supply."""
+
+    name: str = "city"
+    districts: list[DistrictSpec] = field(default_factory=list)
+    districts_csv: str | None = None
+    institutions: list[InstitutionSpec] = field(default_factory=list)
+    institutions_csv: str | None = None
+    births_index: dict[int, float] = field(default_factory=dict)
+    distance_km: list[list[float]] | None = None
+    intra_district_km: float = 2.0
+    bands: dict[str, BandSpec] = field(default_factory=dict)
+    types: dict[str, InstitutionTypeSpec] = field(default_factory=dict)
+    type_mix: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class NeedSpec:
+    """Logistic need for care: logit p = intercept + b_dual*dual + b_gp*gp + b_inc*log(y/ymed)."""
+
+    intercept: float = -0.7
+    dual_earner: float = 1.0
+    grandparent: float = -1.3
+    log_income: float = 0.4
+    override: float | None = None
+
+
+@dataclass
+class PriceResponseSpec:
+    """Take-up given need: p = 1 / (1 + (burden / burden50) ** steepness)."""
+
+    enabled: bool = True
+    burden50: float = 0.3
+    steepness: float = 3.0
+
+
+@dataclass
+class ChoiceSpec:
+    """Utility of an option: -price*fee/income - distance*km + type preference + taste."""
+
+    price_weight: float = 4.0
+    distance_weight_per_km: float = 0.15
+    type_preference: dict[str, float] = field(default_factory=dict)
+    taste_sd: float = 0.3
+
+
+@dataclass
+class FamiliesConfig:
+    """Families: arrivals, attributes, need, choice, waiting and leaving."""
+
+    arrivals: str = "poisson"
+    start_age: DistSpec = field(default_factory=lambda: DistSpec("uniform", low=6.0, high=30.0))
+    patience: DistSpec = field(default_factory=lambda: DistSpec("exponential", mean=6.0))
+    stay: DistSpec | None = None
+    age_out_months: float | None = 36.0
+    move_hazard_per_month: float = 0.005
+    travel_limit_km: DistSpec = field(default_factory=lambda: DistSpec("fixed", value=5.0))
+    max_waitlists: int = 3
+    max_considered: int = 10
+    need: NeedSpec = field(default_factory=NeedSpec)
+    price_response: PriceResponseSpec = field(default_factory=PriceResponseSpec)
+    choice: ChoiceSpec = field(default_factory=ChoiceSpec)
+
+
+@dataclass
+class StaffConfig:
+    """Caregivers: whether they bind, initial staffing, quits, recruitment."""
+
+    binding: bool = True
+    initial_fill: float = 1.0
+    quit_hazard_per_month: float = 0.03
+    recruitment_delay: DistSpec = field(default_factory=lambda: DistSpec("exponential", mean=2.0))
+    wage_per_month: float = 5800.0
+
+
+@dataclass
+class AllocationConfig:
+    """Waitlist discipline: fifo (by application time) or lottery (random order)."""
+
+    discipline: str = "fifo"
+
+
+@dataclass
+class QueueConfig:
+    """The five keys of ``scenario=queue`` (mapped onto ordinary keys by interpolation)."""
+
+    arrival_rate: float = 9.0
+    mean_stay_months: float = 1.0
+    places: int = 10
+    waitlist: bool = True
+    mean_patience_months: float | None = None
+
+
+@dataclass
+class RunConfig:
+    """How long and how often to run."""
+
+    horizon_months: float = 120.0
+    warmup_months: float = 0.0
+    burnin_months: float = 36.0
+    start_year: int = 2024
+    replications: int = 1
+    jobs: int = 1
+    progress: bool = True
+
+
+@dataclass
+class Config:
+    """The whole run configuration."""
+
+    seed: int = 42
+    run: RunConfig = field(default_factory=RunConfig)
+    city: CityConfig = field(default_factory=CityConfig)
+    families: FamiliesConfig = field(default_factory=FamiliesConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
+    allocation: AllocationConfig = field(default_factory=AllocationConfig)
+    queue: QueueConfig | None = None

@@ -1,0 +1,180 @@
+"""Range and cross-reference checks on a composed configuration.
+
+Composition (Hydra + the structured schema) already rejects unknown keys and wrong types;
+these checks reject impossible values. Each failure is a :class:`ConfigError` naming the
+full key, so the user sees one line: ``error: <key>: <reason>``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from sim.config.errors import ConfigError
+from sim.config.schema import Config, DistSpec
+from sim.model.allocation import DISCIPLINES
+from sim.model.distributions import Dist, check_dist
+
+
+def _require(ok: bool, key: str, reason: str) -> None:
+    if not ok:
+        raise ConfigError(key, reason)
+
+
+def _finite(key: str, v: float) -> None:
+    _require(isinstance(v, int | float) and math.isfinite(v), key, f"must be a finite number, got {v}")
+
+
+def positive(key: str, v: float) -> None:
+    """Require ``v > 0``."""
+    _finite(key, v)
+    _require(v > 0, key, f"must be > 0, got {v}")
+
+
+def non_negative(key: str, v: float) -> None:
+    """Require ``v >= 0``."""
+    _finite(key, v)
+    _require(v >= 0, key, f"must be >= 0, got {v}")
+
+
+def probability(key: str, v: float) -> None:
+    """Require ``0 <= v <= 1``."""
+    _finite(key, v)
+    _require(0 <= v <= 1, key, f"must be a probability in [0, 1], got {v}")
+
+
+def one_of(key: str, v: str, choices: Iterable[str]) -> None:
+    """Require ``v`` to be one of ``choices``."""
+    choices = tuple(choices)
+    _require(v in choices, key, f"must be one of {', '.join(choices)}, got '{v}'")
+
+
+def distribution(key: str, d: DistSpec) -> None:
+    """Require a valid distribution spec."""
+    why = check_dist(Dist(d.dist, d.value, d.mean, d.median, d.sigma, d.sd, d.cv, d.low, d.high))
+    _require(why is None, key, why or "")
+
+
+def validate(cfg: Config) -> None:
+    """Raise ConfigError on the first impossible value in ``cfg``."""
+    _require(isinstance(cfg.seed, int) and cfg.seed >= 0, "seed", f"must be an integer >= 0, got {cfg.seed}")
+    _validate_run(cfg)
+    _validate_city(cfg)
+    _validate_families(cfg)
+    _validate_staff(cfg)
+    one_of("allocation.discipline", cfg.allocation.discipline, DISCIPLINES)
+    if cfg.queue is not None:
+        q = cfg.queue
+        positive("queue.arrival_rate", q.arrival_rate)
+        positive("queue.mean_stay_months", q.mean_stay_months)
+        _require(q.places >= 1, "queue.places", f"must be >= 1, got {q.places}")
+        if q.mean_patience_months is not None:
+            positive("queue.mean_patience_months", q.mean_patience_months)
+
+
+def _validate_run(cfg: Config) -> None:
+    r = cfg.run
+    positive("run.horizon_months", r.horizon_months)
+    non_negative("run.warmup_months", r.warmup_months)
+    _require(r.warmup_months < r.horizon_months, "run.warmup_months",
+             f"must be shorter than run.horizon_months ({r.horizon_months}), got {r.warmup_months}")
+    non_negative("run.burnin_months", r.burnin_months)
+    _require(r.replications >= 1, "run.replications", f"must be >= 1, got {r.replications}")
+    _require(r.jobs >= 1 or r.jobs == -1, "run.jobs", f"must be >= 1 (or -1 for every core), got {r.jobs}")
+    _require(1900 <= r.start_year <= 2200, "run.start_year", f"must be a calendar year, got {r.start_year}")
+
+
+def _validate_city(cfg: Config) -> None:
+    c = cfg.city
+    _require(len(c.districts) > 0, "city.districts", "the city has no districts")
+    _require(len(c.bands) > 0, "city.bands", "no age bands defined")
+    for name, b in c.bands.items():
+        k = f"city.bands.{name}"
+        non_negative(f"{k}.min_age", b.min_age)
+        _require(b.max_age > b.min_age, f"{k}.max_age", f"must be > min_age ({b.min_age}), got {b.max_age}")
+        _require(b.cap >= 1, f"{k}.cap", f"must be >= 1, got {b.cap}")
+        positive(f"{k}.ratio", b.ratio)
+    _require(len(c.types) > 0, "city.types", "no institution types defined")
+    for name, t in c.types.items():
+        k = f"city.types.{name}"
+        one_of(f"{k}.sector", t.sector, ("public", "private"))
+        non_negative(f"{k}.fee_per_month", t.fee_per_month)
+        for band, n in t.classes.items():
+            _require(band in c.bands, f"{k}.classes.{band}", "unknown age band (not in city.bands)")
+            _require(n >= 0, f"{k}.classes.{band}", f"must be >= 0, got {n}")
+    _validate_mix("city.type_mix", c.type_mix, c.types)
+    names = [d.name for d in c.districts]
+    for i, d in enumerate(c.districts):
+        k = f"city.districts.{i}"
+        _require(bool(d.name) and d.name != "???", f"{k}.name", "missing district name")
+        _require(names.count(d.name) == 1, f"{k}.name", f"district '{d.name}' is listed twice")
+        positive(f"{k}.population", d.population)
+        non_negative(f"{k}.births_per_year", d.births_per_year)
+        positive(f"{k}.median_income", d.median_income)
+        non_negative(f"{k}.income_sigma", d.income_sigma)
+        probability(f"{k}.dual_earner_share", d.dual_earner_share)
+        probability(f"{k}.grandparent_share", d.grandparent_share)
+        non_negative(f"{k}.places_per_1000", d.places_per_1000)
+        positive(f"{k}.fee_index", d.fee_index)
+        _validate_mix(f"{k}.type_mix", d.type_mix, c.types)
+    for year, v in c.births_index.items():
+        non_negative(f"city.births_index.{year}", v)
+    non_negative("city.intra_district_km", c.intra_district_km)
+    if c.distance_km is not None:
+        n = len(c.districts)
+        _require(len(c.distance_km) == n and all(len(r) == n for r in c.distance_km),
+                 "city.distance_km", f"must be a {n} x {n} matrix (one row and column per district)")
+        for i, row in enumerate(c.distance_km):
+            for j, v in enumerate(row):
+                non_negative(f"city.distance_km.{i}.{j}", v)
+    for i, inst in enumerate(c.institutions):
+        k = f"city.institutions.{i}"
+        _require(inst.district in names, f"{k}.district", f"unknown district '{inst.district}'")
+        _require(inst.type in c.types, f"{k}.type", f"unknown institution type '{inst.type}'")
+        for band, n in inst.places.items():
+            _require(band in c.bands, f"{k}.places.{band}", "unknown age band (not in city.bands)")
+            _require(n >= 0, f"{k}.places.{band}", f"must be >= 0, got {n}")
+
+
+def _validate_mix(key: str, mix: dict[str, float], types: dict) -> None:  # type: ignore[type-arg]
+    for t, share in mix.items():
+        _require(t in types, f"{key}.{t}", "unknown institution type (not in city.types)")
+        probability(f"{key}.{t}", share)
+    if mix:
+        total = sum(mix.values())
+        _require(abs(total - 1.0) < 1e-6, key, f"shares must add up to 1, got {total:g}")
+
+
+def _validate_families(cfg: Config) -> None:
+    f = cfg.families
+    one_of("families.arrivals", f.arrivals, ("poisson", "regular"))
+    distribution("families.start_age", f.start_age)
+    distribution("families.patience", f.patience)
+    distribution("families.travel_limit_km", f.travel_limit_km)
+    if f.stay is not None:
+        distribution("families.stay", f.stay)
+    if f.age_out_months is not None:
+        positive("families.age_out_months", f.age_out_months)
+    non_negative("families.move_hazard_per_month", f.move_hazard_per_month)
+    _require(f.max_waitlists >= 0, "families.max_waitlists", f"must be >= 0, got {f.max_waitlists}")
+    _require(f.max_considered >= 1, "families.max_considered", f"must be >= 1, got {f.max_considered}")
+    if f.need.override is not None:
+        probability("families.need.override", f.need.override)
+    for name in ("intercept", "dual_earner", "grandparent", "log_income"):
+        _finite(f"families.need.{name}", getattr(f.need, name))
+    positive("families.price_response.burden50", f.price_response.burden50)
+    non_negative("families.price_response.steepness", f.price_response.steepness)
+    non_negative("families.choice.price_weight", f.choice.price_weight)
+    non_negative("families.choice.distance_weight_per_km", f.choice.distance_weight_per_km)
+    non_negative("families.choice.taste_sd", f.choice.taste_sd)
+    for t, v in f.choice.type_preference.items():
+        _require(t in cfg.city.types, f"families.choice.type_preference.{t}", "unknown institution type")
+        _finite(f"families.choice.type_preference.{t}", v)
+
+
+def _validate_staff(cfg: Config) -> None:
+    s = cfg.staff
+    probability("staff.initial_fill", s.initial_fill)
+    non_negative("staff.quit_hazard_per_month", s.quit_hazard_per_month)
+    distribution("staff.recruitment_delay", s.recruitment_delay)
+    non_negative("staff.wage_per_month", s.wage_per_month)

@@ -1,0 +1,160 @@
+"""The physical city: districts, institutions and their age classes, built from config.
+
+Institutions are either listed (``city.institutions`` or a CSV) or generated per district
+from ``places_per_1000`` and the type mix: each type has a standard set of classes (group
+caps from the 2019 standards, calibration/china.md section 5), so a district's licensed
+places come out as whole classes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.config.schema import BandSpec, CityConfig, DistrictSpec, InstitutionSpec
+from sim.model.allocation import Waitlist
+from sim.model.fees import list_fee
+
+
+class District:
+    """A district at run time: its inputs and its current levels (for the monthly rows)."""
+
+    __slots__ = (
+        "idx", "spec", "population", "births_by_month", "enrolled", "waiting",
+        "licensed", "usable", "caregivers", "next_regular",
+    )
+
+    def __init__(self, idx: int, spec: DistrictSpec) -> None:
+        self.idx = idx
+        self.spec = spec
+        self.population = float(spec.population)
+        self.births_by_month: dict[int, int] = {}
+        self.enrolled = 0
+        self.waiting = 0
+        self.licensed = 0
+        self.usable = 0
+        self.caregivers = 0
+        self.next_regular: float | None = None
+
+    def children_under3(self, month: int) -> int:
+        """Return the children born in the 36 months before ``month`` (ages 0-36 at it)."""
+        b = self.births_by_month
+        return sum(b.get(m, 0) for m in range(month - 36, month))
+
+
+class AgeClass:
+    """One age class of an institution: licensed and usable places, staff, waitlist."""
+
+    __slots__ = (
+        "idx", "inst", "band", "min_age", "max_age", "licensed", "ratio", "caregivers",
+        "pending_hires", "enrolled", "usable", "waitlist", "transfers",
+    )
+
+    def __init__(self, idx: int, inst: Institution, band: str, spec: BandSpec, places: int) -> None:
+        self.idx = idx
+        self.inst = inst
+        self.band = band
+        self.min_age = float(spec.min_age)
+        self.max_age = float(spec.max_age)
+        self.licensed = int(places)
+        self.ratio = float(spec.ratio)
+        self.caregivers = 0
+        self.pending_hires = 0
+        self.enrolled = 0
+        self.usable = 0
+        self.waitlist = Waitlist()
+        self.transfers: list[object] = []
+
+    def required_caregivers(self) -> int:
+        """Return the caregivers needed to staff every licensed place."""
+        return math.ceil(self.licensed / self.ratio - 1e-9) if self.licensed else 0
+
+
+class Institution:
+    """A provider: type, district, fee and its age classes."""
+
+    __slots__ = ("idx", "name", "district", "type", "sector", "affordable", "fee", "classes")
+
+    def __init__(self, idx: int, name: str, district: District, type_name: str,
+                 sector: str, affordable: bool, fee: float) -> None:
+        self.idx = idx
+        self.name = name
+        self.district = district
+        self.type = type_name
+        self.sector = sector
+        self.affordable = affordable
+        self.fee = fee
+        self.classes: list[AgeClass] = []
+
+    @property
+    def licensed(self) -> int:
+        """Licensed places over all classes."""
+        return sum(c.licensed for c in self.classes)
+
+
+def distance_matrix(city: CityConfig, districts: Sequence[DistrictSpec]) -> np.ndarray:
+    """Return km between districts: the given matrix, or Euclidean from coordinates.
+
+    The diagonal is replaced by ``intra_district_km`` (a typical trip within a district).
+    """
+    n = len(districts)
+    if city.distance_km is not None:
+        km = np.array(city.distance_km, dtype=float)
+    else:
+        xy = np.array([[d.x_km, d.y_km] for d in districts], dtype=float).reshape(n, 2)
+        km = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    km = km.copy()
+    np.fill_diagonal(km, city.intra_district_km)
+    return km
+
+
+def type_size(city: CityConfig, type_name: str) -> dict[str, int]:
+    """Return licensed places per band of one standard institution of ``type_name``."""
+    t = city.types[type_name]
+    return {band: n * int(city.bands[band].cap) for band, n in t.classes.items()}
+
+
+def generated_institutions(city: CityConfig, districts: Sequence[DistrictSpec]) -> list[InstitutionSpec]:
+    """Generate institutions so each district has about ``places_per_1000`` places.
+
+    Places of each type are ``population/1000 * places_per_1000 * share``, rounded to whole
+    institutions of the type's standard size (at least one when the share is positive and
+    the district is large enough to fill half of one).
+    """
+    out: list[InstitutionSpec] = []
+    for d in districts:
+        mix = d.type_mix or city.type_mix
+        total = d.population / 1000.0 * d.places_per_1000
+        for tname, share in mix.items():
+            size = type_size(city, tname)
+            per_inst = sum(size.values())
+            if per_inst <= 0 or share <= 0:
+                continue
+            n = int(round(total * share / per_inst))
+            for k in range(n):
+                out.append(InstitutionSpec(f"{d.name}-{tname}-{k + 1}", d.name, tname, dict(size)))
+    return out
+
+
+def build_institutions(city: CityConfig, districts: list[District],
+                       specs: Sequence[InstitutionSpec]) -> tuple[list[Institution], list[AgeClass]]:
+    """Create the run-time institutions and their classes from specs."""
+    by_name = {d.spec.name: d for d in districts}
+    insts: list[Institution] = []
+    classes: list[AgeClass] = []
+    for spec in specs:
+        d = by_name[spec.district]
+        t = city.types[spec.type]
+        fee = list_fee(t.fee_per_month, d.spec.fee_index)
+        inst = Institution(len(insts), spec.name, d, spec.type, t.sector, t.affordable, fee)
+        places = spec.places or type_size(city, spec.type)
+        for band, n in places.items():
+            if n > 0:
+                c = AgeClass(len(classes), inst, band, city.bands[band], n)
+                inst.classes.append(c)
+                classes.append(c)
+        inst.classes.sort(key=lambda c: c.min_age)
+        insts.append(inst)
+    return insts, classes

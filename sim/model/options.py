@@ -1,0 +1,111 @@
+"""Each district's reachable age classes, and a family's ranked options among them.
+
+For every district the classes that any family could reach (within the largest possible
+travel limit) are kept as parallel arrays; ranking a family's options is then one small
+vectorised (or, for a handful of candidates, plain-Python) utility computation from
+:mod:`sim.model.choice`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.choice import eligible, rank_options
+
+if TYPE_CHECKING:
+    from sim.model.city import AgeClass
+    from sim.model.family import Family
+    from sim.model.world import World
+
+_SMALL = 24
+
+
+def max_travel_km(spec) -> float:  # type: ignore[no-untyped-def]
+    """Return the largest travel limit the distribution can produce (inf if unbounded)."""
+    if spec.dist == "fixed":
+        return float(spec.value)
+    if spec.dist == "uniform":
+        return float(spec.high)
+    if spec.dist == "normal" and spec.high is not None:
+        return float(spec.high)
+    return math.inf
+
+
+class _DistrictOptions:
+    __slots__ = ("classes", "km", "fee", "pref", "min_age", "max_age", "rows")
+
+    def __init__(self, classes: list[AgeClass], km: list[float], pref: list[float]) -> None:
+        self.classes = classes
+        self.km = np.array(km, dtype=float)
+        self.fee = np.array([c.inst.fee for c in classes], dtype=float)
+        self.pref = np.array(pref, dtype=float)
+        self.min_age = np.array([c.min_age for c in classes], dtype=float)
+        self.max_age = np.array([c.max_age for c in classes], dtype=float)
+        self.rows = list(zip(classes, km, pref, strict=True))
+
+
+class Options:
+    """Ranked options for families, per district."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        f = world.params.families
+        ch = f.choice
+        self.price_weight = ch.price_weight
+        self.distance_weight = ch.distance_weight_per_km
+        self.type_pref = dict(ch.type_preference)
+        self.taste_sd = ch.taste_sd
+        self.limit = max(1, f.max_considered)
+        self.reach = max_travel_km(f.travel_limit_km)
+        self.taste = world.streams["family.taste"]
+        self.by_district: list[_DistrictOptions] = []
+
+    def build(self) -> None:
+        """(Re)build every district's candidate arrays from the current institutions."""
+        w = self.world
+        self.by_district = []
+        for d in w.districts:
+            classes, km, pref = [], [], []
+            for c in w.classes:
+                dist = float(w.km[d.idx, c.inst.district.idx])
+                if dist <= self.reach and c.licensed > 0:
+                    classes.append(c)
+                    km.append(dist)
+                    pref.append(self.type_pref.get(c.inst.type, 0.0))
+            self.by_district.append(_DistrictOptions(classes, km, pref))
+
+    def ranked(self, fam: Family, age: float) -> list[AgeClass]:
+        """Return the classes ``fam`` considers at ``age``, best first (at most the limit)."""
+        o = self.by_district[fam.district.idx]
+        if len(o.rows) <= _SMALL:
+            return self._ranked_small(o, fam, age)
+        idx = eligible(o.min_age, o.max_age, o.km, age, fam.travel_km)
+        if len(idx) == 0:
+            return []
+        taste = None
+        if self.taste_sd > 0:
+            taste = self.taste_sd * self.taste.gen.gumbel(size=len(idx))
+        order = rank_options(o.fee[idx], o.km[idx], o.pref[idx], fam.income, self.price_weight,
+                             self.distance_weight, taste, self.limit)
+        cls = o.classes
+        return [cls[i] for i in idx[order].tolist()]
+
+    def _ranked_small(self, o: _DistrictOptions, fam: Family, age: float) -> list[AgeClass]:
+        pw = self.price_weight / fam.income
+        dw = self.distance_weight
+        sd = self.taste_sd
+        u01 = self.taste.uniform
+        log = math.log
+        scored = []
+        for c, km, pref in o.rows:
+            if c.min_age <= age < c.max_age and km <= fam.travel_km:
+                u = pref - pw * c.inst.fee - dw * km
+                if sd > 0:
+                    u -= sd * log(-log(u01()))
+                scored.append((-u, c.idx, c))
+        if len(scored) > 1:
+            scored.sort()
+        return [t[2] for t in scored[: self.limit]]

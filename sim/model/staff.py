@@ -1,0 +1,73 @@
+"""Caregivers: hired with a recruitment delay, leaving with a monthly quit hazard.
+
+Each caregiver is an entity represented by its pending quit event; each vacancy by a pending
+hire event. A class recruits up to the caregivers its licensed places need (enrolled
+children plus free places, ratios from the 2019 standards). When caregivers are short,
+usable places fall below licensed places and admissions to that class stop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from simpy.events import Timeout
+
+from sim.model.distributions import sampler
+
+if TYPE_CHECKING:
+    from sim.model.city import AgeClass
+    from sim.model.world import World
+
+
+def usable_places(licensed: int, caregivers: int, ratio: float) -> int:
+    """Return the places that ``caregivers`` can cover, at most ``licensed``."""
+    return min(licensed, int(caregivers * ratio + 1e-9))
+
+
+class StaffProcess:
+    """Hire and quit events for every class of the world."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        cfg = world.params.staff
+        self.env = world.env
+        self.horizon = world.horizon
+        self.mean_tenure = 1.0 / cfg.quit_hazard_per_month if cfg.quit_hazard_per_month > 0 else 0.0
+        self.quit_stream = world.streams["staff.quit"]
+        self.delay: Callable[[], float] = sampler(cfg.recruitment_delay, world.streams["staff.recruit"])
+        self.initial_fill = cfg.initial_fill
+
+    def start(self, c: AgeClass, places: int) -> None:
+        """Give a new class with ``places`` its initial share of the caregivers it needs."""
+        required = math.ceil(places / c.ratio - 1e-9) if places else 0
+        n = min(required, int(round(required * self.initial_fill)))
+        self.world.set_caregivers(c, n)
+        for _ in range(n):
+            self._schedule_quit(c)
+
+    def recruit(self, c: AgeClass) -> None:
+        """Open a vacancy for every caregiver missing and not already being recruited."""
+        for _ in range(c.required_caregivers() - c.caregivers - c.pending_hires):
+            c.pending_hires += 1
+            Timeout(self.env, self.delay(), c).callbacks.append(self._on_hire)
+
+    def _schedule_quit(self, c: AgeClass) -> None:
+        if self.mean_tenure <= 0:
+            return
+        t = self.quit_stream.exponential(self.mean_tenure)
+        if self.env.now + t < self.horizon:
+            Timeout(self.env, t, c).callbacks.append(self._on_quit)
+
+    def _on_quit(self, ev: Timeout) -> None:
+        c: AgeClass = ev.value
+        self.world.set_caregivers(c, c.caregivers - 1)
+        self.recruit(c)
+
+    def _on_hire(self, ev: Timeout) -> None:
+        c: AgeClass = ev.value
+        c.pending_hires -= 1
+        if c.caregivers < c.required_caregivers():
+            self._schedule_quit(c)
+            self.world.set_caregivers(c, c.caregivers + 1)

@@ -1,0 +1,97 @@
+"""KPIs of one run, computed from the ledger, the counters and the time-weighted levels.
+
+Every KPI is documented in README.md (section "KPIs"); the names are a public interface.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.model import ledger as L
+
+if TYPE_CHECKING:
+    from sim.model.world import RunResult, World
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 else 0.0
+
+
+def check_conservation(w: World) -> None:
+    """Raise LedgerError unless the ledger agrees with the physical state of the world."""
+    led = w.ledger
+    if led.unaccounted() != 0:
+        raise L.LedgerError(f"{led.unaccounted()} children unaccounted for (born {led.born})")
+    enrolled = sum(c.enrolled for c in w.classes)
+    if enrolled != led.counts[L.ENROLLED]:
+        raise L.LedgerError(f"ledger says {led.counts[L.ENROLLED]} enrolled, classes hold {enrolled}")
+    if round(w.recorder.waiting.value) != led.counts[L.WAITING]:
+        raise L.LedgerError(f"ledger says {led.counts[L.WAITING]} waiting, "
+                            f"waitlists hold {w.recorder.waiting.value}")
+    over = [c for c in w.classes if c.enrolled < 0 or c.enrolled > c.licensed]
+    if over:
+        c = over[0]
+        raise L.LedgerError(f"class {c.inst.name}/{c.band} holds {c.enrolled} children "
+                            f"in {c.licensed} licensed places")
+
+
+def build_result(w: World) -> RunResult:
+    """Check conservation and assemble the run's KPIs and records."""
+    from sim.model.world import RunResult
+
+    check_conservation(w)
+    T = w.horizon
+    rec = w.recorder
+    led = w.ledger
+    counts = led.as_dict()
+    pop = sum(d.population for d in w.districts)
+    window = max(T - max(w.warmup, w.t_start), 0.0)
+    mean_children = rec.child_area / window if window > 0 else 0.0
+    mean_enrolled = rec.enrolled.mean(T)
+    mean_licensed = rec.licensed.mean(T)
+    licensed_end = sum(c.licensed for c in w.classes)
+    n_adm = rec.waits.n
+    s: dict[str, float] = {
+        "children_born": led.born,
+        "sought_care": rec.sought,
+        "enrolled_ever": rec.admissions,
+        "never_sought": counts["never_sought"],
+        "pending_end": counts["pending"],
+        "priced_out": counts["priced_out"],
+        "no_provider": counts["no_provider"],
+        "blocked": counts["blocked"],
+        "reneged": counts["reneged"],
+        "aged_out": counts["aged_out"],
+        "left_early": counts["left_early"],
+        "waiting_end": counts["waiting"],
+        "enrolled_end": counts["enrolled"],
+        "unaccounted": led.unaccounted(),
+        "arrivals": rec.arrivals,
+        "p_wait": _ratio(rec.arrivals - (n_adm - rec.waits.n_positive), rec.arrivals),
+        "mean_wait_months": rec.waits.mean(),
+        "p90_wait_months": rec.waits.quantile(0.9),
+        "p_blocked": _ratio(rec.blocked, rec.arrivals),
+        "p_reneged": _ratio(rec.reneged, rec.arrivals),
+        "mean_waitlist": rec.waiting.mean(T),
+        "waitlist_end": rec.waiting.value,
+        "waitlist_joins": rec.joins,
+        "mean_time_on_waitlist": _ratio(rec.wl_time_sum, rec.wl_time_n),
+        "places_start": w.places_start,
+        "places_end": licensed_end,
+        "places_per_1000_start": _ratio(w.places_start * 1000.0, pop),
+        "places_per_1000_end": _ratio(licensed_end * 1000.0, pop),
+        "mean_children_under3": mean_children,
+        "mean_enrolled": mean_enrolled,
+        "enrollment_rate": _ratio(mean_enrolled, mean_children),
+        "occupancy": _ratio(mean_enrolled, mean_licensed),
+        "utilization": _ratio(mean_enrolled, mean_licensed),
+        "usable_share": _ratio(rec.usable.mean(T), mean_licensed),
+        "staff_shortfall": _ratio(rec.cg_missing.mean(T), rec.cg_required.mean(T)),
+        "window_months": window,
+    }
+    return RunResult(
+        summary={k: float(v) for k, v in s.items()},
+        timeseries=rec.rows,
+        ledger=counts,
+        wait_histogram=rec.waits.histogram(),
+    )
