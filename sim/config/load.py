@@ -15,6 +15,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import (
+    ConfigAttributeError,
     ConfigKeyError,
     InterpolationResolutionError,
     MissingMandatoryValue,
@@ -64,8 +65,8 @@ def omegaconf_error(exc: Exception) -> ConfigError:
     """Translate an OmegaConf/Hydra exception into a one-line ConfigError."""
     if isinstance(exc, MissingMandatoryValue):
         return ConfigError(_full_key(exc), "a value is required but missing")
-    if isinstance(exc, ConfigKeyError):
-        return ConfigError(_full_key(exc), "unknown key")
+    if isinstance(exc, ConfigKeyError | ConfigAttributeError):
+        return ConfigError(_full_key(exc), "unknown key (see README, Configuration)")
     if isinstance(exc, ValidationError):
         msg = str(exc).splitlines()[0]
         return ConfigError(_full_key(exc), msg)
@@ -90,7 +91,9 @@ def to_params(cfg: DictConfig, base_dir: Path | None = None) -> Config:
     """Return the validated parameters of a composed config (CSV files read and checked)."""
     register()
     try:
-        plain = {k: v for k, v in cfg.items() if k != "hydra"}
+        plain = OmegaConf.to_container(cfg, resolve=False)
+        assert isinstance(plain, dict)
+        plain.pop("hydra", None)
         obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), plain))
     except OmegaConfBaseException as exc:
         raise omegaconf_error(exc) from None
@@ -123,6 +126,13 @@ def compose(overrides: list[str] | tuple[str, ...] = (), config_name: str = "con
 
 def hydra_error(exc: Exception) -> ConfigError:
     """Translate a Hydra composition error (e.g. an unknown override key) into a ConfigError."""
+    from hydra.errors import MissingConfigException
+
+    if isinstance(exc, MissingConfigException):
+        group, name = (exc.missing_cfg_file or "config/?").rsplit("/", 1) if "/" in (
+            exc.missing_cfg_file or "") else ("config", exc.missing_cfg_file or "?")
+        options = ", ".join(exc.options or []) if exc.options else "none"
+        return ConfigError(group, f"no preset '{name}' (available: {options})")
     cause = exc.__cause__ or exc.__context__
     if isinstance(cause, OmegaConfBaseException):
         return omegaconf_error(cause)

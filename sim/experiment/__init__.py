@@ -1,0 +1,1 @@
+"""Running the model: single runs, replications, statistics and run-directory outputs."""

@@ -1,0 +1,31 @@
+"""Shared fixtures: composing configs and running small seeded scenarios."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from sim.config.load import load  # noqa: E402
+from sim.config.schema import Config  # noqa: E402
+from sim.model.world import RunResult, World  # noqa: E402
+
+SMALL = (
+    "run.horizon_months=36",
+    "run.burnin_months=24",
+)
+
+
+def run_model(overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
+              replication: int = 0) -> RunResult:
+    """Compose ``overrides`` on the default config and run one replication."""
+    params: Config = load(list(overrides))
+    return World(params, params.seed if seed is None else seed, replication).run()
+
+
+@pytest.fixture
+def small_run() -> RunResult:
+    """The demo city for three years (seed 42)."""
+    return run_model(SMALL)
