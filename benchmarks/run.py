@@ -1,0 +1,394 @@
+"""Measure every performance target of issue 6 side by side and print one table.
+
+Each figure is a whole process (``python -m sim ...`` or ``benchmarks/reference_mmc.py``)
+timed from start to exit, so imports, configuration and output files count; its peak
+memory is the child's maximum resident set size from ``os.wait4``. References are measured
+in the same invocation on the same machine, so ratios do not depend on the machine.
+
+Usage::
+
+    python benchmarks/run.py              # every figure at full size (about 15 minutes)
+    python benchmarks/run.py --quick      # tiny sizes, seconds: checks that the script works
+    python benchmarks/run.py --only queue,megacity --repeat 1
+    python benchmarks/run.py --rev HEAD   # measure the last commit, not the work tree
+
+Outputs go to a fresh folder under /tmp (``--out`` to choose); ``results.json`` and
+``table.md`` there hold every measurement. ``--quick`` never judges a time: its result
+column says ``quick``. The exit status is 1 only when a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+REFERENCE = HERE / "reference_mmc.py"
+PY = sys.executable
+GROUPS = ("reference", "queue", "megacity", "scaling", "parallel")
+# Issue 6's figures for the reference scripts at 200,000 arrivals (seconds).
+ISSUE_200K = {"heapq": 0.27, "callbacks": 0.53, "store": 1.3, "idiomatic": 2.0}
+RATE, STAY, PLACES = 9.0, 1.0, 10
+
+
+@dataclass
+class Sizes:
+    """How big each figure is (full or ``--quick``)."""
+
+    queue_arrivals: int = 1_000_000
+    ref_customers: int = 200_000
+    city_months: int = 120
+    city_burnin: int = 36
+    long_months: int = 360
+    runs: int = 8
+    demo_months: int = 120
+
+
+QUICK = Sizes(queue_arrivals=5_000, ref_customers=5_000, city_months=2, city_burnin=0,
+              long_months=6, runs=2, demo_months=2)
+
+
+@dataclass
+class Proc:
+    """One timed child process."""
+
+    wall: float
+    rss_mib: float
+    stdout: str
+    cpu: float = 0.0
+    load: float = 0.0
+
+
+@dataclass
+class Row:
+    """One line of the table."""
+
+    figure: str
+    measured: str
+    reference: str
+    ratio: float | None
+    target: str
+    ok: bool | None
+    note: str = ""
+
+
+@dataclass
+class Bench:
+    """State of one benchmark invocation."""
+
+    out: Path
+    tree: Path
+    sizes: Sizes
+    quick: bool
+    repeat: int
+    rows: list[Row] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+# -- running and timing child processes --------------------------------------------------------
+def timed(cmd: list[str], cwd: Path, tree: Path | None = None) -> Proc:
+    """Run ``cmd`` to completion; return its wall time, peak RSS and stdout.
+
+    With ``tree``, the child imports ``sim`` (and reads ``configs/``) from that source tree.
+    """
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")]))
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(errors="replace")
+        if p.returncode != 0:
+            tail = err.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"command failed ({p.returncode}): {' '.join(cmd)}\n{tail}")
+    return Proc(wall, usage.ru_maxrss / 1024.0, text, usage.ru_utime + usage.ru_stime, load)
+
+
+def best_of(cmd: list[str], cwd: Path, repeat: int, tree: Path | None = None) -> Proc:
+    """Run ``cmd`` ``repeat`` times; keep the fastest run (its RSS is the largest seen)."""
+    procs = [timed(cmd, cwd, tree) for _ in range(max(1, repeat))]
+    best = min(procs, key=lambda p: p.wall)
+    return Proc(best.wall, max(p.rss_mib for p in procs), best.stdout, best.cpu, best.load)
+
+
+def sim_cmd(*overrides: str, multirun: bool = False) -> list[str]:
+    """Return the command line of one ``childcare-sim`` invocation."""
+    return [PY, "-m", "sim", *(["--multirun"] if multirun else []), "run.progress=false", *overrides]
+
+
+def run_sim(b: Bench, name: str, *overrides: str, repeat: int = 1) -> tuple[Proc, dict[str, Any]]:
+    """Run the simulator into ``<out>/<name>``; return the process and its summary.json."""
+    run_dir = b.out / name
+    p = best_of(sim_cmd(f"hydra.run.dir={run_dir}", *overrides), b.out, repeat, b.tree)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    b.data[name] = {"wall": p.wall, "cpu": p.cpu, "rss_mib": p.rss_mib, "load_before": p.load,
+                    "sim_wall": summary["meta"]["wall_seconds"]}
+    return p, summary
+
+
+def run_reference(b: Bench, variant: str, customers: int, repeat: int = 1) -> tuple[Proc, dict]:
+    """Run one variant of the hand-written M/M/c; return the process and its JSON line."""
+    cmd = [PY, str(REFERENCE), variant, "--customers", str(customers), "--rate", str(RATE),
+           "--mean-stay", str(STAY), "--servers", str(PLACES)]
+    p = best_of(cmd, b.out, repeat)
+    line = json.loads(p.stdout.strip().splitlines()[-1])
+    b.data[f"ref_{variant}_{customers}"] = {"wall": p.wall, "cpu": p.cpu, "rss_mib": p.rss_mib,
+                                             "load_before": p.load, **line}
+    return p, line
+
+
+def add(b: Bench, figure: str, measured: float, reference: float, unit: str, target: str,
+        limit: float | None, note: str = "") -> None:
+    """Append a row whose ratio is measured / reference, judged against ``limit`` if given."""
+    ratio = measured / reference if reference > 0 else math.nan
+    ok = None if limit is None or b.quick else ratio <= limit
+    b.rows.append(Row(figure, f"{measured:.2f} {unit}", f"{reference:.2f} {unit}", ratio, target, ok, note))
+
+
+def span(months: int) -> str:
+    """Return a horizon as text: whole years, else months."""
+    return f"{months // 12} y" if months % 12 == 0 else f"{months} months"
+
+
+# -- the figures ------------------------------------------------------------------------------
+def bench_reference(b: Bench) -> None:
+    """The four reference scripts at the issue's size, in-process time vs the issue's figures."""
+    n = b.sizes.ref_customers
+    waits = set()
+    for v in ("heapq", "callbacks", "store", "idiomatic"):
+        _, line = run_reference(b, v, n, b.repeat)
+        waits.add(round(line["mean_wait"], 9))
+        add(b, f"reference {v}, {n:,} customers (in-process)", line["wall_seconds"], ISSUE_200K[v], "s",
+            "report", None, "reference = issue 6 figure at 200,000")
+    b.data["reference_same_path"] = len(waits) == 1
+
+
+def bench_queue(b: Bench) -> None:
+    """Queue preset vs the hand-written SimPy scripts, the same number of arrivals."""
+    n = b.sizes.queue_arrivals
+    horizon = n / RATE
+    model, s = run_sim(b, "queue", "scenario=queue", f"queue.arrival_rate={RATE}",
+                       f"queue.mean_stay_months={STAY}", f"queue.places={PLACES}",
+                       f"run.horizon_months={horizon:.4f}", "run.warmup_months=10", repeat=b.repeat)
+    b.data["queue"]["arrivals"] = s["children_born"]
+    label = f"{n:,} arrivals"
+    idio, _ = run_reference(b, "idiomatic", n, b.repeat)
+    add(b, f"queue preset vs idiomatic SimPy, {label} (process)", model.wall, idio.wall, "s",
+        "<= 1.0 (set here)", 1.0)
+    add(b, "queue preset vs idiomatic SimPy, peak RSS", model.rss_mib, idio.rss_mib, "MiB",
+        "report", None)
+    for v in ("store", "callbacks", "heapq"):
+        ref, _ = run_reference(b, v, n, b.repeat)
+        add(b, f"queue preset vs {v} floor, {label} (process)", model.wall, ref.wall, "s", "report", None)
+
+
+def bench_megacity(b: Bench) -> None:
+    """Megacity, 10 simulated years: wall time, peak memory and the idiomatic-SimPy ratio."""
+    z = b.sizes
+    city = ("city=megacity", f"run.horizon_months={z.city_months}", f"run.burnin_months={z.city_burnin}")
+    p, s = run_sim(b, "megacity", *city)
+    years = span(z.city_months)
+    add(b, f"megacity {years}: wall time (process)", p.wall, 60.0, "s", "< 60 s", 1.0)
+    add(b, f"megacity {years}: CPU time (process, user + sys)", p.cpu, 60.0, "s", "report", None)
+    add(b, f"megacity {years}: peak RSS", p.rss_mib, 2048.0, "MiB", "< 2 GiB", 1.0)
+    sought = int(s["sought_care"])
+    ref, _ = run_reference(b, "idiomatic", max(sought, 1))
+    add(b, f"megacity vs idiomatic SimPy on sought_care = {sought:,} customers", p.wall, ref.wall, "s",
+        "report", None)
+    b.data["megacity"]["sought_care"] = sought
+    b.data["megacity"]["children_born"] = s["children_born"]
+
+
+def doubled_districts_csv(b: Bench, factor: float) -> Path:
+    """Write the megacity's districts with population and births times ``factor`` (a CSV)."""
+    import yaml
+
+    spec = yaml.safe_load((b.tree / "configs" / "city" / "megacity.yaml").read_text(encoding="utf-8"))
+    path = b.out / f"megacity_x{factor:g}.csv"
+    cols = list(spec["districts"][0])
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        for d in spec["districts"]:
+            w.writerow({**d, "population": d["population"] * factor,
+                        "births_per_year": d["births_per_year"] * factor})
+    return path
+
+
+def bench_scaling(b: Bench) -> None:
+    """Twice the people and births: at most twice the time; three times the horizon: same memory."""
+    z = b.sizes
+    base = b.data.get("megacity")
+    if base is None:
+        run_sim(b, "megacity", "city=megacity", f"run.horizon_months={z.city_months}",
+                f"run.burnin_months={z.city_burnin}")
+        base = b.data["megacity"]
+    csv_path = doubled_districts_csv(b, 2.0)
+    run_sim(b, "megacity_x2", "city=megacity", f"city.districts_csv={csv_path}",
+            f"run.horizon_months={z.city_months}", f"run.burnin_months={z.city_burnin}")
+    x2 = b.data["megacity_x2"]
+    add(b, "2x population and births: simulation time (meta.wall_seconds)", x2["sim_wall"],
+        base["sim_wall"], "s", "ratio <= 2.1", 2.1)
+    add(b, "2x population and births: process wall time", x2["wall"], base["wall"], "s", "report", None)
+    run_sim(b, "megacity_long", "city=megacity", f"run.horizon_months={z.long_months}",
+            f"run.burnin_months={z.city_burnin}")
+    long = b.data["megacity_long"]
+    years = f"{span(z.city_months)} -> {span(z.long_months)}"
+    add(b, f"3x horizon ({years}): peak RSS", long["rss_mib"], base["rss_mib"], "MiB", "ratio <= 1.2", 1.2)
+    add(b, f"3x horizon ({years}): process wall time", long["wall"], base["wall"], "s", "report", None)
+
+
+def kpis(path: Path) -> dict[str, Any]:
+    """Return the KPIs of a summary.json (everything but ``meta``)."""
+    s = json.loads(path.read_text())
+    s.pop("meta", None)
+    return s
+
+
+def same_outputs(a: Path, c: Path) -> bool:
+    """True when two run directories hold identical KPIs and identical monthly rows."""
+    import pandas as pd
+
+    if kpis(a / "summary.json") != kpis(c / "summary.json"):
+        return False
+    ta, tc = pd.read_parquet(a / "timeseries.parquet"), pd.read_parquet(c / "timeseries.parquet")
+    return bool(ta.equals(tc))
+
+
+def bench_parallel(b: Bench) -> None:
+    """Replications on 2 processes vs 1, a joblib sweep vs the basic launcher, same results."""
+    z = b.sizes
+    demo = (f"run.horizon_months={z.demo_months}",)
+    reps = f"run.replications={z.runs}"
+    one, _ = run_sim(b, "reps_jobs1", reps, "run.jobs=1", *demo)
+    two, _ = run_sim(b, "reps_jobs2", reps, "run.jobs=2", *demo)
+    same = same_outputs(b.out / "reps_jobs1", b.out / "reps_jobs2")
+    add(b, f"{z.runs} replications, run.jobs=2 vs 1 (process)", two.wall, one.wall, "s", "ratio <= 0.6", 0.6,
+        "identical outputs" if same else "OUTPUTS DIFFER")
+    seeds = "seed=" + ",".join(str(i + 1) for i in range(z.runs))
+    walls = {}
+    for launcher in ("basic", "joblib"):
+        sweep_dir = b.out / f"sweep_{launcher}"
+        cmd = sim_cmd(f"hydra/launcher={launcher}", f"hydra.sweep.dir={sweep_dir}", seeds, *demo,
+                      multirun=True)
+        p = timed(cmd, b.out, b.tree)
+        walls[launcher] = p.wall
+        b.data[f"sweep_{launcher}"] = {"wall": p.wall, "cpu": p.cpu, "load_before": p.load}
+    equal = [same_outputs(b.out / "sweep_basic" / str(i), b.out / "sweep_joblib" / str(i))
+             for i in range(z.runs)]
+    b.data["launcher_independent"] = equal
+    add(b, f"{z.runs}-run sweep, joblib vs basic launcher (process)", walls["joblib"], walls["basic"], "s",
+        "ratio <= 0.6", 0.6)
+    b.rows.append(Row("same KPIs and rows, basic vs joblib sweep", f"{sum(equal)}/{len(equal)} runs equal",
+                      "all equal", None, "all equal", all(equal)))
+    b.rows.append(Row("same KPIs and rows, run.jobs=1 vs 2", "equal" if same else "differ", "equal",
+                      None, "equal", same))
+
+
+# -- the table -----------------------------------------------------------------------------------
+def verdict(r: Row, quick: bool) -> str:
+    """Return the result cell of a row."""
+    if r.ok is None:
+        return "quick" if quick and r.target != "report" else "info"
+    return "pass" if r.ok else "FAIL"
+
+
+def table(b: Bench) -> str:
+    """Return the rows as a Markdown table."""
+    head = "| figure | measured | reference | ratio | target | result |\n|---|---|---|---|---|---|\n"
+    lines = []
+    for r in b.rows:
+        ratio = "" if r.ratio is None else f"{r.ratio:.2f}"
+        fig = r.figure + (f" ({r.note})" if r.note else "")
+        cells = (fig, r.measured, r.reference, ratio, r.target, verdict(r, b.quick))
+        lines.append("| " + " | ".join(cells) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
+BENCHES = {"reference": bench_reference, "queue": bench_queue, "megacity": bench_megacity,
+           "scaling": bench_scaling, "parallel": bench_parallel}
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Return the command-line options."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sizes; never judges times")
+    ap.add_argument("--out", type=Path, default=None, help="output folder (default: new one in /tmp)")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help="runs per queue/reference figure, fastest kept (default 3, quick 1)")
+    ap.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups of {GROUPS}")
+    src = ap.add_mutually_exclusive_group()
+    src.add_argument("--tree", type=Path, default=None,
+                     help="source tree whose sim/ and configs/ to measure (default: this checkout)")
+    src.add_argument("--rev", default=None,
+                     help="measure this git revision (exported with git archive into the output folder)")
+    return ap.parse_args(argv)
+
+
+def export_rev(rev: str, dest: Path) -> Path:
+    """Export revision ``rev`` of this repository into ``dest`` and return it."""
+    import io
+    import tarfile
+
+    data = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", rev],
+                          capture_output=True, check=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen groups, print the table and write results.json and table.md."""
+    a = parse(argv)
+    out = a.out or Path(tempfile.mkdtemp(prefix="childcare-bench-", dir="/tmp"))
+    out.mkdir(parents=True, exist_ok=True)
+    repeat = a.repeat if a.repeat is not None else (1 if a.quick else 3)
+    out = out.resolve()
+    tree = export_rev(a.rev, out / "tree") if a.rev else (a.tree or REPO).resolve()
+    b = Bench(out, tree, QUICK if a.quick else Sizes(), a.quick, repeat)
+    b.data["tree"] = str(tree)
+    b.data["rev"] = a.rev
+    groups = [g.strip() for g in a.only.split(",") if g.strip()]
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        print(f"error: --only: unknown group(s) {sorted(unknown)}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    try:
+        for g in GROUPS:
+            if g in groups:
+                print(f"[{time.perf_counter() - t0:6.0f}s] {g} ...", file=sys.stderr, flush=True)
+                BENCHES[g](b)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        b.data["cpu_count"] = os.cpu_count()
+        b.data["python"] = sys.version.split()[0]
+        (b.out / "results.json").write_text(json.dumps(b.data, indent=2, default=str) + "\n")
+        (b.out / "table.md").write_text(table(b))
+    print(table(b))
+    print(f"total {time.perf_counter() - t0:.0f} s; outputs in {b.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
