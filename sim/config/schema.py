@@ -48,7 +48,8 @@ class InstitutionTypeSpec:
     affordable: bool = False
     fee_per_month: float = 3000.0
     classes: dict[str, int] = field(default_factory=dict)
-    fill_cap: bool = True
+    overhead_per_month: float = 15000.0
+    rent_per_place_month: float | None = None
 
 
 @dataclass
@@ -66,6 +67,7 @@ class DistrictSpec:
     y_km: float = 0.0
     places_per_1000: float = 4.08
     fee_index: float = 1.0
+    cost_index: float | None = None
     type_mix: dict[str, float] = field(default_factory=dict)
 
 
@@ -136,6 +138,8 @@ class FamiliesConfig:
     stay: DistSpec | None = None
     age_out_months: float | None = 36.0
     move_hazard_per_month: float = 0.005
+    fee_exit_burden: float = 0.35
+    fee_exit_hazard_per_month: float = 0.05
     travel_limit_km: DistSpec = field(default_factory=lambda: DistSpec("fixed", value=5.0))
     max_waitlists: int = 3
     max_considered: int = 10
@@ -149,6 +153,8 @@ class StaffConfig:
     """Caregivers: whether they bind, initial staffing, quits, recruitment."""
 
     binding: bool = True
+    staffing: str = "demand"
+    spare_caregivers_per_class: int = 1
     initial_fill: float = 1.0
     quit_hazard_per_month: float = 0.03
     recruitment_delay: DistSpec = field(default_factory=lambda: DistSpec("exponential", mean=2.0))
@@ -160,6 +166,60 @@ class AllocationConfig:
     """Waitlist discipline: fifo (by application time) or lottery (random order)."""
 
     discipline: str = "fifo"
+
+
+@dataclass
+class PolicyConfig:
+    """Government levers: family subsidies, vouchers, provider subsidies, fee caps, budget."""
+
+    name: str = "baseline"
+    family_subsidy_per_year: float = 0.0
+    voucher_per_month: float = 0.0
+    voucher_scope: str = "affordable"
+    operating_subsidy_per_child_month: float = 0.0
+    place_subsidy_per_year: float = 0.0
+    fee_cap: float | None = None
+    fee_cap_basis: str = "yuan"
+    budget_per_year: float | None = None
+
+
+@dataclass
+class CapacityConfig:
+    """The public capacity programme: a places-per-1,000 target reached by building and converting."""
+
+    name: str = "status_quo"
+    target_per_1000: float | None = None
+    target_year: int = 2030
+    build_type: str = "public"
+    build_lead_months: float = 12.0
+    construction_grant_per_place: float = 10000.0
+    convert_kindergarten: bool = True
+    conversion_lead_months: float = 3.0
+    conversion_cost_per_place: float = 3000.0
+    kindergarten_enrolment: float = 0.9
+    plan_every_months: float = 12.0
+
+
+@dataclass
+class EconomicsConfig:
+    """Provider accounts, closures, market entry and market fee setting."""
+
+    enabled: bool = True
+    rent_per_place_month: float = 450.0
+    per_child_cost_month: float = 450.0
+    initial_cash_months: float = 6.0
+    close_after_deficit_months: int = 12
+    cash_floor: float = 0.0
+    entry: bool = True
+    entry_type: str = "market"
+    entry_lead_months: float = 6.0
+    entry_check_months: float = 12.0
+    max_entries_per_district_year: int = 2
+    fee_setting: bool = True
+    fee_adjust_per_year: float = 0.1
+    target_occupancy: float = 0.85
+    fee_floor_share: float = 0.6
+    fee_ceiling_share: float = 1.6
 
 
 @dataclass
@@ -196,4 +256,7 @@ class Config:
     families: FamiliesConfig = field(default_factory=FamiliesConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
     allocation: AllocationConfig = field(default_factory=AllocationConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    capacity: CapacityConfig = field(default_factory=CapacityConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     queue: QueueConfig | None = None

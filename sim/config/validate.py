@@ -174,6 +174,9 @@ def _validate_families(cfg: Config) -> None:
 
 def _validate_staff(cfg: Config) -> None:
     s = cfg.staff
+    one_of("staff.staffing", s.staffing, ("licensed", "demand"))
+    _require(s.spare_caregivers_per_class >= 0, "staff.spare_caregivers_per_class",
+             f"must be >= 0, got {s.spare_caregivers_per_class}")
     probability("staff.initial_fill", s.initial_fill)
     non_negative("staff.quit_hazard_per_month", s.quit_hazard_per_month)
     distribution("staff.recruitment_delay", s.recruitment_delay)

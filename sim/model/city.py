@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class AgeClass:
 
     __slots__ = (
         "idx", "inst", "band", "min_age", "max_age", "licensed", "ratio", "caregivers",
-        "pending_hires", "enrolled", "usable", "waitlist", "transfers",
+        "pending_hires", "enrolled", "usable", "waitlist", "transfers", "children", "target",
     )
 
     def __init__(self, idx: int, inst: Institution, band: str, spec: BandSpec, places: int) -> None:
@@ -62,10 +63,12 @@ class AgeClass:
         self.ratio = float(spec.ratio)
         self.caregivers = 0
         self.pending_hires = 0
+        self.target = 0
         self.enrolled = 0
         self.usable = 0
         self.waitlist = Waitlist()
-        self.transfers: list[object] = []
+        self.transfers: list[Any] = []
+        self.children: dict[Any, None] = {}  # insertion-ordered: deterministic iteration
 
     def required_caregivers(self) -> int:
         """Return the caregivers needed to staff every licensed place."""
@@ -75,10 +78,13 @@ class AgeClass:
 class Institution:
     """A provider: type, district, fee and its age classes."""
 
-    __slots__ = ("idx", "name", "district", "type", "sector", "affordable", "fee", "classes")
+    __slots__ = ("idx", "name", "district", "type", "sector", "affordable", "fee", "classes",
+                 "acct", "open")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
-                 sector: str, affordable: bool, fee: float) -> None:
+                 sector: str, affordable: bool, fee: float, t0: float = 0.0) -> None:
+        from sim.model.provider import Account
+
         self.idx = idx
         self.name = name
         self.district = district
@@ -87,6 +93,8 @@ class Institution:
         self.affordable = affordable
         self.fee = fee
         self.classes: list[AgeClass] = []
+        self.acct = Account(t0)
+        self.open = True
 
     @property
     def licensed(self) -> int:
@@ -138,23 +146,30 @@ def generated_institutions(city: CityConfig, districts: Sequence[DistrictSpec]) 
     return out
 
 
-def build_institutions(city: CityConfig, districts: list[District],
-                       specs: Sequence[InstitutionSpec]) -> tuple[list[Institution], list[AgeClass]]:
+def build_institution(city: CityConfig, district: District, spec: InstitutionSpec, idx: int,
+                      first_class_idx: int, t0: float) -> Institution:
+    """Create one run-time institution (list fee, no fee cap yet) and its classes."""
+    t = city.types[spec.type]
+    fee = list_fee(t.fee_per_month, district.spec.fee_index)
+    inst = Institution(idx, spec.name, district, spec.type, t.sector, t.affordable, fee, t0)
+    places = spec.places or type_size(city, spec.type)
+    k = first_class_idx
+    for band, n in places.items():
+        if n > 0:
+            inst.classes.append(AgeClass(k, inst, band, city.bands[band], n))
+            k += 1
+    inst.classes.sort(key=lambda c: c.min_age)
+    return inst
+
+
+def build_institutions(city: CityConfig, districts: list[District], specs: Sequence[InstitutionSpec],
+                       t0: float) -> tuple[list[Institution], list[AgeClass]]:
     """Create the run-time institutions and their classes from specs."""
     by_name = {d.spec.name: d for d in districts}
     insts: list[Institution] = []
     classes: list[AgeClass] = []
     for spec in specs:
-        d = by_name[spec.district]
-        t = city.types[spec.type]
-        fee = list_fee(t.fee_per_month, d.spec.fee_index)
-        inst = Institution(len(insts), spec.name, d, spec.type, t.sector, t.affordable, fee)
-        places = spec.places or type_size(city, spec.type)
-        for band, n in places.items():
-            if n > 0:
-                c = AgeClass(len(classes), inst, band, city.bands[band], n)
-                inst.classes.append(c)
-                classes.append(c)
-        inst.classes.sort(key=lambda c: c.min_age)
+        inst = build_institution(city, by_name[spec.district], spec, len(insts), len(classes), t0)
         insts.append(inst)
+        classes.extend(inst.classes)
     return insts, classes

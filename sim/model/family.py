@@ -3,7 +3,13 @@
 A family that needs care is an entity whose life is a chain of SimPy events in the run's
 environment (start age -> apply -> wait or enrol -> age up -> leave); nothing polls it.
 Each handler does one transition through the ledger. Stale events (a renege timer of a
-family that was admitted meanwhile) are skipped by comparing an epoch number.
+family that was admitted meanwhile) are skipped by comparing an epoch number; stale
+waitlist entries by comparing a token.
+
+Prices: a family weighs the net monthly price (fee minus voucher minus family subsidy)
+against its income when it decides to seek care; its fee and voucher are fixed at admission
+(its contract). When the net price exceeds ``families.fee_exit_burden`` of income it leaves
+early with a monthly hazard ``families.fee_exit_hazard_per_month`` (assumption).
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ if TYPE_CHECKING:
     from sim.model.city import AgeClass, District
     from sim.model.world import World
 
-AGE_UP, STAY_END, MOVED = 0, 1, 2
+AGE_UP, STAY_END, MOVED, FEE_EXIT = 0, 1, 2, 3
+DISPLACED_PRIORITY = -1.0e12
+AGE_EPS = 1e-7  # ages compared at a band boundary are nudged past it (float rounding)
 
 
 class Family:
@@ -28,13 +36,14 @@ class Family:
 
     __slots__ = (
         "fid", "district", "birth", "income", "start_age", "patience", "travel_km",
-        "move_after", "takeup_u", "lottery_u", "state", "token", "epoch", "seek_time",
-        "key", "cls", "transfer_to", "counted", "stay_end", "move_at",
+        "move_after", "fee_exit_e", "takeup_u", "lottery_u", "state", "token", "epoch",
+        "seek_time", "join_time", "key", "cls", "transfer_to", "counted", "stay_end", "move_at",
+        "fee_exit_at", "fee_paid", "voucher", "net_fee", "admit_t", "displaced",
     )
 
     def __init__(self, fid: int, district: District, birth: float, income: float,
                  start_age: float, patience: float, travel_km: float, move_after: float,
-                 takeup_u: float, lottery_u: float) -> None:
+                 fee_exit_e: float, takeup_u: float, lottery_u: float) -> None:
         self.fid = fid
         self.district = district
         self.birth = birth
@@ -43,18 +52,26 @@ class Family:
         self.patience = patience
         self.travel_km = travel_km
         self.move_after = move_after
+        self.fee_exit_e = fee_exit_e
         self.takeup_u = takeup_u
         self.lottery_u = lottery_u
         self.state = L.PENDING
         self.token = 0
         self.epoch = 0
         self.seek_time = math.nan
+        self.join_time = math.nan
         self.key = 0.0
         self.cls: AgeClass | None = None
         self.transfer_to: AgeClass | None = None
         self.counted = False
         self.stay_end = math.inf
         self.move_at = math.inf
+        self.fee_exit_at = math.inf
+        self.fee_paid = 0.0
+        self.voucher = 0.0
+        self.net_fee = 0.0
+        self.admit_t = math.nan
+        self.displaced = False
 
 
 class FamilyProcess:
@@ -62,14 +79,16 @@ class FamilyProcess:
 
     def __init__(self, world: World) -> None:
         self.w = world
-        p = world.params
-        f = p.families
+        f = world.params.families
         self.env = world.env
         self.ledger = world.ledger
         self.rec = world.recorder
+        self.gov = world.gov
         self.max_waitlists = f.max_waitlists
         self.age_out = f.age_out_months if f.age_out_months is not None else math.inf
         self.price = f.price_response
+        self.fee_exit_burden = f.fee_exit_burden
+        self.fee_exit_hazard = f.fee_exit_hazard_per_month
         self.stay = world.stay_sampler
         self.keyfn = world.waitlist_key
 
@@ -84,28 +103,37 @@ class FamilyProcess:
             self.ledger.move(fam, L.NO_PROVIDER)
             return
         if self.price.enabled:
-            cheapest = min(c.inst.fee for c in opts)
-            burden = w.net_price(cheapest) / fam.income
+            cheapest = min(w.net_fee(c.inst) for c in opts) - self.gov.family_subsidy_month()
+            burden = max(0.0, cheapest) / fam.income
             if fam.takeup_u >= take_up_probability(burden, self.price.burden50, self.price.steepness):
                 self.ledger.move(fam, L.PRICED_OUT)
                 return
         fam.seek_time = now
         fam.counted = now >= w.warmup
         self.rec.on_arrival(fam)
-        for c in opts:
-            if c.enrolled < c.usable and not c.transfers:
-                self.admit(fam, c)
-                return
+        if self._try_admit(fam, opts):
+            return
         if self.max_waitlists <= 0:
             self.ledger.move(fam, L.BLOCKED)
             self.rec.on_blocked(fam)
             return
-        fam.key = self.keyfn(now, fam.lottery_u)
+        self._start_waiting(fam, opts, self.keyfn(now, fam.lottery_u), now)
+
+    def _try_admit(self, fam: Family, opts: list[AgeClass]) -> bool:
+        for c in opts:
+            if c.enrolled < c.usable and not c.transfers:
+                self.admit(fam, c)
+                return True
+        return False
+
+    def _start_waiting(self, fam: Family, opts: list[AgeClass], key: float, now: float) -> None:
+        fam.key = key
+        fam.join_time = now
         self._join(fam, opts, now)
         self.ledger.move(fam, L.WAITING)
         self.rec.on_join(fam, now)
         give_up = min(now + fam.patience, fam.birth + self.age_out)
-        if give_up < w.horizon:
+        if give_up < self.w.horizon:
             Timeout(self.env, give_up - now, (fam, fam.epoch)).callbacks.append(self.on_renege)
 
     def _join(self, fam: Family, opts: list[AgeClass], now: float) -> None:
@@ -115,20 +143,21 @@ class FamilyProcess:
         for c in chosen:
             c.waitlist.push(fam.key, fam)
         boundary = fam.birth + min(c.max_age for c in chosen)
-        if boundary < self.w.horizon and boundary < fam.birth + self.age_out:
+        if now < boundary < self.w.horizon and boundary < fam.birth + self.age_out:
             Timeout(self.env, boundary - now, (fam, fam.epoch)).callbacks.append(self.on_requeue)
 
     def on_requeue(self, ev: Timeout) -> None:
         """A waiting child outgrows an age class: move to the classes for its new age."""
         fam, epoch = ev.value
-        if fam.epoch != epoch or fam.state != L.WAITING:
-            return
+        if fam.epoch == epoch and fam.state == L.WAITING:
+            self.requeue(fam)
+
+    def requeue(self, fam: Family) -> None:
+        """Re-rank a waiting family's options now (new age, or a provider closed), same key."""
         now = self.env.now
-        opts = self.w.options_for(fam, now - fam.birth)
-        for c in opts:
-            if c.enrolled < c.usable and not c.transfers:
-                self.admit(fam, c)
-                return
+        opts = self.w.options_for(fam, now - fam.birth + AGE_EPS)
+        if self._try_admit(fam, opts):
+            return
         if opts:
             self._join(fam, opts, now)
         else:
@@ -157,25 +186,38 @@ class FamilyProcess:
         now = self.env.now
         if fam.state == L.WAITING:
             self._stop_waiting(fam, now)
-        else:
-            fam.epoch += 1
         self.ledger.move(fam, L.ENROLLED)
         self.rec.on_admit(fam, now)
-        self.w.occupy(c, +1)
+        if fam.displaced:
+            fam.displaced = False
+            self.rec.displaced_replaced += 1
+        inst = c.inst
+        fam.voucher = min(self.gov.voucher_for(inst), inst.fee)
+        fam.fee_paid = inst.fee - fam.voucher
+        fam.net_fee = max(0.0, fam.fee_paid - self.gov.family_subsidy_month())
+        fam.admit_t = now
+        self.w.occupy(c, fam, +1)
         fam.cls = c
         fam.move_at = now + fam.move_after
         if self.stay is not None:
             fam.stay_end = now + self.stay()
+        burden = fam.net_fee / fam.income
+        if self.fee_exit_hazard > 0 and burden > self.fee_exit_burden:
+            fam.fee_exit_at = now + fam.fee_exit_e / self.fee_exit_hazard
+        else:
+            fam.fee_exit_at = math.inf
         self._schedule_next(fam, now)
 
     def _schedule_next(self, fam: Family, now: float) -> None:
-        """Schedule the family's next event in care: age-up, end of stay or moving away."""
+        """Schedule the family's next event in care: age-up, end of stay or leaving early."""
         fam.epoch += 1
         c = fam.cls
         assert c is not None
         end, kind = min(fam.birth + self.age_out, fam.stay_end), STAY_END
         if fam.move_at < end:
             end, kind = fam.move_at, MOVED
+        if fam.fee_exit_at < end:
+            end, kind = fam.fee_exit_at, FEE_EXIT
         if c.max_age < self.age_out and fam.transfer_to is None:
             up = fam.birth + c.max_age
             if up < end:
@@ -184,32 +226,58 @@ class FamilyProcess:
             Timeout(self.env, end - now, (fam, fam.epoch, kind)).callbacks.append(self.on_care_event)
 
     def on_care_event(self, ev: Timeout) -> None:
-        """An enrolled family's planned event: age up, end of stay or moving away."""
+        """An enrolled family's planned event: age up, end of stay, moving away or fee exit."""
         fam, epoch, kind = ev.value
         if fam.epoch != epoch:
             return
         if kind == AGE_UP:
             self._age_up(fam)
+        elif kind == STAY_END:
+            self.leave(fam, L.AGED_OUT)
         else:
-            self.leave(fam, L.LEFT_EARLY if kind == MOVED else L.AGED_OUT)
+            if kind == FEE_EXIT:
+                self.rec.fee_exits += 1
+            self.leave(fam, L.LEFT_EARLY)
 
-    def leave(self, fam: Family, state: int) -> None:
-        """The family gives up its place; the freed place is offered at once."""
+    def _release(self, fam: Family) -> AgeClass:
+        """Take the child out of its class (no ledger change); return the class."""
         c = fam.cls
         assert c is not None
+        now = self.env.now
+        self.rec.on_care_spell(fam, fam.admit_t, now)
         fam.epoch += 1
         fam.cls = None
         fam.transfer_to = None
+        self.w.occupy(c, fam, -1)
+        return c
+
+    def leave(self, fam: Family, state: int) -> None:
+        """The family gives up its place; the freed place is offered at once."""
+        c = self._release(fam)
         self.ledger.move(fam, state)
-        self.rec.on_leave_care(fam, self.env.now)
-        self.w.occupy(c, -1)
         self.w.fill(c)
+
+    def displace(self, fam: Family) -> None:
+        """The family's provider closed: it re-enters allocation with priority, or leaves."""
+        self._release(fam)
+        now = self.env.now
+        self.rec.displaced += 1
+        fam.counted = False
+        fam.displaced = True
+        age = now - fam.birth
+        opts = self.w.options_for(fam, age) if age < self.age_out else []
+        if self._try_admit(fam, opts):
+            return
+        if not opts or self.max_waitlists <= 0:
+            self.ledger.move(fam, L.LEFT_EARLY)
+            return
+        self._start_waiting(fam, opts, DISPLACED_PRIORITY + now, now)
 
     def _age_up(self, fam: Family) -> None:
         """Move the child to the class of its new age in the same institution, if any."""
         c = fam.cls
         assert c is not None
-        age = self.env.now - fam.birth
+        age = self.env.now - fam.birth + AGE_EPS
         nxt = next((k for k in c.inst.classes if k is not c and k.min_age <= age < k.max_age), None)
         if nxt is None:
             self.leave(fam, L.AGED_OUT)
@@ -226,8 +294,8 @@ class FamilyProcess:
         old = fam.cls
         assert old is not None
         fam.transfer_to = None
-        self.w.occupy(old, -1)
-        self.w.occupy(nxt, +1)
+        self.w.occupy(old, fam, -1)
+        self.w.occupy(nxt, fam, +1)
         fam.cls = nxt
         self._schedule_next(fam, self.env.now)
         self.w.fill(old)

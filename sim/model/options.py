@@ -9,6 +9,7 @@ vectorised (or, for a handful of candidates, plain-Python) utility computation f
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from sim.model.choice import eligible, rank_options
 
 if TYPE_CHECKING:
-    from sim.model.city import AgeClass
+    from sim.model.city import AgeClass, Institution
     from sim.model.family import Family
     from sim.model.world import World
 
@@ -37,14 +38,20 @@ def max_travel_km(spec) -> float:  # type: ignore[no-untyped-def]
 class _DistrictOptions:
     __slots__ = ("classes", "km", "fee", "pref", "min_age", "max_age", "rows")
 
-    def __init__(self, classes: list[AgeClass], km: list[float], pref: list[float]) -> None:
+    def __init__(self, classes: list[AgeClass], km: list[float], pref: list[float],
+                 net_fee: Callable[[Institution], float]) -> None:
         self.classes = classes
         self.km = np.array(km, dtype=float)
-        self.fee = np.array([c.inst.fee for c in classes], dtype=float)
+        self.fee = np.array([net_fee(c.inst) for c in classes], dtype=float)
         self.pref = np.array(pref, dtype=float)
         self.min_age = np.array([c.min_age for c in classes], dtype=float)
         self.max_age = np.array([c.max_age for c in classes], dtype=float)
-        self.rows = list(zip(classes, km, pref, strict=True))
+        self.rows = [(c, k, p, net_fee(c.inst)) for c, k, p in zip(classes, km, pref, strict=True)]
+
+    def refresh(self, net_fee: Callable[[Institution], float]) -> None:
+        """Re-read every option's net fee (after fee changes or a change in vouchers)."""
+        self.fee = np.array([net_fee(c.inst) for c in self.classes], dtype=float)
+        self.rows = [(c, k, p, net_fee(c.inst)) for c, k, p, _ in self.rows]
 
 
 class Options:
@@ -71,11 +78,16 @@ class Options:
             classes, km, pref = [], [], []
             for c in w.classes:
                 dist = float(w.km[d.idx, c.inst.district.idx])
-                if dist <= self.reach and c.licensed > 0:
+                if dist <= self.reach and c.licensed > 0 and c.inst.open:
                     classes.append(c)
                     km.append(dist)
                     pref.append(self.type_pref.get(c.inst.type, 0.0))
-            self.by_district.append(_DistrictOptions(classes, km, pref))
+            self.by_district.append(_DistrictOptions(classes, km, pref, w.net_fee))
+
+    def refresh_prices(self) -> None:
+        """Re-read net fees everywhere (yearly fee setting, budget exhausted or renewed)."""
+        for o in self.by_district:
+            o.refresh(self.world.net_fee)
 
     def ranked(self, fam: Family, age: float) -> list[AgeClass]:
         """Return the classes ``fam`` considers at ``age``, best first (at most the limit)."""
@@ -100,9 +112,9 @@ class Options:
         u01 = self.taste.uniform
         log = math.log
         scored = []
-        for c, km, pref in o.rows:
+        for c, km, pref, fee in o.rows:
             if c.min_age <= age < c.max_age and km <= fam.travel_km:
-                u = pref - pw * c.inst.fee - dw * km
+                u = pref - pw * fee - dw * km
                 if sd > 0:
                     u -= sd * log(-log(u01()))
                 scored.append((-u, c.idx, c))

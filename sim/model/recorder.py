@@ -14,10 +14,11 @@ from sim.model.accumulators import Level, WaitTally
 if TYPE_CHECKING:
     from sim.model.city import District
     from sim.model.family import Family
+    from sim.model.world import World
 
 TIMESERIES_COLUMNS = (
     "month", "year", "district", "children_under3", "licensed_places", "usable_places",
-    "enrolled", "waitlist", "caregivers",
+    "enrolled", "waitlist", "caregivers", "public_cost", "mean_fee", "open_institutions",
 )
 
 
@@ -45,6 +46,13 @@ class Recorder:
         self.joins = 0
         self.wl_time_sum = 0.0
         self.wl_time_n = 0
+        self.fee_exits = 0
+        self.displaced = 0
+        self.displaced_replaced = 0
+        self.care_months = 0.0
+        self.burden_months = 0.0
+        self.net_fee_months = 0.0
+        self.horizon = float("inf")
         self.rows: dict[str, list] = {c: [] for c in TIMESERIES_COLUMNS}
 
     def reset(self, t: float) -> None:
@@ -63,16 +71,17 @@ class Recorder:
             self.blocked += 1
 
     def on_join(self, fam: Family, now: float) -> None:
+        """A family joins the waitlists (first application, or after its provider closed)."""
         self.waiting.add(now, 1)
         fam.district.waiting += 1
-        if fam.counted:
+        if now >= self.warmup:
             self.joins += 1
 
     def on_leave_waitlist(self, fam: Family, now: float) -> None:
         self.waiting.add(now, -1)
         fam.district.waiting -= 1
-        if fam.counted:
-            self.wl_time_sum += now - fam.seek_time
+        if fam.join_time >= self.warmup:
+            self.wl_time_sum += now - fam.join_time
             self.wl_time_n += 1
 
     def on_admit(self, fam: Family, now: float) -> None:
@@ -84,21 +93,40 @@ class Recorder:
         if fam.counted:
             self.reneged += 1
 
-    def on_leave_care(self, fam: Family, now: float) -> None:
-        """Nothing to count beyond the ledger (kept as a seam for exit statistics)."""
+    def on_care_spell(self, fam: Family, start: float, end: float) -> None:
+        """A spell in care from ``start`` to ``end``: its part in the window counts for prices."""
+        months = min(end, self.horizon) - max(start, self.warmup)
+        if months > 0:
+            self.care_months += months
+            self.burden_months += months * fam.net_fee / fam.income
+            self.net_fee_months += months * fam.net_fee
 
     # -- monthly rows ---------------------------------------------------------------------
-    def snapshot(self, month: int, districts: list[District]) -> None:
-        """Append one row per district with the state at the start of ``month``."""
+    def snapshot(self, month: int, districts: list[District], world: World) -> None:
+        """Append one row per district: stocks at the end of ``month``, flows during it."""
         r = self.rows
         year = self.start_year + month // 12
+        fee_sum = [0.0] * len(districts)
+        places = [0] * len(districts)
+        n_open = [0] * len(districts)
+        for inst in world.institutions:
+            if inst.open:
+                k = inst.district.idx
+                n_open[k] += 1
+                lic = inst.acct.places
+                fee_sum[k] += inst.fee * lic
+                places[k] += lic
+        cost = world.gov.month_cost
         for d in districts:
             r["month"].append(month)
             r["year"].append(year)
             r["district"].append(d.spec.name)
-            r["children_under3"].append(d.children_under3(month))
+            r["children_under3"].append(d.children_under3(month + 1))
             r["licensed_places"].append(d.licensed)
             r["usable_places"].append(d.usable)
             r["enrolled"].append(d.enrolled)
             r["waitlist"].append(d.waiting)
             r["caregivers"].append(d.caregivers)
+            r["public_cost"].append(cost[d.idx])
+            r["mean_fee"].append(fee_sum[d.idx] / places[d.idx] if places[d.idx] else 0.0)
+            r["open_institutions"].append(n_open[d.idx])

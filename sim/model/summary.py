@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.model import ledger as L
+from sim.model.government import COST_KINDS
 
 if TYPE_CHECKING:
     from sim.model.world import RunResult, World
@@ -35,13 +36,28 @@ def check_conservation(w: World) -> None:
                             f"in {c.licensed} licensed places")
 
 
+def check_accounts(w: World, tol: float = 1e-6) -> None:
+    """Raise LedgerError unless every provider's cash moved by exactly revenue minus cost."""
+    for inst in w.institutions:
+        a = inst.acct
+        change = a.cash - a.cash_start
+        flow = a.revenue_total - a.cost_total
+        if abs(change - flow) > tol * max(1.0, abs(flow), abs(a.cash)):
+            raise L.LedgerError(f"accounts of {inst.name}: cash changed by {change:.2f} "
+                                f"but revenue - cost = {flow:.2f}")
+
+
 def build_result(w: World) -> RunResult:
     """Check conservation and assemble the run's KPIs and records."""
     from sim.model.world import RunResult
 
     check_conservation(w)
+    check_accounts(w)
     T = w.horizon
     rec = w.recorder
+    for c in w.classes:
+        for fam in sorted(c.children, key=lambda f: f.fid):
+            rec.on_care_spell(fam, fam.admit_t, T)
     led = w.ledger
     counts = led.as_dict()
     pop = sum(d.population for d in w.districts)
@@ -50,6 +66,7 @@ def build_result(w: World) -> RunResult:
     mean_enrolled = rec.enrolled.mean(T)
     mean_licensed = rec.licensed.mean(T)
     licensed_end = sum(c.licensed for c in w.classes)
+    gov = w.gov
     n_adm = rec.waits.n
     s: dict[str, float] = {
         "children_born": led.born,
@@ -88,7 +105,23 @@ def build_result(w: World) -> RunResult:
         "usable_share": _ratio(rec.usable.mean(T), mean_licensed),
         "staff_shortfall": _ratio(rec.cg_missing.mean(T), rec.cg_required.mean(T)),
         "window_months": window,
+        "fee_exits": rec.fee_exits,
+        "displaced": rec.displaced,
+        "displaced_replaced": rec.displaced_replaced,
+        "institutions_start": sum(1 for i in w.institutions if i.idx < w.n_institutions_start),
+        "institutions_end": sum(1 for i in w.institutions if i.open),
+        "institutions_opened": w.providers.opened,
+        "institutions_closed": w.providers.closed,
+        "family_cost_share": _ratio(rec.burden_months, rec.care_months),
+        "mean_net_fee": _ratio(rec.net_fee_months, rec.care_months),
+        "provider_margin": _ratio(w.providers.revenue_window - w.providers.cost_window,
+                                  w.providers.revenue_window),
+        "budget_refused": gov.refused,
     }
+    for kind in COST_KINDS:
+        s[f"public_cost_{kind}"] = gov.cost[kind]
+    s["public_cost_total"] = sum(gov.cost.values())
+    s["public_cost_per_enrolled_child_month"] = _ratio(s["public_cost_total"], rec.care_months)
     return RunResult(
         summary={k: float(v) for k, v in s.items()},
         timeseries=rec.rows,

@@ -1,42 +1,43 @@
-"""The world of one run: SimPy environment, city, families, staff, ledger and recorder.
+"""The world of one run: SimPy environment, city, families, staff, providers, government.
 
 ``World(params, seed, replication).run()`` returns a :class:`RunResult`. The world owns the
 shared mechanisms every actor uses: occupying a place, filling free places from transfers
-and waitlists, changing staff levels, and each family's ranked options.
+and waitlists, changing staff and licensed places, opening and closing institutions, and
+each family's ranked options. A monthly tick closes the month's accounts, writes the
+district rows, runs the yearly decisions every January, and draws the month's births.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from sim.config.schema import Config
+from sim.config.schema import Config, InstitutionSpec
 from sim.model import ledger as L
 from sim.model.allocation import key_function
-from sim.model.births import (
-    birth_times_poisson,
-    birth_times_regular,
-    births_multiplier,
-    draw_many,
-)
+from sim.model.births import birth_times_poisson, birth_times_regular, births_multiplier, draw_many
 from sim.model.city import (
     AgeClass,
     District,
     Institution,
+    build_institution,
     build_institutions,
     distance_matrix,
     generated_institutions,
 )
 from sim.model.demand import need_probability
 from sim.model.distributions import sampler
+from sim.model.economics import capped_fee
 from sim.model.family import Family, FamilyProcess
-from sim.model.fees import net_monthly_price
+from sim.model.government import Government
 from sim.model.options import Options
+from sim.model.provider import ProviderProcess
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams
 from sim.model.staff import StaffProcess, usable_places
@@ -58,8 +59,7 @@ class RunResult:
 class World:
     """Everything one replication of one scenario needs."""
 
-    def __init__(self, params: Config, seed: int, replication: int = 0,
-                 institution_specs: list | None = None, district_specs: list | None = None) -> None:
+    def __init__(self, params: Config, seed: int, replication: int = 0) -> None:
         self.params = p = params
         self.seed, self.replication = seed, replication
         self.horizon = float(p.run.horizon_months)
@@ -69,39 +69,63 @@ class World:
         self.streams = Streams(seed, replication)
         self.ledger = L.Ledger()
         self.recorder = Recorder(self.t_start, self.warmup, p.run.start_year)
-        dspecs = district_specs if district_specs is not None else list(p.city.districts)
+        self.recorder.horizon = self.horizon
+        dspecs = list(p.city.districts)
         self.districts = [District(i, d) for i, d in enumerate(dspecs)]
         self.km = distance_matrix(p.city, dspecs)
-        ispecs = institution_specs
-        if ispecs is None:
-            ispecs = list(p.city.institutions) or generated_institutions(p.city, dspecs)
+        ispecs = list(p.city.institutions) or generated_institutions(p.city, dspecs)
         self.institutions: list[Institution]
         self.classes: list[AgeClass]
-        self.institutions, self.classes = build_institutions(p.city, self.districts, ispecs)
+        self.institutions, self.classes = build_institutions(p.city, self.districts, ispecs, self.t_start)
         self.staff_binding = p.staff.binding
+        self.staff_by_demand = p.staff.binding and p.staff.staffing == "demand"
+        self.economics = p.economics.enabled
         stay = p.families.stay
         self.stay_sampler = sampler(stay, self.streams["family.stay"]) if stay is not None else None
         self.waitlist_key = key_function(p.allocation.discipline)
+        self.options = Options(self)
+        self.gov = Government(self)
+        self.providers = ProviderProcess(self)
         self.staff = StaffProcess(self)
         self.families = FamilyProcess(self)
-        self.options = Options(self)
+        for inst in self.institutions:
+            self._apply_fee_cap(inst)
         self._next_fid = 0
         self.places_start = 0
+        self.progress: ProgressFn | None = None
 
-    # -- shared mechanisms -----------------------------------------------------------------
-    def net_price(self, fee: float) -> float:
-        """Return the monthly price a family pays at list fee ``fee`` (policy seam)."""
-        return net_monthly_price(fee, 0.0)
+    # -- prices ---------------------------------------------------------------------------
+    def _apply_fee_cap(self, inst: Institution) -> None:
+        if inst.affordable:
+            pol = self.params.policy
+            inst.fee = capped_fee(inst.fee, pol.fee_cap, pol.fee_cap_basis, inst.district.spec.median_income)
+
+    def net_fee(self, inst: Institution) -> float:
+        """What a family newly admitted to ``inst`` pays the provider (fee minus voucher)."""
+        return max(0.0, inst.fee - self.gov.voucher_for(inst))
 
     def options_for(self, fam: Family, age: float) -> list[AgeClass]:
         """Return the classes ``fam`` would consider at ``age``, best first."""
         return self.options.ranked(fam, age)
 
-    def occupy(self, c: AgeClass, delta: int) -> None:
-        """Change the children enrolled in class ``c`` by ``delta``."""
+    # -- places -----------------------------------------------------------------------------
+    def occupy(self, c: AgeClass, fam: Family, delta: int) -> None:
+        """Add (+1) or remove (-1) ``fam``'s child in class ``c``."""
+        now = self.env.now
+        a = c.inst.acct
+        a.advance(now)
+        a.children += delta
+        a.fee_rate += delta * fam.fee_paid
+        a.voucher_rate += delta * fam.voucher
         c.enrolled += delta
+        if delta > 0:
+            c.children[fam] = None
+        else:
+            c.children.pop(fam, None)
         c.inst.district.enrolled += delta
-        self.recorder.enrolled.add(self.env.now, delta)
+        self.recorder.enrolled.add(now, delta)
+        if self.staff_by_demand:
+            self.update_staffing(c)
 
     def fill(self, c: AgeClass) -> None:
         """Offer every usable free place of ``c``: children moving up first, then the waitlist."""
@@ -118,25 +142,36 @@ class World:
             fams.admit(fam, c)
 
     def set_licensed(self, c: AgeClass, places: int) -> None:
-        """Change the licensed places of ``c`` (capacity programme, closures)."""
+        """Change the licensed places of ``c`` (opening, capacity programme, closure)."""
         now = self.env.now
-        rec = self.recorder
-        missing_before = max(0, c.required_caregivers() - c.caregivers)
-        req_before = c.required_caregivers()
-        rec.licensed.add(now, places - c.licensed)
+        c.inst.acct.advance(now)
+        c.inst.acct.places += places - c.licensed
+        self.recorder.licensed.add(now, places - c.licensed)
         c.inst.district.licensed += places - c.licensed
         c.licensed = places
-        rec.cg_required.add(now, c.required_caregivers() - req_before)
-        rec.cg_missing.add(now, max(0, c.required_caregivers() - c.caregivers) - missing_before)
         self._update_usable(c)
-        if self.staff_binding:
+        self.update_staffing(c)
+
+    def update_staffing(self, c: AgeClass) -> None:
+        """Re-evaluate the caregivers ``c`` wants; recruit for any gap."""
+        new = self.staff.target(c) if self.staff_binding else c.required_caregivers()
+        old = c.target
+        if new == old:
+            return
+        now = self.env.now
+        rec = self.recorder
+        rec.cg_required.add(now, new - old)
+        rec.cg_missing.add(now, max(0, new - c.caregivers) - max(0, old - c.caregivers))
+        c.target = new
+        if self.staff_binding and new > old:
             self.staff.recruit(c)
 
     def set_caregivers(self, c: AgeClass, n: int) -> None:
         """Change the caregivers of ``c`` to ``n`` and update its usable places."""
         now = self.env.now
-        req = c.required_caregivers()
-        self.recorder.cg_missing.add(now, max(0, req - n) - max(0, req - c.caregivers))
+        self.recorder.cg_missing.add(now, max(0, c.target - n) - max(0, c.target - c.caregivers))
+        c.inst.acct.advance(now)
+        c.inst.acct.caregivers += n - c.caregivers
         c.inst.district.caregivers += n - c.caregivers
         c.caregivers = n
         self._update_usable(c)
@@ -151,64 +186,104 @@ class World:
             if grew:
                 self.fill(c)
 
-    # -- set-up and the monthly tick ---------------------------------------------------------
-    def _open_all(self) -> None:
-        """Open every class at the start: initial caregivers first, then its licensed places."""
-        for c in self.classes:
-            places = c.licensed
-            c.licensed = 0
-            if self.staff_binding:
-                self.staff.start(c, places)
-            self.set_licensed(c, places)
-        self.places_start = sum(c.licensed for c in self.classes)
+    # -- institutions opening and closing -----------------------------------------------------
+    def _open_class(self, c: AgeClass, places: int, initial_staff: bool) -> None:
+        c.licensed = 0
+        if self.staff_binding and initial_staff:
+            self.staff.start(c, places)
+        self.set_licensed(c, places)
 
-    def _monthly(self):  # type: ignore[no-untyped-def]
-        """Each month: the district rows, then the month's births; end of warm-up reset."""
+    def open_institution(self, spec: InstitutionSpec) -> Institution:
+        """Open a new institution now (staff are recruited from zero)."""
+        d = next(d for d in self.districts if d.spec.name == spec.district)
+        inst = build_institution(self.params.city, d, spec, len(self.institutions), len(self.classes),
+                                 self.env.now)
+        self._apply_fee_cap(inst)
+        self.institutions.append(inst)
+        self.classes.extend(inst.classes)
+        self.options.build()
+        for c in inst.classes:
+            self._open_class(c, c.licensed, initial_staff=False)
+        return inst
+
+    def close_institution(self, inst: Institution) -> None:
+        """Close ``inst``: displace its children, move its waitlists elsewhere, remove its places."""
+        inst.open = False
+        self.options.build()
+        fams = self.families
+        for c in inst.classes:
+            for fam in sorted(c.children, key=lambda f: f.fid):
+                fams.displace(fam)
+            c.transfers.clear()
+            while True:
+                fam = c.waitlist.pop_valid(_valid_entry)
+                if fam is None:
+                    break
+                fams.requeue(fam)
+        for c in inst.classes:
+            self.set_caregivers(c, 0)
+            self.set_licensed(c, 0)
+
+    # -- the monthly tick ----------------------------------------------------------------------
+    def _monthly(self) -> Generator[Timeout, Any, None]:
+        """Each month: close the last month, yearly decisions in January, then the month's births."""
         t = self.t_start
-        warm_done = False
         while t < self.horizon:
-            if not warm_done and t >= self.warmup:
-                self._end_warmup(t)
-                warm_done = True
-            if t >= 0 and abs(t - round(t)) < 1e-9:
-                self.recorder.snapshot(int(round(t)), self.districts)
-                if self.progress is not None and int(round(t)) % 12 == 0:
-                    self.progress(t, self.horizon)
+            if t > self.t_start:
+                self._close_month(t)
+            if t >= 0 and abs(t - round(t)) < 1e-9 and int(round(t)) % 12 == 0:
+                self._new_year(t)
             span = min(1.0, self.horizon - t)
             for d in self.districts:
                 self._births(d, t, span)
             nxt = min(t + 1.0, self.horizon)
-            if not warm_done and t < self.warmup < nxt:
-                yield self.env.timeout(self.warmup - t)
-                self._end_warmup(self.warmup)
-                warm_done = True
-                yield self.env.timeout(nxt - self.warmup)
-            else:
-                yield self.env.timeout(nxt - t)
+            yield self.env.timeout(nxt - t)
             t = nxt
 
-    def _end_warmup(self, t: float) -> None:
-        self.recorder.reset(t)
+    def _close_month(self, t: float) -> None:
+        """The month ending at ``t``: accounts and public payments, closures, the district rows."""
+        month = int(math.floor(t - 1e-9))
+        if month < 0:
+            return
+        in_window = t - 1.0 >= self.warmup - 1e-9
+        if self.economics:
+            self.gov.close_month(t, in_window)
+            self.providers.closures()
+        self.recorder.snapshot(month, self.districts, self)
+        self.gov.month_cost = [0.0] * len(self.districts)
+        if self.progress is not None and month % 12 == 11:
+            self.progress(t, self.horizon)
+
+    def _new_year(self, t: float) -> None:
+        """January: budget, market fees and entry (after the first year), the capacity plan."""
+        in_window = t >= self.warmup
+        self.gov.new_year()
+        if t == 0:
+            self.providers.start_cash()
+        elif self.economics:
+            if self.params.economics.fee_setting:
+                self.providers.update_fees()
+            if self.params.economics.entry:
+                self.providers.market_entry()
+        self.gov.plan_capacity(t, in_window)
 
     def _births(self, d: District, t: float, span: float) -> None:
         """Draw the month's births in district ``d`` and start the families that need care."""
         p = self.params
-        s = self.streams
         year = p.run.start_year + math.floor(t / 12.0)
         rate = d.spec.births_per_year * births_multiplier(p.city.births_index, year) / 12.0
         if p.families.arrivals == "regular":
             if d.next_regular is None:
                 d.next_regular = t
             times = birth_times_regular(d.next_regular, rate, t + span)
-            if rate > 0:
-                d.next_regular = (times[-1] if len(times) else d.next_regular - 1.0 / rate) + 1.0 / rate
+            if rate > 0 and len(times):
+                d.next_regular = float(times[-1]) + 1.0 / rate
         else:
-            times = birth_times_poisson(s["births.time"].gen, rate, t, span)
-        n = len(times)
+            times = birth_times_poisson(self.streams["births.time"].gen, rate, t, span)
         month = int(math.floor(t))
-        d.births_by_month[month] = d.births_by_month.get(month, 0) + n
+        d.births_by_month[month] = d.births_by_month.get(month, 0) + len(times)
         d.births_by_month.pop(month - 40, None)
-        if n == 0:
+        if len(times) == 0:
             return
         self.recorder.child_area += float(np.clip(
             np.minimum(times + 36.0, self.horizon) - np.maximum(times, self.warmup), 0.0, None).sum())
@@ -219,7 +294,8 @@ class World:
         s = self.streams
         n = len(times)
         spec = d.spec
-        income = spec.median_income * np.exp(spec.income_sigma * s["family.income"].gen.standard_normal(n))
+        z = s["family.income"].gen.standard_normal(n)
+        income = spec.median_income * np.exp(spec.income_sigma * z)
         dual = s["family.dual_earner"].gen.random(n) < spec.dual_earner_share
         gp = s["family.grandparent"].gen.random(n) < spec.grandparent_share
         u_need = s["family.need"].gen.random(n)
@@ -228,6 +304,7 @@ class World:
         travel = draw_many(f.travel_limit_km, s["family.travel"].gen, n)
         hz = f.move_hazard_per_month
         move = s["family.move"].gen.exponential(1.0 / hz, n) if hz > 0 else np.full(n, math.inf)
+        fee_exit = s["family.fee_exit"].gen.exponential(1.0, n)
         takeup = s["family.takeup"].gen.random(n)
         lottery = s["family.lottery"].gen.random(n)
         if f.need.override is not None:
@@ -238,33 +315,40 @@ class World:
                                       nd.dual_earner, nd.grandparent, nd.log_income)
         needs = u_need < p_need
         seek = times + start
-        n_needing = int(needs.sum())
-        self.ledger.add_births(n - n_needing, L.NEVER_SOUGHT)
-        late = needs & (seek >= self.horizon)
-        self.ledger.add_births(int(late.sum()), L.PENDING)
+        soon = needs & (seek < self.horizon)
+        n_soon = int(soon.sum())
+        self.ledger.add_births(n - int(needs.sum()), L.NEVER_SOUGHT)
+        self.ledger.add_births(int(needs.sum()) - n_soon, L.PENDING)
+        self.ledger.add_births(n_soon, L.PENDING)
         env = self.env
         now = env.now
         on_seek = self.families.on_seek
-        for i in np.flatnonzero(needs & (seek < self.horizon)).tolist():
+        for i in np.flatnonzero(soon).tolist():
             fam = Family(self._next_fid, d, float(times[i]), float(income[i]), float(start[i]),
-                         float(patience[i]), float(travel[i]), float(move[i]),
+                         float(patience[i]), float(travel[i]), float(move[i]), float(fee_exit[i]),
                          float(takeup[i]), float(lottery[i]))
             self._next_fid += 1
-            self.ledger.add_births(1, L.PENDING)
             Timeout(env, float(seek[i]) - now, fam).callbacks.append(on_seek)
 
     # -- running -------------------------------------------------------------------------
+    def _end_warmup(self, ev: Timeout) -> None:
+        self.recorder.reset(self.env.now)
+
     def run(self, progress: ProgressFn | None = None) -> RunResult:
         """Run to the horizon and return the result (raises LedgerError if a child is lost)."""
         from sim.model.summary import build_result
 
         self.progress = progress
-        self._open_all()
+        for c in self.classes:
+            self._open_class(c, c.licensed, initial_staff=True)
+        self.places_start = sum(c.licensed for c in self.classes)
+        self.n_institutions_start = len(self.institutions)
         self.options.build()
+        if self.warmup > self.t_start:
+            Timeout(self.env, self.warmup - self.t_start).callbacks.append(self._end_warmup)
         self.env.process(self._monthly())
         self.env.run(until=self.horizon)
-        if self.horizon >= 0 and abs(self.horizon - round(self.horizon)) < 1e-9:
-            self.recorder.snapshot(int(round(self.horizon)), self.districts)
+        self._close_month(self.horizon)
         if progress is not None:
             progress(self.horizon, self.horizon)
         return build_result(self)
