@@ -11,6 +11,9 @@ class ConfigError(ValueError):
         self.key = key
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return (ConfigError, (self.key, self.reason))
+
     def line(self) -> str:
         """Return the one-line message printed on stderr."""
         return f"error: {self.key}: {self.reason}"

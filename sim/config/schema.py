@@ -90,7 +90,9 @@ class CityConfig:
     districts_csv: str | None = None
     institutions: list[InstitutionSpec] = field(default_factory=list)
     institutions_csv: str | None = None
-    births_index: dict[int, float] = field(default_factory=dict)
+    births_index: list[float] = field(default_factory=list)
+    births_index_year: int | None = None
+    births_growth_per_year: float = 0.0
     distance_km: list[list[float]] | None = None
     intra_district_km: float = 2.0
     bands: dict[str, BandSpec] = field(default_factory=dict)
@@ -197,7 +199,7 @@ class CapacityConfig:
     conversion_lead_months: float = 3.0
     conversion_cost_per_place: float = 3000.0
     kindergarten_enrolment: float = 0.9
-    plan_every_months: float = 12.0
+    plan_every_months: float = 3.0
 
 
 @dataclass

@@ -117,8 +117,11 @@ def _validate_city(cfg: Config) -> None:
         non_negative(f"{k}.places_per_1000", d.places_per_1000)
         positive(f"{k}.fee_index", d.fee_index)
         _validate_mix(f"{k}.type_mix", d.type_mix, c.types)
-    for year, v in c.births_index.items():
-        non_negative(f"city.births_index.{year}", v)
+    for i, v in enumerate(c.births_index):
+        non_negative(f"city.births_index.{i}", v)
+    _finite("city.births_growth_per_year", c.births_growth_per_year)
+    _require(c.births_growth_per_year > -1, "city.births_growth_per_year",
+             f"must be > -1 (a yearly rate), got {c.births_growth_per_year}")
     non_negative("city.intra_district_km", c.intra_district_km)
     if c.distance_km is not None:
         n = len(c.districts)

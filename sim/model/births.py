@@ -14,19 +14,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.schema import DistSpec
+from sim.config.schema import CityConfig, DistSpec
 
 
-def births_multiplier(index: dict[int, float], year: int) -> float:
-    """Return the births index for ``year``: the latest year at or before it, else the first."""
-    if not index:
-        return 1.0
-    years = sorted(index)
-    best = years[0]
-    for y in years:
-        if y <= year:
-            best = y
-    return float(index[best])
+def births_multiplier(city: CityConfig, year: int, start_year: int) -> float:
+    """Return the births multiplier of calendar ``year``.
+
+    ``city.births_index`` lists one multiplier per year from ``city.births_index_year``
+    (default: the run's start year); before it the first value holds; after the list ends,
+    the last value grows by ``city.births_growth_per_year`` each year (e.g. -0.15 for a
+    15% yearly decline; with an empty list from the first year on).
+    """
+    first = start_year if city.births_index_year is None else city.births_index_year
+    index = city.births_index
+    k = year - first
+    if k < 0:
+        return float(index[0]) if index else 1.0
+    if k < len(index):
+        return float(index[k])
+    last = float(index[-1]) if index else 1.0
+    extra = k - (len(index) - 1) if index else k
+    return last * (1.0 + city.births_growth_per_year) ** extra
 
 
 def draw_many(d: DistSpec, gen: np.random.Generator, n: int) -> np.ndarray:

@@ -51,6 +51,7 @@ class Government:
         self.births_ref: list[float] | None = None
         self.start_level: float | None = None
         self.refused_builds = 0
+        self.spent_by_year: dict[int, float] = {}
 
     # -- what families and providers see ----------------------------------------------------
     def family_subsidy_month(self) -> float:
@@ -80,12 +81,19 @@ class Government:
         paid, refused = pay_within_budget(due, self.remaining)
         if self.remaining is not None:
             self.remaining -= paid
+        self._book_year(paid)
         if in_window:
             self.cost[kind] += paid
             self.refused += refused
         if refused > 0:
             self._exhaust()
         return paid / due
+
+    def _book_year(self, amount: float) -> None:
+        """Add budget-limited spending to the budget year it belongs to."""
+        t = self.w.env.now
+        year = self.w.params.run.start_year + math.floor((t - 1e-9) / 12.0)
+        self.spent_by_year[year] = self.spent_by_year.get(year, 0.0) + amount
 
     def _exhaust(self) -> None:
         """The budget is spent: no new commitments until January."""
@@ -151,15 +159,17 @@ class Government:
         aim_t = t + cap.build_lead_months + cap.plan_every_months
         frac = 1.0 if t_target <= 0 else min(1.0, aim_t / t_target)
         aim = self.start_level + (cap.target_per_1000 - self.start_level) * frac
-        pipeline = sum(w.providers.pipeline.values()) if w.providers else 0
-        need = aim * pop / 1000.0 - licensed - pipeline
+        pipeline = sum(w.providers.pipeline.values())
+        # places expected to close before the next orders open, at the past year's closure rate
+        attrition = w.providers.recent_closure_rate() * (cap.build_lead_months + cap.plan_every_months)
+        need = aim * pop / 1000.0 - licensed - pipeline + attrition
         if cap.convert_kindergarten:
             need = self._convert(t, need, in_window)
         self._build(need, in_window)
 
     def _births_now(self, d: District, t: float) -> float:
         year = self.w.params.run.start_year + math.floor(t / 12.0)
-        return d.spec.births_per_year * births_multiplier(self.w.params.city.births_index, year)
+        return d.spec.births_per_year * births_multiplier(self.w.params.city, year, self.w.params.run.start_year)
 
     def _convert(self, t: float, need: float, in_window: bool) -> float:
         w = self.w
@@ -208,6 +218,7 @@ class Government:
             return False
         if self.remaining is not None:
             self.remaining -= amount
+        self._book_year(amount)
         if in_window:
             self.cost["construction"] += amount
         self.month_cost[d.idx] += amount

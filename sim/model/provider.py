@@ -75,6 +75,7 @@ class ProviderProcess:
         self.wage = world.params.staff.wage_per_month
         self.opened = 0
         self.closed = 0
+        self.closed_log: list[tuple[float, int]] = []
         self.pipeline: dict[int, int] = {}
         self.revenue_window = 0.0
         self.cost_window = 0.0
@@ -133,10 +134,17 @@ class ProviderProcess:
             a = inst.acct
             if (inst.open and inst.sector == "private" and a.deficit_months >= cfg.close_after_deficit_months
                     and a.cash < cfg.cash_floor):
+                self.closed_log.append((self.w.env.now, inst.licensed))
                 self.w.close_institution(inst)
                 self.closed += 1
 
     # -- yearly: fees and entry ---------------------------------------------------------------
+    def recent_closure_rate(self, months: float = 12.0) -> float:
+        """Places lost to closures per month over the last ``months``."""
+        now = self.w.env.now
+        lost = sum(p for t, p in self.closed_log if t > now - months)
+        return lost / months
+
     def update_fees(self) -> None:
         """Market providers reset their fee from last year's occupancy (new contracts only)."""
         cfg = self.cfg

@@ -271,7 +271,7 @@ class World:
         """Draw the month's births in district ``d`` and start the families that need care."""
         p = self.params
         year = p.run.start_year + math.floor(t / 12.0)
-        rate = d.spec.births_per_year * births_multiplier(p.city.births_index, year) / 12.0
+        rate = d.spec.births_per_year * births_multiplier(p.city, year, p.run.start_year) / 12.0
         if p.families.arrivals == "regular":
             if d.next_regular is None:
                 d.next_regular = t
