@@ -168,8 +168,9 @@ class Government:
         self._build(need, in_window)
 
     def _births_now(self, d: District, t: float) -> float:
-        year = self.w.params.run.start_year + math.floor(t / 12.0)
-        return d.spec.births_per_year * births_multiplier(self.w.params.city, year, self.w.params.run.start_year)
+        start = self.w.params.run.start_year
+        year = start + math.floor(t / 12.0)
+        return d.spec.births_per_year * births_multiplier(self.w.params.city, year, start)
 
     def _convert(self, t: float, need: float, in_window: bool) -> float:
         w = self.w
