@@ -63,6 +63,9 @@ def validate(cfg: Config) -> None:
     _validate_families(cfg)
     _validate_staff(cfg)
     one_of("allocation.discipline", cfg.allocation.discipline, DISCIPLINES)
+    _validate_policy(cfg)
+    _validate_capacity(cfg)
+    _validate_economics(cfg)
     if cfg.queue is not None:
         q = cfg.queue
         positive("queue.arrival_rate", q.arrival_rate)
@@ -184,3 +187,66 @@ def _validate_staff(cfg: Config) -> None:
     non_negative("staff.quit_hazard_per_month", s.quit_hazard_per_month)
     distribution("staff.recruitment_delay", s.recruitment_delay)
     non_negative("staff.wage_per_month", s.wage_per_month)
+
+
+def _validate_policy(cfg: Config) -> None:
+    p = cfg.policy
+    for key in ("family_subsidy_per_year", "voucher_per_month", "operating_subsidy_per_child_month",
+                "place_subsidy_per_year"):
+        non_negative(f"policy.{key}", getattr(p, key))
+    one_of("policy.voucher_scope", p.voucher_scope, ("affordable", "all"))
+    one_of("policy.fee_cap_basis", p.fee_cap_basis, ("yuan", "income_share"))
+    if p.fee_cap is not None:
+        positive("policy.fee_cap", p.fee_cap)
+        if p.fee_cap_basis == "income_share":
+            _require(p.fee_cap <= 1, "policy.fee_cap", f"an income share must be <= 1, got {p.fee_cap}")
+    if p.budget_per_year is not None:
+        non_negative("policy.budget_per_year", p.budget_per_year)
+
+
+def _validate_capacity(cfg: Config) -> None:
+    c = cfg.capacity
+    if c.target_per_1000 is not None:
+        non_negative("capacity.target_per_1000", c.target_per_1000)
+    _require(c.target_year >= cfg.run.start_year, "capacity.target_year",
+             f"must not be before run.start_year ({cfg.run.start_year}), got {c.target_year}")
+    _require(c.build_type in cfg.city.types, "capacity.build_type",
+             f"unknown institution type '{c.build_type}' (not in city.types)")
+    non_negative("capacity.build_lead_months", c.build_lead_months)
+    non_negative("capacity.construction_grant_per_place", c.construction_grant_per_place)
+    non_negative("capacity.conversion_lead_months", c.conversion_lead_months)
+    non_negative("capacity.conversion_cost_per_place", c.conversion_cost_per_place)
+    probability("capacity.kindergarten_enrolment", c.kindergarten_enrolment)
+    positive("capacity.plan_every_months", c.plan_every_months)
+
+
+def _validate_economics(cfg: Config) -> None:
+    e = cfg.economics
+    non_negative("economics.rent_per_place_month", e.rent_per_place_month)
+    non_negative("economics.per_child_cost_month", e.per_child_cost_month)
+    non_negative("economics.initial_cash_months", e.initial_cash_months)
+    _require(e.close_after_deficit_months >= 1, "economics.close_after_deficit_months",
+             f"must be >= 1, got {e.close_after_deficit_months}")
+    _finite("economics.cash_floor", e.cash_floor)
+    _require(e.entry_type in cfg.city.types, "economics.entry_type",
+             f"unknown institution type '{e.entry_type}' (not in city.types)")
+    non_negative("economics.entry_lead_months", e.entry_lead_months)
+    positive("economics.entry_check_months", e.entry_check_months)
+    _require(e.max_entries_per_district_year >= 0, "economics.max_entries_per_district_year",
+             f"must be >= 0, got {e.max_entries_per_district_year}")
+    non_negative("economics.fee_adjust_per_year", e.fee_adjust_per_year)
+    _finite("economics.target_occupancy", e.target_occupancy)
+    _require(0 < e.target_occupancy <= 1, "economics.target_occupancy",
+             f"must be in (0, 1], got {e.target_occupancy}")
+    positive("economics.fee_floor_share", e.fee_floor_share)
+    _require(e.fee_ceiling_share >= e.fee_floor_share, "economics.fee_ceiling_share",
+             f"must be >= economics.fee_floor_share ({e.fee_floor_share}), got {e.fee_ceiling_share}")
+    non_negative("families.fee_exit_burden", cfg.families.fee_exit_burden)
+    non_negative("families.fee_exit_hazard_per_month", cfg.families.fee_exit_hazard_per_month)
+    for i, d in enumerate(cfg.city.districts):
+        if d.cost_index is not None:
+            positive(f"city.districts.{i}.cost_index", d.cost_index)
+    for name, t in cfg.city.types.items():
+        non_negative(f"city.types.{name}.overhead_per_month", t.overhead_per_month)
+        if t.rent_per_place_month is not None:
+            non_negative(f"city.types.{name}.rent_per_place_month", t.rent_per_place_month)
