@@ -1,0 +1,101 @@
+"""Ranking a family's options and filtering the ones it can use: pure functions over arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model.choice import eligible, rank_options
+
+INCOME = 10_000.0
+
+
+def utilities(fee, km, pref, price_weight=4.0, distance_weight=0.15, taste=None):
+    u = pref - price_weight / INCOME * fee - distance_weight * km
+    return u if taste is None else u + taste
+
+
+def test_rank_options_orders_by_utility_best_first():
+    fee = np.array([3000.0, 1500.0, 1900.0])
+    km = np.array([1.0, 5.0, 2.0])
+    pref = np.array([0.2, 0.3, 0.0])
+    order = rank_options(fee, km, pref, INCOME, 4.0, 0.15, None, 10)
+    u = utilities(fee, km, pref)
+    assert list(order) == list(np.argsort(-u))
+    assert (np.diff(u[order]) <= 0).all()
+
+
+def test_rank_options_prefers_cheaper_nearer_and_preferred_types():
+    z = np.zeros(2)
+    assert list(rank_options(np.array([2000.0, 1000.0]), z, z, INCOME, 4.0, 0.15, None, 2)) == [1, 0]
+    assert list(rank_options(z, np.array([3.0, 1.0]), z, INCOME, 4.0, 0.15, None, 2)) == [1, 0]
+    assert list(rank_options(z, z, np.array([0.0, 0.5]), INCOME, 4.0, 0.15, None, 2)) == [1, 0]
+
+
+def test_rank_options_returns_at_most_limit_options_the_best_ones():
+    rng = np.random.default_rng(3)
+    n = 40
+    fee, km, pref = rng.uniform(1000, 4000, n), rng.uniform(0, 10, n), rng.normal(0, 0.3, n)
+    for limit in (1, 3, 8, 39, 40, 100):
+        order = rank_options(fee, km, pref, INCOME, 4.0, 0.15, None, limit)
+        assert len(order) == min(limit, n)
+        u = utilities(fee, km, pref)
+        assert list(order) == list(np.argsort(-u)[: min(limit, n)])
+
+
+def test_rank_options_adds_the_taste_draw_to_the_utility():
+    fee = np.array([1000.0, 1000.0])
+    z = np.zeros(2)
+    taste = np.array([0.0, 1.0])
+    assert list(rank_options(fee, z, z, INCOME, 4.0, 0.15, taste, 2)) == [1, 0]
+
+
+def test_rank_options_of_no_options_is_empty():
+    e = np.empty(0)
+    assert len(rank_options(e, e, e, INCOME, 4.0, 0.15, None, 5)) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2), min_size=2, max_size=40), st.data())
+def test_rank_options_limited_is_best_first_with_utilities_no_worse_than_the_rest(prefs, data):
+    pref = np.array(prefs, dtype=float)
+    z = np.zeros(len(pref))
+    limit = data.draw(st.integers(1, len(pref)))
+    order = rank_options(z, z, pref, INCOME, 4.0, 0.15, None, limit)
+    chosen = pref[order]
+    rest = np.delete(pref, order)
+    assert len(set(order.tolist())) == limit
+    assert (np.diff(chosen) <= 0).all()
+    assert rest.size == 0 or chosen.min() >= rest.max()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: with tied utilities rank_options(limit=k) uses argpartition, so the tied options kept "
+    "and their order differ from the full ranking (and from Options' small-set path, which "
+    "breaks ties by class index)"))
+def test_rank_options_limited_ranking_is_the_prefix_of_the_full_ranking_even_with_ties():
+    pref = np.array([0, 0, 1, 0, 2, 2, 2, 1, 0, 2, 0, 0, 1, 1, 1, 1, 0, 0, 1, 2, 1, 1, 0, 1], dtype=float)
+    z = np.zeros(len(pref))
+    full = rank_options(z, z, pref, INCOME, 4.0, 0.15, None, len(pref))
+    limited = rank_options(z, z, pref, INCOME, 4.0, 0.15, None, 7)
+    assert list(limited) == list(full[:7])
+
+
+def test_eligible_keeps_classes_serving_the_age_with_lower_bound_inclusive_upper_exclusive():
+    min_age = np.array([6.0, 12.0, 24.0, 6.0])
+    max_age = np.array([12.0, 24.0, 36.0, 36.0])
+    km = np.zeros(4)
+    assert list(eligible(min_age, max_age, km, 12.0, 5.0)) == [1, 3]
+    assert list(eligible(min_age, max_age, km, 11.999, 5.0)) == [0, 3]
+    assert list(eligible(min_age, max_age, km, 36.0, 5.0)) == []
+    assert list(eligible(min_age, max_age, km, 5.0, 5.0)) == []
+
+
+def test_eligible_keeps_classes_within_the_travel_limit_inclusive():
+    min_age = np.zeros(3)
+    max_age = np.full(3, 36.0)
+    km = np.array([1.0, 5.0, 5.0001])
+    assert list(eligible(min_age, max_age, km, 20.0, 5.0)) == [0, 1]
+    assert list(eligible(min_age, max_age, km, 20.0, 0.0)) == []
