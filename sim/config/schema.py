@@ -86,6 +86,7 @@ class CityConfig:
     """The city: districts, births path, age-class standards, provider types, supply."""
 
     name: str = "city"
+    scale: float = 1.0
     districts: list[DistrictSpec] = field(default_factory=list)
     districts_csv: str | None = None
     institutions: list[InstitutionSpec] = field(default_factory=list)
@@ -192,6 +193,7 @@ class CapacityConfig:
     name: str = "status_quo"
     target_per_1000: float | None = None
     target_year: int = 2030
+    path: str = "linear"
     build_type: str = "public"
     build_lead_months: float = 12.0
     construction_grant_per_place: float = 10000.0

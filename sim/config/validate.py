@@ -90,6 +90,8 @@ def _validate_run(cfg: Config) -> None:
 def _validate_city(cfg: Config) -> None:
     c = cfg.city
     _require(len(c.districts) > 0, "city.districts", "the city has no districts")
+    positive("city.scale", c.scale)
+    _require(c.scale <= 1, "city.scale", f"must be <= 1 (a sample of the population), got {c.scale}")
     _require(len(c.bands) > 0, "city.bands", "no age bands defined")
     for name, b in c.bands.items():
         k = f"city.bands.{name}"
@@ -218,6 +220,7 @@ def _validate_capacity(cfg: Config) -> None:
     non_negative("capacity.conversion_cost_per_place", c.conversion_cost_per_place)
     probability("capacity.kindergarten_enrolment", c.kindergarten_enrolment)
     positive("capacity.plan_every_months", c.plan_every_months)
+    one_of("capacity.path", c.path, ("linear", "geometric"))
 
 
 def _validate_economics(cfg: Config) -> None:

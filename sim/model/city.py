@@ -8,6 +8,7 @@ places come out as whole classes.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -100,6 +101,14 @@ class Institution:
     def licensed(self) -> int:
         """Licensed places over all classes."""
         return sum(c.licensed for c in self.classes)
+
+
+def scaled_district(spec: DistrictSpec, scale: float) -> DistrictSpec:
+    """Return the district as simulated at sample ``scale``: population and births scaled."""
+    if scale == 1.0:
+        return spec
+    return dataclasses.replace(spec, population=spec.population * scale,
+                               births_per_year=spec.births_per_year * scale)
 
 
 def distance_matrix(city: CityConfig, districts: Sequence[DistrictSpec]) -> np.ndarray:

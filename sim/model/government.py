@@ -158,7 +158,10 @@ class Government:
         t_target = (cap.target_year - w.params.run.start_year) * 12.0
         aim_t = t + cap.build_lead_months + cap.plan_every_months
         frac = 1.0 if t_target <= 0 else min(1.0, aim_t / t_target)
-        aim = self.start_level + (cap.target_per_1000 - self.start_level) * frac
+        if cap.path == "geometric" and self.start_level > 0:
+            aim = self.start_level * (cap.target_per_1000 / self.start_level) ** frac
+        else:
+            aim = self.start_level + (cap.target_per_1000 - self.start_level) * frac
         pipeline = sum(w.providers.pipeline.values())
         # places expected to close before the next orders open, at the past year's closure rate
         attrition = w.providers.recent_closure_rate() * (cap.build_lead_months + cap.plan_every_months)

@@ -14,6 +14,16 @@ if TYPE_CHECKING:
     from sim.model.world import RunResult, World
 
 
+# Counts and money that grow with the population: reported also scaled back (``<kpi>_scaled``)
+# when ``city.scale`` < 1.
+EXTENSIVE_KPIS = (
+    "children_born", "sought_care", "enrolled_ever", "never_sought", "pending_end", "priced_out",
+    "no_provider", "blocked", "reneged", "aged_out", "left_early", "waiting_end", "enrolled_end",
+    "arrivals", "mean_waitlist", "waitlist_end", "places_start", "places_end", "mean_children_under3",
+    "mean_enrolled", "displaced", "institutions_start", "institutions_end", "budget_refused",
+)
+
+
 def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else 0.0
 
@@ -118,10 +128,14 @@ def build_result(w: World) -> RunResult:
                                   w.providers.revenue_window),
         "budget_refused": gov.refused,
     }
+    s["scale"] = w.params.city.scale
     for kind in COST_KINDS:
         s[f"public_cost_{kind}"] = gov.cost[kind]
     s["public_cost_total"] = sum(gov.cost.values())
     s["public_cost_per_enrolled_child_month"] = _ratio(s["public_cost_total"], rec.care_months)
+    if w.params.city.scale != 1.0:
+        for k in EXTENSIVE_KPIS + tuple(f"public_cost_{k}" for k in (*COST_KINDS, "total")):
+            s[f"{k}_scaled"] = s[k] / w.params.city.scale
     return RunResult(
         summary={k: float(v) for k, v in s.items()},
         timeseries=rec.rows,

@@ -30,6 +30,7 @@ from sim.model.city import (
     build_institutions,
     distance_matrix,
     generated_institutions,
+    scaled_district,
 )
 from sim.model.demand import need_probability
 from sim.model.distributions import sampler
@@ -70,7 +71,7 @@ class World:
         self.ledger = L.Ledger()
         self.recorder = Recorder(self.t_start, self.warmup, p.run.start_year)
         self.recorder.horizon = self.horizon
-        dspecs = list(p.city.districts)
+        dspecs = [scaled_district(d, p.city.scale) for d in p.city.districts]
         self.districts = [District(i, d) for i, d in enumerate(dspecs)]
         self.km = distance_matrix(p.city, dspecs)
         ispecs = list(p.city.institutions) or generated_institutions(p.city, dspecs)
