@@ -71,18 +71,17 @@ class Options:
         self.by_district: list[_DistrictOptions] = []
 
     def build(self) -> None:
-        """(Re)build every district's candidate arrays from the current institutions."""
+        """(Re)build every district's candidate arrays from the open institutions' classes."""
         w = self.world
+        live = [c for c in w.classes if c.licensed > 0 and c.inst.open]
+        home = np.array([c.inst.district.idx for c in live], dtype=np.intp)
+        prefs = np.array([self.type_pref.get(c.inst.type, 0.0) for c in live], dtype=float)
         self.by_district = []
         for d in w.districts:
-            classes, km, pref = [], [], []
-            for c in w.classes:
-                dist = float(w.km[d.idx, c.inst.district.idx])
-                if dist <= self.reach and c.licensed > 0 and c.inst.open:
-                    classes.append(c)
-                    km.append(dist)
-                    pref.append(self.type_pref.get(c.inst.type, 0.0))
-            self.by_district.append(_DistrictOptions(classes, km, pref, w.net_fee))
+            km_all = w.km[d.idx, home] if len(live) else np.empty(0)
+            keep = np.flatnonzero(km_all <= self.reach).tolist()
+            self.by_district.append(_DistrictOptions(
+                [live[i] for i in keep], km_all[keep].tolist(), prefs[keep].tolist(), w.net_fee))
 
     def refresh_prices(self) -> None:
         """Re-read net fees everywhere (yearly fee setting, budget exhausted or renewed)."""

@@ -130,13 +130,18 @@ class ProviderProcess:
     def closures(self) -> None:
         """Close private providers after sustained losses; displace their children."""
         cfg = self.cfg
-        for inst in list(self.w.institutions):
-            a = inst.acct
-            if (inst.open and inst.sector == "private" and a.deficit_months >= cfg.close_after_deficit_months
-                    and a.cash < cfg.cash_floor):
-                self.closed_log.append((self.w.env.now, inst.licensed))
-                self.w.close_institution(inst)
-                self.closed += 1
+        closing = [
+            inst for inst in self.w.institutions
+            if inst.open and inst.sector == "private" and inst.acct.cash < cfg.cash_floor
+            and inst.acct.deficit_months >= cfg.close_after_deficit_months
+        ]
+        if not closing:
+            return
+        now = self.w.env.now
+        self.closed_log.extend((now, inst.licensed) for inst in closing)
+        self.closed_log = [(t, p) for t, p in self.closed_log if t > now - 24.0]
+        self.w.close_institutions(closing)
+        self.closed += len(closing)
 
     # -- yearly: fees and entry ---------------------------------------------------------------
     def recent_closure_rate(self, months: float = 12.0) -> float:

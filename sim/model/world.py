@@ -207,23 +207,25 @@ class World:
             self._open_class(c, c.licensed, initial_staff=False)
         return inst
 
-    def close_institution(self, inst: Institution) -> None:
-        """Close ``inst``: displace its children, move its waitlists elsewhere, remove its places."""
-        inst.open = False
+    def close_institutions(self, closing: list[Institution]) -> None:
+        """Close providers: displace their children, move their waitlists, remove their places."""
+        for inst in closing:
+            inst.open = False
         self.options.build()
         fams = self.families
-        for c in inst.classes:
-            for fam in sorted(c.children, key=lambda f: f.fid):
-                fams.displace(fam)
-            c.transfers.clear()
-            while True:
-                fam = c.waitlist.pop_valid(_valid_entry)
-                if fam is None:
-                    break
-                fams.requeue(fam)
-        for c in inst.classes:
-            self.set_caregivers(c, 0)
-            self.set_licensed(c, 0)
+        for inst in closing:
+            for c in inst.classes:
+                for fam in sorted(c.children, key=lambda f: f.fid):
+                    fams.displace(fam)
+                c.transfers.clear()
+                while True:
+                    fam = c.waitlist.pop_valid(_valid_entry)
+                    if fam is None:
+                        break
+                    fams.requeue(fam)
+            for c in inst.classes:
+                self.set_caregivers(c, 0)
+                self.set_licensed(c, 0)
 
     # -- the monthly tick ----------------------------------------------------------------------
     def _monthly(self) -> Generator[Timeout, Any, None]:
