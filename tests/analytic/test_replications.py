@@ -1,0 +1,86 @@
+"""Replications are reproducible across processes, and common random numbers reduce variance.
+
+``run_replications`` must give the same results whether one process or two run them
+(replication ``r`` draws from ``SeedSequence(seed, spawn_key=(r, ...))`` wherever it runs).
+Two scenarios run with the same seed face the same families, so the variance of a policy
+difference across replications must be smaller than with independent seeds. The check is a
+one-sided F test at the suite's confidence level: the ratio of the two sample variances must
+exceed the F quantile that equal variances would reach only 0.1% of the time.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.config.load import load
+from sim.experiment.runner import run_replications
+from sim.model.world import RunResult, World
+from tests.analytic.theory import CONFIDENCE
+
+QUEUE = ("scenario=queue", "run.horizon_months=240", "run.warmup_months=40")
+CITY = ("run.horizon_months=24", "run.burnin_months=12")
+
+
+def _replicate(overrides: tuple[str, ...], seed: int, n: int, jobs: int) -> list[RunResult]:
+    params = load([*overrides, f"seed={seed}", f"run.replications={n}", f"run.jobs={jobs}",
+                   "run.progress=false"])
+    return run_replications(params)
+
+
+def _same(a: list[RunResult], b: list[RunResult]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        assert x.summary == y.summary
+        assert x.timeseries == y.timeseries
+        assert x.ledger == y.ledger
+        assert x.wait_histogram == y.wait_histogram
+
+
+@pytest.mark.parametrize("overrides", [
+    pytest.param(QUEUE + ("queue.mean_patience_months=2",), id="queue"),
+    pytest.param(("run.horizon_months=12", "run.burnin_months=12"), id="city",
+                 marks=pytest.mark.slow),
+])
+def test_two_processes_give_the_same_replications_as_one(overrides):
+    one = _replicate(overrides, seed=8, n=4, jobs=1)
+    two = _replicate(overrides, seed=8, n=4, jobs=2)
+    _same(one, two)
+    assert len({r.summary["arrivals"] for r in one}) > 1, "replications must differ"
+    params = load([*overrides, "seed=8"])
+    direct = World(params, 8, 2).run()
+    assert direct.summary == one[2].summary
+
+
+@functools.cache
+def _summaries(overrides: tuple[str, ...], seed: int, n: int) -> tuple[dict[str, float], ...]:
+    return tuple(r.summary for r in _replicate(overrides, seed, n, jobs=2))
+
+
+def _variance_ratio(base: tuple[str, ...], a: str, b: str, kpi: str, n: int,
+                    seed: int) -> tuple[float, float]:
+    """Return (var of A - B with independent seeds / var with common seeds, F critical)."""
+    def values(policy: str, s: int) -> np.ndarray:
+        return np.array([r[kpi] for r in _summaries(base + (policy,), s, n)])
+
+    x = values(a, seed)
+    v_common = np.var(x - values(b, seed), ddof=1)
+    v_indep = np.var(x - values(b, seed + 1), ddof=1)
+    return float(v_indep / v_common), float(stats.f.ppf(CONFIDENCE, n - 1, n - 1))
+
+
+@pytest.mark.parametrize("kpi", ["p_wait", "mean_enrolled"])
+def test_common_random_numbers_shrink_the_variance_of_one_place_more(kpi):
+    ratio, critical = _variance_ratio(QUEUE, "queue.places=10", "queue.places=11", kpi, n=30, seed=31)
+    assert ratio > critical, f"{kpi}: variance ratio {ratio:.2f} <= F critical {critical:.2f}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kpi", ["mean_waitlist", "p_reneged"])
+def test_common_random_numbers_shrink_the_variance_of_a_city_policy_difference(kpi):
+    ratio, critical = _variance_ratio(CITY, "families.max_waitlists=3", "families.max_waitlists=1",
+                                      kpi, n=16, seed=41)
+    assert ratio > critical, f"{kpi}: variance ratio {ratio:.2f} <= F critical {critical:.2f}"
