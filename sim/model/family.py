@@ -98,12 +98,12 @@ class FamilyProcess:
         fam: Family = ev.value
         w = self.w
         now = self.env.now
-        opts = w.options_for(fam, now - fam.birth)
+        opts, fees = w.options_for(fam, now - fam.birth)
         if not opts:
             self.ledger.move(fam, L.NO_PROVIDER)
             return
         if self.price.enabled:
-            cheapest = min(w.net_fee(c.inst) for c in opts) - self.gov.family_subsidy_month()
+            cheapest = min(fees) - self.gov.family_subsidy_month()
             burden = max(0.0, cheapest) / fam.income
             if fam.takeup_u >= take_up_probability(burden, self.price.burden50, self.price.steepness):
                 self.ledger.move(fam, L.PRICED_OUT)
@@ -155,7 +155,7 @@ class FamilyProcess:
     def requeue(self, fam: Family) -> None:
         """Re-rank a waiting family's options now (new age, or a provider closed), same key."""
         now = self.env.now
-        opts = self.w.options_for(fam, now - fam.birth + AGE_EPS)
+        opts, _ = self.w.options_for(fam, now - fam.birth + AGE_EPS)
         if self._try_admit(fam, opts):
             return
         if opts:
@@ -265,7 +265,7 @@ class FamilyProcess:
         fam.counted = False
         fam.displaced = True
         age = now - fam.birth
-        opts = self.w.options_for(fam, age) if age < self.age_out else []
+        opts = self.w.options_for(fam, age)[0] if age < self.age_out else []
         if self._try_admit(fam, opts):
             return
         if not opts or self.max_waitlists <= 0:

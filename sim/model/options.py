@@ -1,23 +1,25 @@
 """Each district's reachable age classes, and a family's ranked options among them.
 
-For every district the classes that any family could reach (within the largest possible
-travel limit) are kept as parallel arrays; ranking a family's options is then one small
-vectorised (or, for a handful of candidates, plain-Python) utility computation from
-:mod:`sim.model.choice`.
+For every district and age band, the classes any family could reach (within the largest
+possible travel limit) are kept as arrays sorted by distance, so a family's candidates are
+a prefix of each band that fits its child's age (one binary search on its travel limit).
+Ranking is then one small utility computation from :mod:`sim.model.choice`: vectorised for
+many candidates, plain Python for a handful. Net fees (fee minus the voucher a newly
+admitted child would bring) are cached and refreshed when fees or vouchers change.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.choice import eligible, rank_options
+from sim.model.choice import rank_options
 
 if TYPE_CHECKING:
-    from sim.model.city import AgeClass, Institution
+    from sim.model.city import AgeClass
     from sim.model.family import Family
     from sim.model.world import World
 
@@ -35,23 +37,27 @@ def max_travel_km(spec) -> float:  # type: ignore[no-untyped-def]
     return math.inf
 
 
-class _DistrictOptions:
-    __slots__ = ("classes", "km", "fee", "pref", "min_age", "max_age", "rows")
+class _BandOptions:
+    """One district's candidate classes of one age band, nearest first."""
 
-    def __init__(self, classes: list[AgeClass], km: list[float], pref: list[float],
-                 net_fee: Callable[[Institution], float]) -> None:
-        self.classes = classes
-        self.km = np.array(km, dtype=float)
-        self.fee = np.array([net_fee(c.inst) for c in classes], dtype=float)
-        self.pref = np.array(pref, dtype=float)
-        self.min_age = np.array([c.min_age for c in classes], dtype=float)
-        self.max_age = np.array([c.max_age for c in classes], dtype=float)
-        self.rows = [(c, k, p, net_fee(c.inst)) for c, k, p in zip(classes, km, pref, strict=True)]
+    __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "fee")
 
-    def refresh(self, net_fee: Callable[[Institution], float]) -> None:
-        """Re-read every option's net fee (after fee changes or a change in vouchers)."""
-        self.fee = np.array([net_fee(c.inst) for c in self.classes], dtype=float)
-        self.rows = [(c, k, p, net_fee(c.inst)) for c, k, p, _ in self.rows]
+    def __init__(self, min_age: float, max_age: float) -> None:
+        self.min_age = min_age
+        self.max_age = max_age
+        self.classes: list[AgeClass] = []
+        self.km_list: list[float] = []
+        self.km = np.empty(0)
+        self.pref = np.empty(0)
+        self.fee = np.empty(0)
+
+    def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float]) -> None:
+        order = sorted(range(len(classes)), key=lambda i: (km[i], classes[i].idx))
+        self.classes = [classes[i] for i in order]
+        self.km_list = [km[i] for i in order]
+        self.km = np.array(self.km_list, dtype=float)
+        self.pref = np.array([pref[i] for i in order], dtype=float)
+        self.fee = np.array([fee[i] for i in order], dtype=float)
 
 
 class Options:
@@ -68,55 +74,115 @@ class Options:
         self.limit = max(1, f.max_considered)
         self.reach = max_travel_km(f.travel_limit_km)
         self.taste = world.streams["family.taste"]
-        self.by_district: list[_DistrictOptions] = []
+        self.bands = sorted({(c.min_age, c.max_age) for c in world.classes})
+        self.by_district: list[list[_BandOptions]] = []
 
     def build(self) -> None:
-        """(Re)build every district's candidate arrays from the open institutions' classes."""
+        """(Re)build every district's candidates from the open institutions' classes."""
         w = self.world
         live = [c for c in w.classes if c.licensed > 0 and c.inst.open]
+        self.bands = sorted({(c.min_age, c.max_age) for c in w.classes})
+        net = [w.net_fee(c.inst) for c in live]
+        pref = [self.type_pref.get(c.inst.type, 0.0) for c in live]
         home = np.array([c.inst.district.idx for c in live], dtype=np.intp)
-        prefs = np.array([self.type_pref.get(c.inst.type, 0.0) for c in live], dtype=float)
+        band_of = [self.bands.index((c.min_age, c.max_age)) for c in live]
         self.by_district = []
         for d in w.districts:
-            km_all = w.km[d.idx, home] if len(live) else np.empty(0)
-            keep = np.flatnonzero(km_all <= self.reach).tolist()
-            self.by_district.append(_DistrictOptions(
-                [live[i] for i in keep], km_all[keep].tolist(), prefs[keep].tolist(), w.net_fee))
+            km_all = (w.km[d.idx, home] if live else np.empty(0)).tolist()
+            per_band: list[tuple[list, list, list, list]] = [([], [], [], []) for _ in self.bands]
+            for i, km in enumerate(km_all):
+                if km <= self.reach:
+                    b = per_band[band_of[i]]
+                    b[0].append(live[i])
+                    b[1].append(km)
+                    b[2].append(pref[i])
+                    b[3].append(net[i])
+            bands = []
+            for (lo, hi), (cls, km, pf, fee) in zip(self.bands, per_band, strict=True):
+                bo = _BandOptions(lo, hi)
+                bo.set(cls, km, pf, fee)
+                bands.append(bo)
+            self.by_district.append(bands)
+
+    def add_institution(self, inst) -> None:  # type: ignore[no-untyped-def]
+        """Insert a newly opened institution's classes into every district's candidates."""
+        w = self.world
+        net = w.net_fee(inst)
+        pref = self.type_pref.get(inst.type, 0.0)
+        for c in inst.classes:
+            if c.licensed <= 0:
+                continue
+            key = (c.min_age, c.max_age)
+            if key not in self.bands:
+                self.build()
+                return
+            b = self.bands.index(key)
+            for d in w.districts:
+                km = float(w.km[d.idx, inst.district.idx])
+                if km > self.reach:
+                    continue
+                bo = self.by_district[d.idx][b]
+                i = bisect_right(bo.km_list, km)
+                bo.classes.insert(i, c)
+                bo.km_list.insert(i, km)
+                bo.km = np.insert(bo.km, i, km)
+                bo.pref = np.insert(bo.pref, i, pref)
+                bo.fee = np.insert(bo.fee, i, net)
 
     def refresh_prices(self) -> None:
         """Re-read net fees everywhere (yearly fee setting, budget exhausted or renewed)."""
-        for o in self.by_district:
-            o.refresh(self.world.net_fee)
+        net_fee = self.world.net_fee
+        for bands in self.by_district:
+            for bo in bands:
+                bo.fee = np.array([net_fee(c.inst) for c in bo.classes], dtype=float)
 
-    def ranked(self, fam: Family, age: float) -> list[AgeClass]:
-        """Return the classes ``fam`` considers at ``age``, best first (at most the limit)."""
-        o = self.by_district[fam.district.idx]
-        if len(o.rows) <= _SMALL:
-            return self._ranked_small(o, fam, age)
-        idx = eligible(o.min_age, o.max_age, o.km, age, fam.travel_km)
-        if len(idx) == 0:
-            return []
-        taste = None
-        if self.taste_sd > 0:
-            taste = self.taste_sd * self.taste.gen.gumbel(size=len(idx))
-        order = rank_options(o.fee[idx], o.km[idx], o.pref[idx], fam.income, self.price_weight,
-                             self.distance_weight, taste, self.limit)
-        cls = o.classes
-        return [cls[i] for i in idx[order].tolist()]
+    def ranked(self, fam: Family, age: float) -> tuple[list[AgeClass], list[float]]:
+        """Return the classes ``fam`` considers at ``age``, best first, and their net fees."""
+        slices = []
+        total = 0
+        for bo in self.by_district[fam.district.idx]:
+            if bo.min_age <= age < bo.max_age:
+                k = bisect_right(bo.km_list, fam.travel_km)
+                if k:
+                    slices.append((bo, k))
+                    total += k
+        if total == 0:
+            return [], []
+        if total <= _SMALL:
+            return self._ranked_small(slices, fam)
+        if len(slices) == 1:
+            bo, k = slices[0]
+            classes = bo.classes[:k]
+            fee, km, pref = bo.fee[:k], bo.km[:k], bo.pref[:k]
+        else:
+            classes = [c for bo, k in slices for c in bo.classes[:k]]
+            fee = np.concatenate([bo.fee[:k] for bo, k in slices])
+            km = np.concatenate([bo.km[:k] for bo, k in slices])
+            pref = np.concatenate([bo.pref[:k] for bo, k in slices])
+        taste = self.taste_sd * self.taste.gen.gumbel(size=total) if self.taste_sd > 0 else None
+        order = rank_options(fee, km, pref, fam.income, self.price_weight, self.distance_weight,
+                             taste, self.limit).tolist()
+        return [classes[i] for i in order], fee[order].tolist()
 
-    def _ranked_small(self, o: _DistrictOptions, fam: Family, age: float) -> list[AgeClass]:
+    def _ranked_small(self, slices: list[tuple[_BandOptions, int]],
+                      fam: Family) -> tuple[list[AgeClass], list[float]]:
         pw = self.price_weight / fam.income
         dw = self.distance_weight
         sd = self.taste_sd
         u01 = self.taste.uniform
         log = math.log
         scored = []
-        for c, km, pref, fee in o.rows:
-            if c.min_age <= age < c.max_age and km <= fam.travel_km:
-                u = pref - pw * fee - dw * km
+        for bo, k in slices:
+            fees = bo.fee
+            prefs = bo.pref
+            for i in range(k):
+                fee = float(fees[i])
+                u = float(prefs[i]) - pw * fee - dw * bo.km_list[i]
                 if sd > 0:
                     u -= sd * log(-log(u01()))
-                scored.append((-u, c.idx, c))
+                c = bo.classes[i]
+                scored.append((-u, c.idx, c, fee))
         if len(scored) > 1:
             scored.sort()
-        return [t[2] for t in scored[: self.limit]]
+        top = scored[: self.limit]
+        return [t[2] for t in top], [t[3] for t in top]

@@ -105,8 +105,8 @@ class World:
         """What a family newly admitted to ``inst`` pays the provider (fee minus voucher)."""
         return max(0.0, inst.fee - self.gov.voucher_for(inst))
 
-    def options_for(self, fam: Family, age: float) -> list[AgeClass]:
-        """Return the classes ``fam`` would consider at ``age``, best first."""
+    def options_for(self, fam: Family, age: float) -> tuple[list[AgeClass], list[float]]:
+        """Return the classes ``fam`` would consider at ``age``, best first, and their net fees."""
         return self.options.ranked(fam, age)
 
     # -- places -----------------------------------------------------------------------------
@@ -202,9 +202,9 @@ class World:
         self._apply_fee_cap(inst)
         self.institutions.append(inst)
         self.classes.extend(inst.classes)
-        self.options.build()
         for c in inst.classes:
             self._open_class(c, c.licensed, initial_staff=False)
+        self.options.add_institution(inst)
         return inst
 
     def close_institutions(self, closing: list[Institution]) -> None:
