@@ -1,0 +1,1 @@
+"""Analysis of runs and experiments: tables with confidence intervals, figures and the report."""

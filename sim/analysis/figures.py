@@ -1,0 +1,362 @@
+"""The figures of an experiment, for readers who did not run the model.
+
+Each figure has a title, axis labels with units, a legend and a caption line naming the
+scenarios and the number of replications. Bands and whiskers are 95% t confidence intervals
+over replications. Drawn on :class:`matplotlib.figure.Figure` objects with the Agg canvas
+(no pyplot, no global state), saved as PNG.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MultipleLocator
+from scipy import stats as st
+
+from sim.analysis import kpis as K
+from sim.analysis.tables import Study, cost_per_year
+from sim.experiment.stats import mean_ci95
+
+DESERT_RATIO = 3.0  # children under 3 per usable place above which a district is a "desert"
+UNIT = ["scenario", "seed", "replication"]
+
+
+@dataclass
+class FigureContext:
+    """Everything the figures read: the study and its frames."""
+
+    study: Study
+    runs: pd.DataFrame
+    scen: pd.DataFrame
+    ts: pd.DataFrame
+    waits: pd.DataFrame
+    colors: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = self.scenarios
+        cmap = "tab10" if len(names) <= 10 else "tab20"
+        from matplotlib import colormaps
+
+        cols = colormaps[cmap].colors  # type: ignore[attr-defined]
+        self.colors = {s: cols[i % len(cols)] for i, s in enumerate(names)}
+
+    @property
+    def scenarios(self) -> list[str]:
+        """Scenarios with at least one complete run, in the study's order."""
+        have = set(self.scen["scenario"]) if not self.scen.empty else set()
+        return [s for s in self.study.scenarios if s in have]
+
+    def start_year(self) -> int:
+        """Calendar year of month 0."""
+        if self.ts.empty:
+            return 0
+        row = self.ts.iloc[0]
+        return int(row["year"]) - int(row["month"]) // 12
+
+    def period(self) -> str:
+        """The simulated period, e.g. 'Jan 2024 to Dec 2033'."""
+        if self.ts.empty:
+            return ""
+        y0, m1 = self.start_year(), int(self.ts["month"].max())
+        months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+        return f"Jan {y0} to {months[m1 % 12]} {y0 + m1 // 12}"
+
+    def caption(self, note: str = "") -> str:
+        """Caption: scenarios, replications, city and period, and a figure-specific note."""
+        reps = self.scen.set_index("scenario")["replications"] if not self.scen.empty else pd.Series()
+        counts = sorted(set(int(n) for n in reps))
+        rep_text = (f"{counts[0]} replication{'s' if counts[0] != 1 else ''} each" if len(counts) == 1
+                    else "replications: " + ", ".join(f"{s} {int(n)}" for s, n in reps.items()))
+        city = {r.summary["meta"].get("city") for r in self.study.ok_runs if r.summary}
+        where = f"{', '.join(sorted(c for c in city if c))} city, {self.period()}".strip(", ")
+        parts = [f"Scenarios: {', '.join(self.scenarios)}", f"{rep_text} (common random numbers)",
+                 where, note]
+        return ". ".join(p for p in parts if p) + "."
+
+    def x_years(self, months: pd.Series | np.ndarray) -> np.ndarray:
+        """Month index to decimal calendar year."""
+        return self.start_year() + np.asarray(months, dtype=float) / 12.0
+
+
+def _ci_half(std: pd.Series, n: pd.Series) -> pd.Series:
+    t = pd.Series(st.t.ppf(0.975, np.maximum(n - 1, 1)), index=n.index)
+    return (t * std / np.sqrt(n)).where(n > 1)
+
+
+def _band(per_unit: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Mean and 95% CI over replications of ``value`` per scenario and month."""
+    g = per_unit.groupby(["scenario", "month"], sort=False)[value]
+    out = pd.DataFrame({"mean": g.mean(), "std": g.std(), "n": g.count()}).reset_index()
+    out["half"] = _ci_half(out["std"], out["n"])
+    return out
+
+
+def _city_month(ctx: FigureContext) -> pd.DataFrame:
+    cols = ["children_under3", "licensed_places", "usable_places", "enrolled", "waitlist"]
+    return ctx.ts.groupby([*UNIT, "month"], sort=False)[cols].sum().reset_index()
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def year_axis(ax: Axes, axis: Literal["x", "y"] = "x") -> None:
+    """Calendar years on an axis of decimal years: a tick each January, quarters on short spans."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    span = hi - lo
+    step = 1 if span <= 12 else 2 if span <= 24 else 5
+    target.set_major_locator(MultipleLocator(step))
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{int(round(v))}"))
+    if span <= 3:
+        target.set_minor_locator(MultipleLocator(0.25))
+        target.set_minor_formatter(FuncFormatter(lambda v, _: _MONTHS[int(round((v % 1) * 12)) % 12]))
+        ax.tick_params(axis=axis, which="minor", labelsize=7, colors="0.35")
+    ax.set_xlabel("year (ticks: January)") if axis == "x" else ax.set_ylabel("year")
+
+
+def _plot_bands(ctx: FigureContext, ax: Axes, band: pd.DataFrame, scale: float = 1.0) -> None:
+    for s in ctx.scenarios:
+        b = band[band["scenario"] == s].sort_values("month")
+        x = ctx.x_years(b["month"])
+        ax.plot(x, b["mean"] * scale, color=ctx.colors[s], lw=1.8, label=s)
+        if b["half"].notna().any():
+            ax.fill_between(x, (b["mean"] - b["half"]) * scale, (b["mean"] + b["half"]) * scale,
+                            color=ctx.colors[s], alpha=0.2, lw=0)
+    year_axis(ax)
+    ax.grid(alpha=0.3)
+
+
+def waitlist_figure(ctx: FigureContext) -> tuple[Figure, str]:
+    """Families on a waitlist (city total) over time, per scenario, with 95% CI bands."""
+    fig = Figure(figsize=(10, 5), layout="constrained")
+    ax = fig.add_subplot()
+    _plot_bands(ctx, ax, _band(_city_month(ctx), "waitlist"))
+    ax.set_ylabel("families on a waitlist (city total)")
+    ax.set_ylim(bottom=0)
+    ax.legend(title="scenario", loc="best")
+    return fig, "Line: mean over replications at the start of each month; band: 95% CI"
+
+
+def enrollment_figure(ctx: FigureContext) -> tuple[Figure, str]:
+    """Enrollment rate (enrolled / children under 3) and occupancy (enrolled / licensed places)."""
+    per = _city_month(ctx)
+    per["enrollment_rate"] = per["enrolled"] / per["children_under3"].where(per["children_under3"] > 0)
+    per["occupancy"] = per["enrolled"] / per["licensed_places"].where(per["licensed_places"] > 0)
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _plot_bands(ctx, left, _band(per, "enrollment_rate"), 100.0)
+    left.set_ylabel("children enrolled / children under 3 (%)")
+    left.set_title("Enrollment rate of children under 3")
+    _plot_bands(ctx, right, _band(per, "occupancy"), 100.0)
+    right.set_ylabel("children enrolled / licensed places (%)")
+    right.set_title("Occupancy of licensed places")
+    handles, labels = left.get_legend_handles_labels()
+    fig.legend(handles, labels, title="scenario", loc="outside right upper")
+    return fig, "City totals at the start of each month; bands: 95% CI over replications"
+
+
+def _tick(name: str) -> str:
+    """A scenario name as a tick label: long ``key=value`` names break after the ``=``."""
+    return name.replace("=", "=\n") if len(name) > 16 else name
+
+
+def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
+    """One panel per compared KPI: a bar per scenario with 95% CI whiskers."""
+    kpis = [k for k in ctx.study.kpis if k in ctx.scen.columns]
+    ncols = min(3, max(1, len(kpis)))
+    nrows = math.ceil(len(kpis) / ncols)
+    names = ctx.scenarios
+    fig = Figure(figsize=(4.2 * ncols, 3.3 * nrows + 0.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    sc = ctx.scen.set_index("scenario")
+    for ax, k in zip(axes, kpis, strict=False):
+        i = K.info(k)
+        ci = sc[f"{k}_ci95"].fillna(0) if f"{k}_ci95" in sc else None
+        ax.bar(range(len(names)), sc.loc[names, k] * i.scale, color=[ctx.colors[s] for s in names],
+               yerr=None if ci is None else ci.loc[names] * i.scale, capsize=4, ecolor="0.2")
+        ax.set_title(i.label, fontsize=10)
+        ax.set_ylabel(i.unit or "value")
+        ax.set_xticks(range(len(names)), [_tick(s) for s in names],
+                      rotation=30, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes[len(kpis):]:
+        ax.set_visible(False)
+    fig.legend([Patch(color=ctx.colors[s]) for s in names], names, title="scenario",
+               loc="outside right upper")
+    return fig, "Bars: mean over replications; whiskers: 95% CI"
+
+
+def frontier_figure(ctx: FigureContext) -> tuple[Figure, str]:
+    """Public cost per year against the mean waitlist, one labelled point per scenario."""
+    cost = ctx.study.cost or "public_cost_total"
+    y_kpi = ctx.study.headline
+    fig = Figure(figsize=(9, 6), layout="constrained")
+    ax = fig.add_subplot()
+    pts = []
+    for s in ctx.scenarios:
+        sub = ctx.runs[ctx.runs["scenario"] == s]
+        x, xh = mean_ci95((cost_per_year(sub, cost) / 1e6).tolist())
+        y, yh = mean_ci95((sub[y_kpi] * K.info(y_kpi).scale).tolist())
+        pts.append((x, y, s))
+        ax.errorbar(x, y, xerr=xh or None, yerr=yh or None, fmt="o", ms=8, capsize=4,
+                    color=ctx.colors[s], label=s)
+        ax.annotate(s, (x, y), xytext=(7, 7), textcoords="offset points", fontsize=9)
+    front, best = [], math.inf
+    for x, y, _ in sorted(pts):
+        if y < best:
+            front.append((x, y))
+            best = y
+    if len(front) > 1:
+        ax.plot(*zip(*front, strict=True), ls="--", color="0.4", lw=1, zorder=0,
+                label="efficient frontier")
+    ax.set_xlabel("public cost (million yuan per year)")
+    ax.set_ylabel(K.axis_label(y_kpi))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(title="scenario", loc="best")
+    return fig, ("Lower left is better. Cost: all public spending on childcare in the observation "
+                 "window, per year; dashed: scenarios no other scenario beats on both axes; "
+                 "whiskers: 95% CI")
+
+
+def _ratio_grid(ctx: FigureContext, scenario: str, districts: list[str]) -> np.ndarray:
+    sub = ctx.ts[ctx.ts["scenario"] == scenario]
+    g = sub.groupby(["district", "month"])[["children_under3", "usable_places"]].sum()
+    ratio = (g["children_under3"] / g["usable_places"].where(g["usable_places"] > 0)).fillna(np.inf)
+    return ratio.unstack("month").reindex(districts).to_numpy(dtype=float)
+
+
+def deserts_figure(ctx: FigureContext) -> tuple[Figure, str]:
+    """Heatmap month x district of children under 3 per usable place, one panel per scenario."""
+    names = ctx.scenarios
+    districts = list(dict.fromkeys(ctx.ts["district"]))
+    grids = {s: _ratio_grid(ctx, s, districts) for s in names}
+    finite = np.concatenate([g[np.isfinite(g)] for g in grids.values()])
+    vmax = max(DESERT_RATIO * 2, float(np.percentile(finite, 98)) if finite.size else 6.0)
+    norm = TwoSlopeNorm(vmin=0.0, vcenter=DESERT_RATIO, vmax=vmax)
+    ncols = 1 if len(names) <= 2 else 2
+    nrows = math.ceil(len(names) / ncols)
+    fig = Figure(figsize=(7 * ncols + 1, (0.32 * len(districts) + 0.9) * nrows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    m1 = int(ctx.ts["month"].max()) + 1
+    x0, x1 = ctx.x_years(np.array([0, m1]))
+    im = None
+    for ax, s in zip(axes, names, strict=False):
+        g = np.where(np.isfinite(grids[s]), grids[s], vmax)
+        im = ax.imshow(g, aspect="auto", cmap="RdYlGn_r", norm=norm, interpolation="nearest",
+                       extent=(x0, x1, len(districts) - 0.5, -0.5))
+        share = float(np.mean(g > DESERT_RATIO))
+        ax.set_title(f"{s}: {share:.0%} of district-months are deserts; median "
+                     f"{float(np.median(g)):.1f} children per usable place", fontsize=9)
+        ax.set_yticks(range(len(districts)), districts, fontsize=8)
+        year_axis(ax)
+        ax.set_ylabel("district")
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    if im is not None:
+        cb = fig.colorbar(im, ax=axes[: len(names)].tolist(), shrink=0.9)
+        cb.set_label(f"children under 3 per usable place\n(above {DESERT_RATIO:g} = desert, red)")
+        cb.ax.axhline(DESERT_RATIO, color="k", lw=1)
+    return fig, (f"Colour: children under 3 per usable (licensed and staffed) place, summed over "
+                 f"replications; desert: more than {DESERT_RATIO:g}; districts with no usable "
+                 f"place are shown at the top of the scale")
+
+
+def _wait_bins(w: pd.DataFrame) -> np.ndarray:
+    pos = w[w["wait_months"] > 0]
+    if pos.empty:
+        return np.array([0.0, 1.0])
+    order = pos.sort_values("wait_months")
+    cum = order["families"].cumsum() / order["families"].sum()
+    p99 = float(order["wait_months"].to_numpy()[np.searchsorted(cum.to_numpy(), 0.99)])
+    step = min((s for s in (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 6.0) if p99 / s <= 30), default=12.0)
+    return np.arange(0.0, p99 + step, step)
+
+
+def waits_figure(ctx: FigureContext) -> tuple[Figure, str]:
+    """Distribution of the waits of admitted families: histogram and cumulative share."""
+    w = ctx.waits.groupby(["scenario", "wait_months"], sort=False)["families"].sum().reset_index()
+    edges = _wait_bins(w)
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    for s in ctx.scenarios:
+        sub = w[w["scenario"] == s].sort_values("wait_months")
+        total = float(sub["families"].sum())
+        if total <= 0:
+            continue
+        zero = float(sub.loc[sub["wait_months"] <= 0, "families"].sum()) / total
+        pos = sub[sub["wait_months"] > 0]
+        hist, _ = np.histogram(pos["wait_months"], bins=edges, weights=pos["families"])
+        left.stairs(100.0 * hist / total, edges, color=ctx.colors[s], lw=1.8,
+                    label=f"{s} ({zero:.0%} admitted at once)")
+        right.step(sub["wait_months"], 100.0 * sub["families"].cumsum() / total, where="post",
+                   color=ctx.colors[s], lw=1.8, label=s)
+    left.set_xlabel("wait from application to admission (months)")
+    left.set_ylabel("share of admitted families (%)")
+    left.set_title("Waits longer than zero")
+    left.legend(title="scenario", fontsize=8)
+    right.set_xlabel("wait from application to admission (months)")
+    right.set_ylabel("admitted within this wait (%)")
+    right.set_title("Cumulative share, zero waits included")
+    right.set_xlim(0, edges[-1])
+    right.set_ylim(0, 100)
+    right.legend(title="scenario", fontsize=8)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    return fig, ("Families admitted in the observation window, all replications pooled; bins of "
+                 f"{edges[1] - edges[0]:g} months")
+
+
+FIGURES: dict[str, tuple[str, Callable[[FigureContext], tuple[Figure, str]]]] = {
+    "waitlist": ("Families on a waitlist over time", waitlist_figure),
+    "enrollment": ("Enrollment rate and occupancy over time", enrollment_figure),
+    "kpis": ("Key indicators by scenario", kpi_bars_figure),
+    "frontier": ("Public cost against families waiting", frontier_figure),
+    "deserts": ("Childcare deserts by district and month", deserts_figure),
+    "waits": ("How long admitted families waited", waits_figure),
+}
+
+
+@dataclass
+class DrawnFigure:
+    """A saved figure: its name, title, caption and file (or why it could not be drawn)."""
+
+    name: str
+    title: str
+    caption: str
+    path: Path | None
+    error: str = ""
+
+
+def _wrap(text: str, width_in: float) -> str:
+    return "\n".join(textwrap.wrap(text, max(40, int(width_in * 13))))
+
+
+def draw(ctx: FigureContext, name: str, out_dir: Path) -> DrawnFigure:
+    """Draw figure ``name`` with its title and caption line into ``out_dir/<name>.png``."""
+    title, fn = FIGURES[name]
+    try:
+        fig, note = fn(ctx)
+    except Exception as exc:  # noqa: BLE001 - one bad figure must not lose the report
+        return DrawnFigure(name, title, "", None, f"{type(exc).__name__}: {exc}")
+    caption = ctx.caption(note)
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    fig.text(0.01, 0.0, _wrap(caption, fig.get_figwidth()), fontsize=9, va="top", ha="left",
+             color="0.25")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.png"
+    tmp = out_dir / f".{name}.png.tmp"
+    fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+    tmp.replace(path)
+    return DrawnFigure(name, title, caption, path)

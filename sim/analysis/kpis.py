@@ -1,0 +1,103 @@
+"""How KPIs read to a person: label, unit, display scale and number format.
+
+The KPI names and meanings are those of README.md ("KPIs"); a KPI not listed here is shown
+under its own name as a plain number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    """Display rules of one KPI: ``value * scale`` is shown in ``unit`` with ``fmt``."""
+
+    label: str
+    unit: str = ""
+    scale: float = 1.0
+    fmt: str = "{:,.1f}"
+    lower_is_better: bool | None = None
+
+
+def _pct(label: str, lower_is_better: bool | None = None) -> KpiInfo:
+    return KpiInfo(label, "%", 100.0, "{:.2f}", lower_is_better)
+
+
+def _myuan(label: str) -> KpiInfo:
+    return KpiInfo(label, "million yuan", 1e-6, "{:,.1f}")
+
+
+def _families(label: str, lower_is_better: bool | None = None) -> KpiInfo:
+    return KpiInfo(label, "families", 1.0, "{:,.0f}", lower_is_better)
+
+
+KPIS: dict[str, KpiInfo] = {
+    "children_born": KpiInfo("children born", "children", fmt="{:,.0f}"),
+    "sought_care": _families("families that sought care"),
+    "enrolled_ever": KpiInfo("admissions", "children", fmt="{:,.0f}"),
+    "priced_out": _families("priced out", True),
+    "reneged": _families("gave up waiting (reneged)", True),
+    "arrivals": _families("applications after warm-up"),
+    "p_wait": _pct("share of applicants who waited", True),
+    "p_reneged": _pct("share of applicants who gave up", True),
+    "mean_wait_months": KpiInfo("mean wait", "months", fmt="{:.2f}", lower_is_better=True),
+    "p90_wait_months": KpiInfo("90th percentile wait", "months", fmt="{:.2f}", lower_is_better=True),
+    "mean_waitlist": KpiInfo("mean waitlist", "families", fmt="{:,.1f}", lower_is_better=True),
+    "waitlist_end": _families("waitlist at the end", True),
+    "mean_time_on_waitlist": KpiInfo("mean time on a waitlist", "months", fmt="{:.2f}"),
+    "places_per_1000_start": KpiInfo("places per 1,000 people (start)", "places", fmt="{:.2f}"),
+    "places_per_1000_end": KpiInfo("places per 1,000 people (end)", "places", fmt="{:.2f}"),
+    "places_end": KpiInfo("licensed places (end)", "places", fmt="{:,.0f}"),
+    "mean_children_under3": KpiInfo("children under 3 (mean)", "children", fmt="{:,.0f}"),
+    "mean_enrolled": KpiInfo("children enrolled (mean)", "children", fmt="{:,.0f}"),
+    "enrollment_rate": _pct("enrollment rate of under-3s", False),
+    "occupancy": _pct("occupancy of licensed places"),
+    "utilization": _pct("utilization of licensed places"),
+    "usable_share": _pct("usable share of licensed places"),
+    "staff_shortfall": _pct("caregivers missing", True),
+    "institutions_closed": KpiInfo("institutions closed", "institutions", fmt="{:,.0f}"),
+    "institutions_opened": KpiInfo("institutions opened", "institutions", fmt="{:,.0f}"),
+    "institutions_end": KpiInfo("institutions open (end)", "institutions", fmt="{:,.0f}"),
+    "family_cost_share": _pct("fee burden (net fee / income)", True),
+    "mean_net_fee": KpiInfo("mean net fee paid", "yuan/month", fmt="{:,.0f}", lower_is_better=True),
+    "provider_margin": _pct("providers' margin"),
+    "budget_refused": _myuan("subsidy refused (budget spent)"),
+    "public_cost_total": _myuan("public cost, whole observation window"),
+    "public_cost_family_subsidy": _myuan("public cost: family subsidy"),
+    "public_cost_voucher": _myuan("public cost: vouchers"),
+    "public_cost_operating": _myuan("public cost: operating subsidies"),
+    "public_cost_construction": _myuan("public cost: construction"),
+    "public_cost_public_providers": _myuan("public cost: public providers' deficits"),
+    "public_cost_per_enrolled_child_month": KpiInfo("public cost per enrolled child-month",
+                                                    "yuan", fmt="{:,.0f}"),
+}
+
+
+def info(kpi: str) -> KpiInfo:
+    """Return the display rules of ``kpi`` (its own name and a plain number if unknown)."""
+    return KPIS.get(kpi, KpiInfo(kpi.replace("_", " ")))
+
+
+def axis_label(kpi: str) -> str:
+    """Return 'label (unit)' for an axis."""
+    i = info(kpi)
+    return f"{i.label} ({i.unit})" if i.unit else i.label
+
+
+def _no_negative_zero(text: str) -> str:
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def fmt(kpi: str, value: float | None, ci: float | None = None, unit: bool = False) -> str:
+    """Return the value (and ``± ci``) in display units; '–' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    i = info(kpi)
+    text = _no_negative_zero(i.fmt.format(value * i.scale))
+    if ci is not None and not math.isnan(ci) and ci > 0:
+        text += " ± " + i.fmt.format(ci * i.scale)
+    if unit and i.unit:
+        text += "%" if i.unit == "%" else f" {i.unit}"
+    return text

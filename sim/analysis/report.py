@@ -1,0 +1,233 @@
+"""The reviewer's report: one self-contained ``report.html`` per experiment or sweep.
+
+:func:`build_report` reads a study directory (see :mod:`sim.analysis.tables`), writes
+``runs.parquet``, ``scenarios.csv``, ``timeseries.parquet`` and ``figures/*.png`` next to
+it, and renders ``report.html`` with every image embedded (base64), so the file can be
+mailed and read offline. ``childcare-sim-report DIR`` regenerates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import html
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+import sim
+from sim.analysis import kpis as K
+from sim.analysis.figures import DrawnFigure, FigureContext, draw
+from sim.analysis.findings import main_finding
+from sim.analysis.report_text import config_differences, model_section
+from sim.analysis.tables import (
+    Study,
+    kpi_columns,
+    load_study,
+    paired_differences,
+    runs_frame,
+    scenarios_frame,
+    timeseries_frame,
+    waits_frame,
+)
+from sim.experiment.outputs import atomic_write_bytes, atomic_write_parquet
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;
+ max-width:1100px;margin:2em auto;padding:0 1.2em;color:#222;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:1.8em;border-bottom:2px solid #ddd;padding-bottom:.2em}
+.purpose{font-size:1.1em;color:#444}
+.finding{font-size:1.15em;background:#eef6ee;border-left:5px solid #2e7d32;padding:.8em 1em}
+.failed{background:#fdecea;border-left:5px solid #c62828;padding:.6em 1em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
+th,td{border:1px solid #ccc;padding:.3em .6em;vertical-align:top} th{background:#f3f3f3;text-align:left}
+td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.best{font-weight:bold;background:#f2f8f2}
+figure{margin:1.4em 0} figure img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:.9em;color:#444} code{background:#f4f4f4;padding:0 .2em;font-size:.92em}
+.small{font-size:.85em;color:#555} details{margin:.6em 0}
+"""
+
+
+def _esc(x: object) -> str:
+    return html.escape(str(x))
+
+
+def _code_list(items: list[str]) -> str:
+    return " ".join(f"<code>{_esc(o)}</code>" for o in items) or "<i>defaults</i>"
+
+
+def _best_scenarios(scen: pd.DataFrame, kpi: str) -> set[str]:
+    better = K.info(kpi).lower_is_better
+    if better is None or scen[kpi].isna().all() or scen[kpi].nunique() < 2:
+        return set()
+    target = scen[kpi].min() if better else scen[kpi].max()
+    return set(scen.loc[scen[kpi] == target, "scenario"])
+
+
+def kpi_table(scen: pd.DataFrame, kpis: list[str]) -> str:
+    """Rows: KPIs (label and unit); columns: scenarios; cells: mean ± 95% CI half-width."""
+    names = list(scen["scenario"])
+    head = "".join(f"<th>{_esc(s)}</th>" for s in names)
+    rows = []
+    sc = scen.set_index("scenario")
+    for k in kpis:
+        best = _best_scenarios(scen, k)
+        cells = "".join(
+            f"<td class='num{' best' if s in best else ''}'>"
+            f"{_esc(K.fmt(k, sc.at[s, k], sc.at[s, f'{k}_ci95'] if f'{k}_ci95' in sc else None))}</td>"
+            for s in names)
+        rows.append(f"<tr><th>{_esc(K.axis_label(k))}<br><span class='small'>{_esc(k)}</span></th>"
+                    f"{cells}</tr>")
+    return f"<table><tr><th>KPI (unit)</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def diff_table(diffs: pd.DataFrame, kpis: list[str], baseline: str) -> str:
+    """Rows: KPIs; columns: scenarios; cells: paired difference from the baseline ± 95% CI."""
+    if diffs.empty:
+        return ""
+    names = list(diffs["scenario"])
+    dd = diffs.set_index("scenario")
+    rows = []
+    for k in kpis:
+        if k not in dd:
+            continue
+        i = K.info(k)
+        cells = "".join(
+            f"<td class='num'>{'+' if dd.at[s, k] > 0 else ''}"
+            f"{_esc(K.fmt(k, dd.at[s, k], dd.at[s, f'{k}_ci95']))}</td>" for s in names)
+        rows.append(f"<tr><th>{_esc(i.label)} ({_esc(i.unit or 'value')})</th>{cells}</tr>")
+    head = "".join(f"<th>{_esc(s)} − {_esc(baseline)}</th>" for s in names)
+    return f"<table><tr><th>KPI</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _figure_html(f: DrawnFigure) -> str:
+    """The PNG embedded as base64; its title and caption are part of the image (and alt text)."""
+    if f.path is None:
+        return f"<p class='failed'>Figure “{_esc(f.title)}” could not be drawn: {_esc(f.error)}</p>"
+    data = base64.b64encode(f.path.read_bytes()).decode("ascii")
+    return (f"<figure id='fig-{_esc(f.name)}'><img alt='{_esc(f.title)}. {_esc(f.caption)}' "
+            f"src='data:image/png;base64,{data}'></figure>")
+
+
+def _figures_html(figs: list[DrawnFigure]) -> str:
+    toc = "".join(f"<li><a href='#fig-{_esc(f.name)}'>{_esc(f.title)}</a></li>" for f in figs)
+    return f"<ol class='small'>{toc}</ol>" + "".join(_figure_html(f) for f in figs)
+
+
+def _compared(study: Study, runs: pd.DataFrame, ctx: FigureContext) -> str:
+    seeds = sorted({int(x) for x in runs["seed"]}) if not runs.empty else []
+    reps = runs.groupby("scenario").size() if not runs.empty else pd.Series(dtype=int)
+    rep_text = (f"{int(reps.iloc[0])} replications each" if reps.nunique() == 1 and len(reps)
+                else "replications per scenario: " + ", ".join(f"{s} {n}" for s, n in reps.items()))
+    items = "".join(
+        f"<li><b>{_esc(s)}</b>{' (baseline)' if s == study.baseline else ''}: "
+        f"{_code_list(study.overrides.get(s, []))}</li>" for s in study.scenarios)
+    return (f"<p>{len(study.scenarios)} scenarios, {rep_text}, {_esc(ctx.period())}; root seed "
+            f"{', '.join(map(str, seeds)) or '–'} in every scenario, so replication <i>r</i> of each "
+            f"scenario faces the same families (common random numbers). Settings shared by all runs: "
+            f"{_code_list(study.common)}.</p><ul>{items}</ul>")
+
+
+def _failures(study: Study) -> str:
+    bad = study.failed_runs
+    if not bad:
+        return ""
+    items = "".join(
+        f"<li><b>{_esc(r.scenario)}</b> ({_esc(r.path.name)}): {_esc((r.error or {}).get('error', ''))} "
+        f"error at <code>{_esc((r.error or {}).get('key', ''))}</code>: "
+        f"{_esc((r.error or {}).get('reason', ''))}</li>" for r in bad)
+    return (f"<div class='failed'><b>{len(bad)} run(s) failed</b> and are missing from the tables "
+            f"and figures:<ul>{items}</ul></div>")
+
+
+def _provenance(study: Study) -> str:
+    rows = []
+    for r in study.ok_runs:
+        m = (r.summary or {}).get("meta", {})
+        rows.append(f"<tr><td>{_esc(r.scenario)}</td><td>{_esc(m.get('version'))}</td>"
+                    f"<td><code>{_esc((m.get('git_commit') or 'unknown')[:12])}</code></td>"
+                    f"<td><code>{_esc(m.get('config_hash'))}</code></td><td class='num'>{_esc(m.get('seed'))}"
+                    f"</td><td class='num'>{_esc(m.get('replications'))}</td>"
+                    f"<td class='num'>{float(m.get('wall_seconds') or 0):.1f}</td></tr>")
+    commits = {(r.summary or {}).get("meta", {}).get("git_commit") for r in study.ok_runs}
+    warn = ("<p class='failed'>The runs come from different git commits: compare with care.</p>"
+            if len(commits) > 1 else "")
+    return (f"<p>Report generated {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by childcare-sim "
+            f"{_esc(sim.__version__)}.</p>{warn}<table><tr><th>scenario</th><th>version</th>"
+            f"<th>git commit</th><th>config hash</th><th>seed</th><th>replications</th>"
+            f"<th>wall time (s)</th></tr>{''.join(rows)}</table>")
+
+
+def render(study: Study, runs: pd.DataFrame, scen: pd.DataFrame, figs: list[DrawnFigure],
+           ctx: FigureContext) -> str:
+    """Return the report as one HTML document."""
+    kpis = [k for k in study.kpis if k in scen.columns]
+    others = [k for k in kpi_columns(runs) if k not in kpis] if not runs.empty else []
+    diffs = paired_differences(runs, study.baseline, kpis) if not runs.empty else pd.DataFrame()
+    tables = "<p>No complete run.</p>" if scen.empty else (
+        kpi_table(scen, kpis) + "<p class='small'>Mean over replications ± half-width of the 95% "
+        "t confidence interval; bold: best value where a direction is clear.</p>"
+        f"<details><summary>All {len(others)} other KPIs</summary>{kpi_table(scen, others)}</details>"
+        f"<h3>Difference from the baseline ({_esc(study.baseline)})</h3>"
+        "<p class='small'>Scenario minus baseline, replication by replication (same families), "
+        "mean ± 95% CI: an interval that excludes 0 is a real difference.</p>"
+        + diff_table(diffs, kpis, study.baseline))
+    title = f"childcare-sim {study.kind}: {study.name}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
+<body>
+<h1>{_esc(title)}</h1>
+<p class="purpose">{_esc(study.purpose)}</p>
+<h2>What was compared</h2>
+{_compared(study, runs, ctx)}
+<h2>Main finding</h2>
+<p class="finding">{_esc(main_finding(study, runs))}</p>
+{_failures(study)}
+<h2>Key indicators</h2>
+{tables}
+<h2>Figures</h2>
+{_figures_html(figs)}
+<h2>Parameter differences between scenarios</h2>
+{config_differences(study)}
+<h2>Model and assumptions</h2>
+{model_section()}
+<h2>Version and provenance</h2>
+{_provenance(study)}
+</body></html>
+"""
+
+
+def build_report(d: Path) -> Path:
+    """Write the tables, figures and ``report.html`` of the study in ``d``; return the report path."""
+    d = Path(d)
+    study = load_study(d)
+    runs = runs_frame(study)
+    scen = scenarios_frame(study, runs, study.kpis)
+    ts = timeseries_frame(study)
+    atomic_write_parquet(d / "runs.parquet", runs)
+    atomic_write_bytes(d / "scenarios.csv", scen.to_csv(index=False).encode("utf-8"))
+    atomic_write_parquet(d / "timeseries.parquet", ts)
+    ctx = FigureContext(study, runs, scen, ts, waits_frame(study))
+    figs = [draw(ctx, name, d / "figures") for name in study.figures] if not scen.empty else []
+    out = d / "report.html"
+    atomic_write_bytes(out, render(study, runs, scen, figs, ctx).encode("utf-8"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``childcare-sim-report DIR``."""
+    p = argparse.ArgumentParser(prog="childcare-sim-report",
+                                description="Regenerate tables, figures and report.html from an "
+                                            "experiment, multirun sweep or run directory.")
+    p.add_argument("dir", type=Path, help="the directory (e.g. results/experiments/NAME)")
+    args = p.parse_args(argv)
+    try:
+        out = build_report(args.dir)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(f"report: {out}")

@@ -1,0 +1,270 @@
+"""What an experiment (or a plain ``--multirun`` sweep) compared, and its tables.
+
+:func:`load_study` reads a directory written by ``childcare-sim-experiment`` (its
+``experiment.json`` and ``runs/<scenario>/``), a ``childcare-sim --multirun`` sweep
+directory (each job's ``.hydra/overrides.yaml`` and ``summary.json``; jobs whose overrides
+differ only by ``seed`` form one scenario) or a single run directory. The frames:
+``runs_frame`` (one row per scenario and replication), ``scenarios_frame`` (KPI means and
+95% confidence half-widths per scenario), ``paired_differences`` (each scenario minus the
+baseline, replication by replication: common random numbers make these tight).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.experiment.outputs import ERROR, REPLICATIONS, SUMMARY, TIMESERIES, WAITS
+from sim.experiment.stats import mean_ci95
+from sim.experiment.sweep import DEFAULT_FIGURES, DEFAULT_KPIS, EXPERIMENT_FILE, RUNS_DIR
+
+ID_COLUMNS = ("scenario", "seed", "replication")
+_NOT_KPIS = {"replication", "seed", "wall_seconds"}
+
+
+@dataclass
+class RunRecord:
+    """One run directory of a study: complete (``summary``) or failed (``error``)."""
+
+    scenario: str
+    path: Path
+    overrides: list[str]
+    summary: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the run is complete."""
+        return self.summary is not None
+
+
+@dataclass
+class Study:
+    """What was compared: scenarios in order, their overrides, and the runs."""
+
+    name: str
+    purpose: str
+    kind: str
+    scenarios: list[str]
+    overrides: dict[str, list[str]]
+    common: list[str]
+    runs: list[RunRecord]
+    baseline: str
+    kpis: list[str] = field(default_factory=lambda: list(DEFAULT_KPIS))
+    figures: list[str] = field(default_factory=lambda: list(DEFAULT_FIGURES))
+    headline: str = "mean_waitlist"
+    cost: str | None = "public_cost_total"
+    replications: int | None = None
+
+    @property
+    def ok_runs(self) -> list[RunRecord]:
+        """The complete runs."""
+        return [r for r in self.runs if r.ok]
+
+    @property
+    def failed_runs(self) -> list[RunRecord]:
+        """The runs that failed or never finished."""
+        return [r for r in self.runs if not r.ok]
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_run(scenario: str, path: Path, overrides: list[str]) -> RunRecord:
+    """Return the record of one run directory."""
+    summary = _read_json(path / SUMMARY)
+    if summary is not None and "meta" not in summary:
+        summary = None
+    error = None if summary else (_read_json(path / ERROR) or {"error": "missing", "key": "run",
+                                                                "reason": "no summary.json"})
+    return RunRecord(scenario, path, overrides, summary, error)
+
+
+def _experiment_study(d: Path) -> Study:
+    spec = json.loads((d / EXPERIMENT_FILE).read_text(encoding="utf-8"))
+    scen: dict[str, list[str]] = spec["scenarios"]
+    dirs: dict[str, str] = spec["run_dirs"]
+    runs = [read_run(s, d / RUNS_DIR / dirs[s], scen[s]) for s in scen]
+    common = [*spec.get("common", []), f"run.replications={spec['replications']}", *spec.get("extra", [])]
+    return Study(spec["name"], spec["purpose"], "experiment", list(scen), scen, common, runs,
+                 spec.get("baseline") or next(iter(scen)), spec.get("kpis", list(DEFAULT_KPIS)),
+                 spec.get("figures", list(DEFAULT_FIGURES)), spec.get("headline", "mean_waitlist"),
+                 spec.get("cost", "public_cost_total"), spec.get("replications"))
+
+
+def _job_dirs(d: Path) -> list[Path]:
+    jobs = [p for p in d.iterdir() if p.is_dir() and (p / ".hydra" / "overrides.yaml").is_file()]
+    return sorted(jobs, key=lambda p: (0, int(p.name), "") if p.name.isdigit() else (1, 0, p.name))
+
+
+def _overrides_of(job: Path) -> list[str]:
+    data = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")) or []
+    return [str(o) for o in data if not str(o).lstrip("+~").startswith("hydra")]
+
+
+def _sweep_study(d: Path, jobs: list[Path]) -> Study:
+    overrides = {j: _overrides_of(j) for j in jobs}
+    common = [o for o in overrides[jobs[0]] if all(o in v for v in overrides.values())]
+    runs, scen, order = [], {}, []
+    for j in jobs:
+        own = [o for o in overrides[j] if o not in common]
+        differing = [o for o in own if not o.startswith("seed=")]
+        name = " ".join(differing) or "default"
+        if name not in scen:
+            scen[name] = differing
+            order.append(name)
+        runs.append(read_run(name, j, own))
+    purpose = (f"A childcare-sim --multirun sweep of {len(jobs)} job(s) in {d.name}"
+               + (f", all with {' '.join(common)}" if common else "") + ".")
+    return Study(d.name, purpose, "multirun", order, scen, common, runs, order[0])
+
+
+def load_study(d: Path) -> Study:
+    """Return the study in directory ``d`` (experiment, multirun sweep or single run)."""
+    d = Path(d)
+    if (d / EXPERIMENT_FILE).is_file():
+        return _experiment_study(d)
+    jobs = _job_dirs(d) if d.is_dir() else []
+    if jobs:
+        return _sweep_study(d, jobs)
+    if (d / SUMMARY).is_file() or (d / ERROR).is_file():
+        ov = _overrides_of(d) if (d / ".hydra" / "overrides.yaml").is_file() else []
+        run = read_run("run", d, ov)
+        return Study(d.name, f"One childcare-sim run ({' '.join(ov) or 'defaults'}).", "run",
+                     ["run"], {"run": []}, ov, [run], "run")
+    raise FileNotFoundError(f"{d}: no experiment.json, multirun job directories or summary.json")
+
+
+# -- frames -----------------------------------------------------------------------------------
+def swept_values(study: Study) -> pd.DataFrame:
+    """Return one row per scenario with a column per override key that differs between them."""
+    parsed = {s: dict(o.split("=", 1) for o in study.overrides.get(s, []) if "=" in o)
+              for s in study.scenarios}
+    keys: list[str] = []
+    for kv in parsed.values():
+        keys.extend(k.lstrip("+~") for k in kv if k.lstrip("+~") not in keys and k != "seed")
+    rows = []
+    for s in study.scenarios:
+        kv = {k.lstrip("+~"): v for k, v in parsed[s].items()}
+        rows.append({"scenario": s, **{k: kv.get(k) for k in keys}})
+    df = pd.DataFrame(rows, columns=["scenario", *keys])
+    for k in keys:
+        num = pd.to_numeric(df[k], errors="coerce")
+        if num.notna().sum() == df[k].notna().sum():
+            df[k] = num
+    return df
+
+
+def runs_frame(study: Study) -> pd.DataFrame:
+    """Return one row per scenario and replication: ids, swept values, overrides, every KPI."""
+    frames = []
+    for r in study.ok_runs:
+        df = pd.read_parquet(r.path / REPLICATIONS)
+        df.insert(0, "scenario", r.scenario)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame(columns=list(ID_COLUMNS))
+    reps = pd.concat(frames, ignore_index=True)
+    sweep = swept_values(study)
+    sweep["overrides"] = [" ".join(study.overrides.get(s, [])) for s in sweep["scenario"]]
+    out = sweep.merge(reps, on="scenario", how="inner")
+    kpis = [c for c in reps.columns if c not in _NOT_KPIS and c != "scenario"]
+    front = ["scenario", *[c for c in sweep.columns if c != "scenario"], "seed", "replication"]
+    out = out[front + kpis + (["wall_seconds"] if "wall_seconds" in out else [])]
+    return out.sort_values(["scenario", "seed", "replication"], key=_scenario_key(study),
+                           kind="stable").reset_index(drop=True)
+
+
+def _scenario_key(study: Study):  # noqa: ANN202 - a pandas sort key
+    order = {s: i for i, s in enumerate(study.scenarios)}
+    return lambda col: col.map(order) if col.name == "scenario" else col
+
+
+def kpi_columns(runs: pd.DataFrame) -> list[str]:
+    """Return the KPI columns of a runs frame (numeric, not ids or swept values)."""
+    start = list(runs.columns).index("replication") + 1 if "replication" in runs else 0
+    return [c for c in runs.columns[start:] if c != "wall_seconds"]
+
+
+def scenarios_frame(study: Study, runs: pd.DataFrame, first: Iterable[str] = ()) -> pd.DataFrame:
+    """Return per scenario: replications, swept values, ``<kpi>`` means and ``<kpi>_ci95``."""
+    kpis = kpi_columns(runs)
+    first = [k for k in first if k in kpis]
+    kpis = first + [k for k in kpis if k not in first]
+    sweep = swept_values(study)
+    rows = []
+    for s in study.scenarios:
+        sub = runs[runs["scenario"] == s]
+        if sub.empty:
+            continue
+        row: dict[str, Any] = {"scenario": s, "replications": len(sub)}
+        for k in kpis:
+            m, h = mean_ci95(sub[k].astype(float).tolist())
+            row[k], row[f"{k}_ci95"] = m, (h if len(sub) > 1 else math.nan)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return pd.DataFrame(columns=["scenario", "replications"])
+    return sweep.merge(df, on="scenario", how="inner")[
+        ["scenario", "replications", *sweep.columns[1:], *df.columns[2:]]]
+
+
+def paired_differences(runs: pd.DataFrame, baseline: str, kpis: Iterable[str]) -> pd.DataFrame:
+    """Return per scenario and KPI the mean difference from the baseline and its 95% CI.
+
+    Replications are paired by (seed, replication): the same families under both scenarios.
+    """
+    base = runs[runs["scenario"] == baseline]
+    rows = []
+    for s, sub in runs.groupby("scenario", sort=False):
+        if s == baseline:
+            continue
+        joined = sub.merge(base, on=["seed", "replication"], suffixes=("", "__base"), how="inner")
+        row: dict[str, Any] = {"scenario": s, "pairs": len(joined)}
+        for k in kpis:
+            if k in joined and f"{k}__base" in joined:
+                m, h = mean_ci95((joined[k] - joined[f"{k}__base"]).astype(float).tolist())
+                row[k], row[f"{k}_ci95"] = m, (h if len(joined) > 1 else math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _concat_runs(study: Study, filename: str) -> pd.DataFrame:
+    frames = []
+    for r in study.ok_runs:
+        p = r.path / filename
+        if not p.is_file():
+            continue
+        df = pd.read_parquet(p)
+        df.insert(0, "seed", int(r.summary["meta"].get("seed", 0)) if r.summary else 0)
+        df.insert(0, "scenario", r.scenario)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["scenario", "seed"])
+
+
+def timeseries_frame(study: Study) -> pd.DataFrame:
+    """Return every run's monthly district rows with ``scenario`` and ``seed`` columns."""
+    return _concat_runs(study, TIMESERIES)
+
+
+def waits_frame(study: Study) -> pd.DataFrame:
+    """Return every run's wait histogram with ``scenario`` and ``seed`` columns."""
+    return _concat_runs(study, WAITS)
+
+
+def cost_per_year(runs: pd.DataFrame, cost: str) -> pd.Series:
+    """Public cost per year of the observation window (yuan), per replication."""
+    years = runs["window_months"] / 12.0 if "window_months" in runs else 1.0
+    return runs[cost] / years
