@@ -94,4 +94,6 @@ def read_institutions(path: Path, key: str = "city.institutions_csv") -> list[In
             if not row[col]:
                 raise ConfigError(key, f"{path.name}: line {i}: {col} is empty")
         out.append(InstitutionSpec(row["name"], row["district"], row["type"], places))
+    if not out:
+        raise ConfigError(key, f"{path.name}: no institutions (a header but no rows)")
     return out

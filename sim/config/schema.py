@@ -138,7 +138,7 @@ class FamiliesConfig:
     arrivals: str = "poisson"
     start_age: DistSpec = field(default_factory=lambda: DistSpec("uniform", low=6.0, high=30.0))
     patience: DistSpec = field(default_factory=lambda: DistSpec("exponential", mean=6.0))
-    stay: DistSpec | None = None
+    stay: DistSpec = field(default_factory=lambda: DistSpec("never"))
     age_out_months: float | None = 36.0
     move_hazard_per_month: float = 0.005
     fee_exit_burden: float = 0.35

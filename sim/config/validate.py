@@ -82,6 +82,9 @@ def _validate_run(cfg: Config) -> None:
     _require(r.warmup_months < r.horizon_months, "run.warmup_months",
              f"must be shorter than run.horizon_months ({r.horizon_months}), got {r.warmup_months}")
     non_negative("run.burnin_months", r.burnin_months)
+    for key in ("horizon_months", "burnin_months"):
+        v = getattr(r, key)
+        _require(float(v).is_integer(), f"run.{key}", f"must be a whole number of months, got {v}")
     _require(r.replications >= 1, "run.replications", f"must be >= 1, got {r.replications}")
     _require(r.jobs >= 1 or r.jobs == -1, "run.jobs", f"must be >= 1 (or -1 for every core), got {r.jobs}")
     _require(1900 <= r.start_year <= 2200, "run.start_year", f"must be a calendar year, got {r.start_year}")
@@ -125,6 +128,9 @@ def _validate_city(cfg: Config) -> None:
     for i, v in enumerate(c.births_index):
         non_negative(f"city.births_index.{i}", v)
     _finite("city.births_growth_per_year", c.births_growth_per_year)
+    if c.births_index_year is not None:
+        _require(1900 <= c.births_index_year <= 2200, "city.births_index_year",
+                 f"must be a calendar year, got {c.births_index_year}")
     _require(c.births_growth_per_year > -1, "city.births_growth_per_year",
              f"must be > -1 (a yearly rate), got {c.births_growth_per_year}")
     non_negative("city.intra_district_km", c.intra_district_km)
@@ -159,8 +165,7 @@ def _validate_families(cfg: Config) -> None:
     distribution("families.start_age", f.start_age)
     distribution("families.patience", f.patience)
     distribution("families.travel_limit_km", f.travel_limit_km)
-    if f.stay is not None:
-        distribution("families.stay", f.stay)
+    distribution("families.stay", f.stay)
     if f.age_out_months is not None:
         positive("families.age_out_months", f.age_out_months)
     non_negative("families.move_hazard_per_month", f.move_hazard_per_month)
@@ -210,10 +215,17 @@ def _validate_capacity(cfg: Config) -> None:
     c = cfg.capacity
     if c.target_per_1000 is not None:
         non_negative("capacity.target_per_1000", c.target_per_1000)
-    _require(c.target_year >= cfg.run.start_year, "capacity.target_year",
-             f"must not be before run.start_year ({cfg.run.start_year}), got {c.target_year}")
+    _require(cfg.run.start_year <= c.target_year <= 2200, "capacity.target_year",
+             f"must be a year from run.start_year ({cfg.run.start_year}) to 2200, got {c.target_year}")
+
     _require(c.build_type in cfg.city.types, "capacity.build_type",
              f"unknown institution type '{c.build_type}' (not in city.types)")
+    if c.target_per_1000 is not None:
+        _require(c.target_per_1000 <= 100, "capacity.target_per_1000",
+                 f"must be <= 100 places per 1,000 people, got {c.target_per_1000}")
+        build = cfg.city.types[c.build_type]
+        _require(sum(build.classes.values()) > 0, "capacity.build_type",
+                 f"type '{c.build_type}' has no classes to build")
     non_negative("capacity.build_lead_months", c.build_lead_months)
     non_negative("capacity.construction_grant_per_place", c.construction_grant_per_place)
     non_negative("capacity.conversion_lead_months", c.conversion_lead_months)
@@ -242,6 +254,7 @@ def _validate_economics(cfg: Config) -> None:
     _require(0 < e.target_occupancy <= 1, "economics.target_occupancy",
              f"must be in (0, 1], got {e.target_occupancy}")
     positive("economics.fee_floor_share", e.fee_floor_share)
+    _finite("economics.fee_ceiling_share", e.fee_ceiling_share)
     _require(e.fee_ceiling_share >= e.fee_floor_share, "economics.fee_ceiling_share",
              f"must be >= economics.fee_floor_share ({e.fee_floor_share}), got {e.fee_ceiling_share}")
     non_negative("families.fee_exit_burden", cfg.families.fee_exit_burden)

@@ -28,10 +28,7 @@ def rank_options(
     u = pref - (price_weight / income) * fee - distance_weight * km
     if taste is not None:
         u = u + taste
-    if limit < len(u):
-        top = np.argpartition(-u, limit - 1)[:limit]
-        return top[np.argsort(-u[top], kind="stable")]
-    return np.argsort(-u, kind="stable")
+    return np.argsort(-u, kind="stable")[:limit]
 
 
 def eligible(

@@ -72,6 +72,10 @@ def check_dist(d: Dist) -> str | None:
             return f"'{field}' must be > 0, got {getattr(d, field)}"
     if d.dist == "fixed" and d.value is not None and d.value < 0:
         return f"'value' must be >= 0, got {d.value}"
+    for field in ("low", "high"):
+        v = getattr(d, field)
+        if v is not None and (not math.isfinite(v) or v < 0):
+            return f"'{field}' must be a finite number >= 0 (durations and ages), got {v}"
     if d.dist == "uniform" and d.low is not None and d.high is not None:
         if d.low < 0 or d.high < d.low:
             return f"need 0 <= low <= high, got low={d.low}, high={d.high}"

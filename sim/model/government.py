@@ -75,13 +75,16 @@ class Government:
             self.w.options.refresh_prices()
 
     def pay(self, kind: str, due: float, in_window: bool) -> float:
-        """Pay ``due`` for scheme ``kind`` within the budget; return the share paid (0-1)."""
+        """Pay ``due`` for scheme ``kind`` (for the month just ended) within the budget.
+
+        Return the share paid (0-1).
+        """
         if due <= 0:
             return 1.0
         paid, refused = pay_within_budget(due, self.remaining)
         if self.remaining is not None:
             self.remaining -= paid
-        self._book_year(paid)
+        self._book_year(paid, self.w.env.now - 1.0)
         if in_window:
             self.cost[kind] += paid
             self.refused += refused
@@ -89,10 +92,9 @@ class Government:
             self._exhaust()
         return paid / due
 
-    def _book_year(self, amount: float) -> None:
-        """Add budget-limited spending to the budget year it belongs to."""
-        t = self.w.env.now
-        year = self.w.params.run.start_year + math.floor((t - 1e-9) / 12.0)
+    def _book_year(self, amount: float, t: float) -> None:
+        """Add budget-limited spending to the budget year of time ``t`` (a month's start)."""
+        year = self.w.params.run.start_year + math.floor(t / 12.0 + 1e-9)
         self.spent_by_year[year] = self.spent_by_year.get(year, 0.0) + amount
 
     def _exhaust(self) -> None:
@@ -128,6 +130,10 @@ class Government:
         pl = pol.place_subsidy_per_year / 12.0
         pl_share = self.pay("operating", pl * sum(i.acct.place_area for i in aff), in_window)
         providers = w.providers
+        if not w.economics:
+            for inst in insts:
+                inst.acct.close_period()
+            return
         for inst in insts:
             a = inst.acct
             a.voucher_area *= v_share
@@ -222,7 +228,7 @@ class Government:
             return False
         if self.remaining is not None:
             self.remaining -= amount
-        self._book_year(amount)
+        self._book_year(amount, self.w.env.now)
         if in_window:
             self.cost["construction"] += amount
         self.month_cost[d.idx] += amount

@@ -172,6 +172,7 @@ class Options:
         u01 = self.taste.uniform
         log = math.log
         scored = []
+        pos = 0
         for bo, k in slices:
             fees = bo.fee
             prefs = bo.pref
@@ -181,7 +182,8 @@ class Options:
                 if sd > 0:
                     u -= sd * log(-log(u01()))
                 c = bo.classes[i]
-                scored.append((-u, c.idx, c, fee))
+                scored.append((-u, pos, c, fee))
+                pos += 1
         if len(scored) > 1:
             scored.sort()
         top = scored[: self.limit]

@@ -82,7 +82,7 @@ class World:
         self.staff_by_demand = p.staff.binding and p.staff.staffing == "demand"
         self.economics = p.economics.enabled
         stay = p.families.stay
-        self.stay_sampler = sampler(stay, self.streams["family.stay"]) if stay is not None else None
+        self.stay_sampler = sampler(stay, self.streams["family.stay"]) if stay.dist != "never" else None
         self.waitlist_key = key_function(p.allocation.discipline)
         self.options = Options(self)
         self.gov = Government(self)
@@ -155,7 +155,7 @@ class World:
 
     def update_staffing(self, c: AgeClass) -> None:
         """Re-evaluate the caregivers ``c`` wants; recruit for any gap."""
-        new = self.staff.target(c) if self.staff_binding else c.required_caregivers()
+        new = self.staff.target(c) if self.staff_binding else 0
         old = c.target
         if new == old:
             return
@@ -249,8 +249,8 @@ class World:
         if month < 0:
             return
         in_window = t - 1.0 >= self.warmup - 1e-9
+        self.gov.close_month(t, in_window)
         if self.economics:
-            self.gov.close_month(t, in_window)
             self.providers.closures()
         self.recorder.snapshot(month, self.districts, self)
         self.gov.month_cost = [0.0] * len(self.districts)
@@ -316,7 +316,7 @@ class World:
             nd = f.need
             p_need = need_probability(dual, gp, income, spec.median_income, nd.intercept,
                                       nd.dual_earner, nd.grandparent, nd.log_income)
-        needs = u_need < p_need
+        needs = (u_need < p_need) & (start < self.families.age_out)
         seek = times + start
         soon = needs & (seek < self.horizon)
         n_soon = int(soon.sum())

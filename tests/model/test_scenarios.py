@@ -116,9 +116,6 @@ def test_when_staff_do_not_bind_every_licensed_place_is_usable():
     assert (df["usable_places"] == df["licensed_places"]).all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: with staff.binding=false no caregivers are simulated, yet staff_shortfall is 1.0 "
-    "(every required caregiver counted missing); also in scenario=queue"))
 def test_when_staff_do_not_bind_no_caregiver_shortfall_is_reported():
     assert run(small("staff.binding=false")).summary["staff_shortfall"] == 0.0
 
@@ -177,14 +174,13 @@ def test_children_under3_counts_the_births_of_the_last_36_months():
     assert df.loc[(11, "D1"), "children_under3"] == pytest.approx(36 * 100, abs=1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: with a fractional run.burnin_months the month rows are taken at half months and the "
-    "last month is written twice (World._close_month at the final tick and after the run)"))
-def test_a_fractional_burn_in_still_gives_one_row_per_month_and_district():
-    r = run_model(["run.horizon_months=12", "run.burnin_months=2.5"] + small(horizon=())[:1])
-    df = frame(r)
-    assert not df.duplicated(["month", "district"]).any()
-    assert set(df["month"]) == set(range(12))
+def test_a_fractional_burn_in_or_horizon_is_rejected_so_rows_stay_monthly():
+    from sim.config.errors import ConfigError
+
+    for key in ("run.burnin_months=2.5", "run.horizon_months=12.5"):
+        with pytest.raises(ConfigError) as info:
+            run_model(["run.horizon_months=12", key])
+        assert info.value.key == key.split("=")[0]
 
 
 # -- determinism -----------------------------------------------------------------------------
@@ -229,16 +225,10 @@ def _loads_and_runs(overrides: list[str]) -> None:
     World(cfg, cfg.seed).run()
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "bug: families.age_out_months below the largest start age passes validation, then the run "
-    "crashes with simpy 'ValueError: Negative delay' (a family seeks care after ageing out)"))
 def test_an_age_out_below_the_start_age_is_rejected_or_runs():
     _loads_and_runs(small("families.age_out_months=20", horizon=TINY))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "bug: a normal distribution with a negative 'low' passes validation, and a negative start "
-    "age or patience crashes the run with simpy 'ValueError: Negative delay'"))
 @pytest.mark.parametrize("key", ["families.start_age", "families.patience"])
 def test_a_normal_with_a_negative_lower_bound_is_rejected_or_runs(key):
     _loads_and_runs(small(f"{key}={{dist:normal,mean:1,sd:5,low:-10}}", places_per_1000=SCARCE,

@@ -157,9 +157,6 @@ def test_an_institution_in_an_unknown_district_is_rejected_when_loading(tmp_path
     assert "Atlantis" in info.value.reason
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: an institutions CSV with a header and no rows is accepted and the run silently "
-    "falls back to institutions generated from places_per_1000"))
 def test_an_institutions_file_without_rows_is_rejected_or_gives_no_places(tmp_path):
     from sim.model.world import World
 

@@ -44,14 +44,15 @@ def test_an_unknown_preset_lists_the_available_ones():
     assert e.key == "allocation" and "fifo" in e.reason and "lottery" in e.reason
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: families.stay (null by default, Optional[DistSpec]) cannot be set from overrides: "
-    "OmegaConf fails merging a mapping into the None node ('NoneType' object has no attribute "
-    "'get', reported under key 'config')"))
 def test_a_stay_distribution_can_be_set_by_override():
     p = load(["families.stay={dist:exponential,mean:12}"])
     assert p.families.stay == DistSpec("exponential", mean=12.0)
 
 
-def test_a_stay_distribution_can_be_reset_to_null():
-    assert load(["families.stay=null"]).families.stay is None
+def test_a_stay_of_never_means_until_aged_out_and_null_is_rejected():
+    from sim.config.errors import ConfigError
+
+    assert load(["families.stay={dist:never}"]).families.stay == DistSpec("never")
+    with pytest.raises(ConfigError) as info:
+        load(["families.stay=null"])
+    assert info.value.key.startswith("families.stay")

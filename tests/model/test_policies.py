@@ -1,0 +1,323 @@
+"""Subsidy, fee and capacity policies move the KPIs they should, and money and children add up.
+
+Scenarios run on the demo city and are compared on the same seeds (common random numbers:
+the same families are born under every policy). An effect is accepted when the one-sided
+95% t lower bound of the paired differences over the seeds is above zero, so the tolerance
+comes from the spread between seeds, not from tuning; the default run uses two seeds, the
+slow run (``pytest -m slow``) five. Runs are cached per (scenario, seed) for the session
+and instrumented while they run: every monthly provider statement and public transfer,
+every displacement and every budget refusal is recorded.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.config.load import load
+from sim.model import ledger as L
+from sim.model.city import Institution
+from sim.model.economics import Statement
+from sim.model.family import Family
+from sim.model.world import World
+
+CONFIDENCE = 0.95
+FAST_SEEDS = (1, 2)
+SLOW_SEEDS = (1, 2, 3, 4, 5)
+SEED_SETS = [FAST_SEEDS, pytest.param(SLOW_SEEDS, marks=pytest.mark.slow, id="5seeds")]
+
+H48 = ("run.horizon_months=48",)
+SCENARIOS: dict[str, tuple[str, ...]] = {
+    "baseline": H48,
+    "family_subsidy": (*H48, "policy=family_subsidy"),
+    "voucher": (*H48, "policy=voucher"),
+    "operating_subsidy": (*H48, "policy=operating_subsidy"),
+    "fee_cap_25": (*H48, "policy=fee_cap", "policy.fee_cap=0.25", "policy.fee_cap_basis=income_share"),
+    "fee_cap_10": (*H48, "policy=fee_cap", "policy.fee_cap=0.10", "policy.fee_cap_basis=income_share"),
+    "births_falling": (*H48, "city.births_growth_per_year=-0.15"),
+    "small_budget": (*H48, "policy=family_subsidy", "policy.budget_per_year=5e7"),
+    "capacity_6": ("run.horizon_months=60", "capacity=target", "capacity.target_per_1000=6",
+                   "capacity.target_year=2029"),
+    "no_economics": (*H48, "economics.enabled=false"),
+    "voucher_no_economics": (*H48, "policy=voucher", "economics.enabled=false"),
+    "budget_and_capacity": ("run.horizon_months=36", "policy=family_subsidy", "capacity=target",
+                            "policy.budget_per_year=1.5e8"),
+    "births_falling_72": ("run.horizon_months=72", "city.births_growth_per_year=-0.15"),
+    "baseline_72": ("run.horizon_months=72",),
+}
+
+
+@dataclass
+class Observed:
+    """What one instrumented run showed (plain data; the world itself is not kept)."""
+
+    summary: dict[str, float]
+    start_year: int
+    budget: float | None
+    timeseries_public_cost: float = 0.0
+    account_errors: list[str] = field(default_factory=list)
+    statement_errors: list[str] = field(default_factory=list)
+    public_cash_falls: int = 0
+    vouchers_by_affordable: dict[bool, float] = field(default_factory=lambda: {True: 0.0, False: 0.0})
+    operating_paid: float = 0.0
+    public_transfers: float = 0.0
+    displacements: int = 0
+    still_displaced: dict[str, int] = field(default_factory=dict)
+    spent_by_year: dict[int, float] = field(default_factory=dict)
+    refused_years: set[int] = field(default_factory=set)
+
+
+def _rel_err(a: float, b: float) -> float:
+    return abs(a - b) / max(1.0, abs(a), abs(b))
+
+
+def _instrument(w: World, obs: Observed) -> dict[int, Family]:
+    """Wrap the provider postings, displacements and budget refusals of ``w``."""
+    displaced: dict[int, Family] = {}
+    post, displace, exhaust = w.providers.post, w.families.displace, w.gov._exhaust
+
+    def posting(inst: Institution, st: Statement, public_transfer: float, in_window: bool) -> None:
+        transfer = public_transfer
+        before = inst.acct.cash
+        post(inst, st, transfer, in_window)
+        change = inst.acct.cash - before
+        if _rel_err(change, st.revenue + transfer - st.cost) > 1e-9 * max(1.0, abs(before)):
+            obs.statement_errors.append(f"{inst.name} at {w.env.now}: cash {change} "
+                                        f"!= revenue {st.revenue} + transfer {transfer} - cost {st.cost}")
+        if inst.sector == "public" and change < -1e-6:
+            obs.public_cash_falls += 1
+        obs.vouchers_by_affordable[inst.affordable] += st.vouchers
+        obs.operating_paid += st.operating_subsidy + st.place_subsidy
+        obs.public_transfers += transfer
+
+    def displacing(fam: Family) -> None:
+        obs.displacements += 1
+        displaced[fam.fid] = fam
+        displace(fam)
+
+    def exhausting() -> None:
+        t = w.env.now
+        obs.refused_years.add(w.params.run.start_year + math.floor((t - 1e-9) / 12.0))
+        exhaust()
+
+    w.providers.post = posting  # type: ignore[method-assign]
+    w.families.displace = displacing  # type: ignore[method-assign]
+    w.gov._exhaust = exhausting  # type: ignore[method-assign]
+    return displaced
+
+
+@functools.cache
+def observe(scenario: str, seed: int) -> Observed:
+    """Run ``scenario`` once on ``seed`` with instruments; cached for the session."""
+    params = load(list(SCENARIOS[scenario]))
+    w = World(params, seed)
+    obs = Observed(summary={}, start_year=params.run.start_year, budget=params.policy.budget_per_year)
+    displaced = _instrument(w, obs)
+    r = w.run()
+    obs.summary = r.summary
+    obs.timeseries_public_cost = float(sum(r.timeseries["public_cost"]))
+    for inst in w.institutions:
+        a = inst.acct
+        if _rel_err(a.cash - a.cash_start, a.revenue_total - a.cost_total) > 1e-9 * max(1.0, abs(a.cash)):
+            obs.account_errors.append(f"{inst.name}: cash {a.cash_start} -> {a.cash}, "
+                                      f"revenue {a.revenue_total}, cost {a.cost_total}")
+    for fam in displaced.values():
+        if fam.displaced:
+            name = L.STATES[fam.state]
+            obs.still_displaced[name] = obs.still_displaced.get(name, 0) + 1
+    obs.spent_by_year = dict(w.gov.spent_by_year)
+    return obs
+
+
+def kpi(scenario: str, seeds: tuple[int, ...], name: str) -> np.ndarray:
+    return np.array([observe(scenario, s).summary[name] for s in seeds])
+
+
+def paired_lower_bound(diffs: np.ndarray) -> float:
+    """One-sided lower confidence bound (level CONFIDENCE) of the mean paired difference."""
+    n = len(diffs)
+    assert n >= 2, "a paired comparison needs at least two seeds"
+    sem = float(np.std(diffs, ddof=1)) / math.sqrt(n)
+    return float(np.mean(diffs)) - float(stats.t.ppf(CONFIDENCE, n - 1)) * sem
+
+
+def assert_higher(name: str, high: str, low: str, seeds: tuple[int, ...]) -> None:
+    """Assert that KPI ``name`` is higher under ``high`` than under ``low`` on the same seeds."""
+    a, b = kpi(high, seeds, name), kpi(low, seeds, name)
+    bound = paired_lower_bound(a - b)
+    assert bound > 0, f"{name}: {high} {a.tolist()} vs {low} {b.tolist()} (lower bound {bound:.4g})"
+
+
+# -- family subsidy ------------------------------------------------------------------------------
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_family_subsidy_prices_out_fewer_families_than_baseline(seeds):
+    assert_higher("priced_out", "baseline", "family_subsidy", seeds)
+
+
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_family_subsidy_raises_the_enrollment_rate(seeds):
+    assert_higher("enrollment_rate", "family_subsidy", "baseline", seeds)
+
+
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_family_subsidy_costs_public_money(seeds):
+    assert_higher("public_cost_total", "family_subsidy", "baseline", seeds)
+    for s in seeds:
+        assert observe("family_subsidy", s).summary["public_cost_family_subsidy"] > 0
+        assert observe("baseline", s).summary["public_cost_family_subsidy"] == 0
+
+
+# -- fee caps --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_a_looser_fee_cap_prices_out_more_families(seeds):
+    assert_higher("priced_out", "fee_cap_25", "fee_cap_10", seeds)
+
+
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_a_looser_fee_cap_keeps_more_private_providers_open(seeds):
+    assert_higher("institutions_closed", "fee_cap_10", "fee_cap_25", seeds)
+    assert_higher("institutions_end", "fee_cap_25", "fee_cap_10", seeds)
+
+
+# -- operating subsidy and vouchers ------------------------------------------------------------------
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_operating_subsidy_raises_the_private_providers_margin(seeds):
+    assert_higher("provider_margin", "operating_subsidy", "baseline", seeds)
+    for s in seeds:
+        assert observe("operating_subsidy", s).summary["public_cost_operating"] > 0
+
+
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_vouchers_lower_the_mean_net_fee(seeds):
+    assert_higher("mean_net_fee", "baseline", "voucher", seeds)
+
+
+def test_vouchers_are_paid_only_to_affordable_providers_under_the_affordable_scope():
+    obs = observe("voucher", FAST_SEEDS[0])
+    assert obs.summary["public_cost_voucher"] > 0
+    assert obs.vouchers_by_affordable[False] == 0.0
+    assert obs.vouchers_by_affordable[True] == pytest.approx(obs.summary["public_cost_voucher"], rel=1e-9)
+
+
+@pytest.mark.parametrize("scope, market_voucher", [("affordable", 0.0), ("all", 300.0)])
+def test_voucher_scope_decides_whether_market_providers_are_eligible(scope, market_voucher):
+    w = World(load(["policy=voucher", f"policy.voucher_scope={scope}"]), 1)
+    by_type = {inst.type: inst for inst in w.institutions}
+    assert w.gov.voucher_for(by_type["market"]) == market_voucher
+    assert w.gov.voucher_for(by_type["home"]) == market_voucher
+    assert w.gov.voucher_for(by_type["affordable"]) == 300.0
+    assert w.gov.voucher_for(by_type["public"]) == 300.0
+
+
+def test_vouchers_without_provider_economics_still_run_and_lower_prices():
+    obs = observe("voucher_no_economics", FAST_SEEDS[0])
+    base = observe("no_economics", FAST_SEEDS[0])
+    assert obs.summary["unaccounted"] == 0
+    assert obs.summary["institutions_closed"] == 0
+    assert obs.summary["mean_net_fee"] < base.summary["mean_net_fee"]
+    assert obs.summary["priced_out"] < base.summary["priced_out"]
+
+
+def test_vouchers_without_provider_economics_are_still_a_public_cost():
+    assert observe("voucher_no_economics", FAST_SEEDS[0]).summary["public_cost_voucher"] > 0
+
+
+# -- capacity programme ------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", FAST_SEEDS)
+def test_capacity_programme_reaches_its_places_per_1000_target(seed):
+    s = observe("capacity_6", seed).summary
+    assert s["places_per_1000_end"] == pytest.approx(6.0, rel=0.05)
+    assert s["public_cost_construction"] > 0
+    assert s["institutions_opened"] > 0
+
+
+# -- falling births ------------------------------------------------------------------------------
+@pytest.mark.parametrize("seeds", SEED_SETS)
+def test_falling_births_lower_occupancy(seeds):
+    assert_higher("occupancy", "baseline", "births_falling", seeds)
+
+
+@pytest.mark.slow
+def test_falling_births_close_more_providers_within_six_years():
+    # The first year's closures (unviable providers) are the same on both paths; the
+    # decline adds closures only once fewer children reach care age (from the fifth year).
+    seeds = (1, 2, 3)
+    assert_higher("institutions_closed", "births_falling_72", "baseline_72", seeds)
+    assert_higher("occupancy", "baseline_72", "births_falling_72", seeds)
+
+
+@pytest.mark.parametrize("seed", FAST_SEEDS)
+def test_every_displaced_child_is_replaced_or_ends_waiting_or_gone(seed):
+    obs = observe("births_falling", seed)
+    s = obs.summary
+    assert s["unaccounted"] == 0
+    assert s["displaced"] > 0
+    assert obs.displacements == s["displaced"]
+    not_replaced = sum(obs.still_displaced.values())
+    assert s["displaced_replaced"] + not_replaced == s["displaced"]
+    assert set(obs.still_displaced) <= {"waiting", "reneged", "left_early"}
+
+
+# -- the budget -----------------------------------------------------------------------------------
+def test_a_small_budget_is_respected_to_the_yuan_every_year():
+    obs = observe("small_budget", FAST_SEEDS[0])
+    budget = obs.budget
+    assert budget == 5e7
+    assert obs.summary["budget_refused"] > 0
+    assert obs.refused_years, "a budget below the subsidy's cost must refuse something"
+    assert set(obs.spent_by_year) == {2024, 2025, 2026, 2027}
+    for year, spent in obs.spent_by_year.items():
+        assert spent <= budget + 0.01, (year, spent)
+        if year in obs.refused_years:
+            assert spent == pytest.approx(budget, abs=0.5), (year, spent)
+    assert obs.summary["public_cost_family_subsidy"] <= 4 * budget + 0.01
+
+
+def test_an_exhausted_budget_cuts_take_up_compared_with_an_unlimited_one():
+    capped = observe("small_budget", FAST_SEEDS[0]).summary
+    full = observe("family_subsidy", FAST_SEEDS[0]).summary
+    base = observe("baseline", FAST_SEEDS[0]).summary
+    assert full["priced_out"] < capped["priced_out"] < base["priced_out"]
+
+
+def test_construction_commitments_are_booked_in_the_budget_year_that_paid_them():
+    obs = observe("budget_and_capacity", FAST_SEEDS[0])
+    assert obs.summary["public_cost_construction"] > 0
+    assert min(obs.spent_by_year) >= obs.start_year
+    assert all(spent <= obs.budget + 0.01 for spent in obs.spent_by_year.values())
+
+
+# -- accounts ---------------------------------------------------------------------------------------
+ACCOUNTED = ["baseline", "family_subsidy", "voucher", "operating_subsidy", "fee_cap_10",
+             "births_falling", "small_budget", "capacity_6"]
+
+
+@pytest.mark.parametrize("scenario", ACCOUNTED)
+def test_every_providers_cash_changes_by_revenue_minus_cost(scenario):
+    obs = observe(scenario, FAST_SEEDS[0])
+    assert obs.account_errors == []
+    assert obs.statement_errors == []
+
+
+@pytest.mark.parametrize("scenario", ACCOUNTED)
+def test_public_providers_deficits_are_covered_every_month(scenario):
+    obs = observe(scenario, FAST_SEEDS[0])
+    assert obs.public_cash_falls == 0
+    assert obs.public_transfers == pytest.approx(obs.summary["public_cost_public_providers"], rel=1e-9)
+
+
+@pytest.mark.parametrize("scenario", ACCOUNTED)
+def test_public_cost_adds_up_from_its_parts_statements_and_monthly_rows(scenario):
+    obs = observe(scenario, FAST_SEEDS[0])
+    s = obs.summary
+    parts = ("family_subsidy", "voucher", "operating", "construction", "public_providers")
+    assert s["public_cost_total"] == pytest.approx(sum(s[f"public_cost_{p}"] for p in parts), rel=1e-12)
+    assert sum(obs.vouchers_by_affordable.values()) == pytest.approx(s["public_cost_voucher"], rel=1e-9,
+                                                                     abs=1e-6)
+    assert obs.operating_paid == pytest.approx(s["public_cost_operating"], rel=1e-9, abs=1e-6)
+    assert obs.timeseries_public_cost == pytest.approx(s["public_cost_total"], rel=1e-9)
