@@ -24,7 +24,7 @@ class District:
     """A district at run time: its inputs and its current levels (for the monthly rows)."""
 
     __slots__ = (
-        "idx", "spec", "population", "births_by_month", "enrolled", "waiting",
+        "idx", "spec", "population", "cum_births", "enrolled", "waiting",
         "licensed", "usable", "caregivers", "next_regular",
     )
 
@@ -32,7 +32,7 @@ class District:
         self.idx = idx
         self.spec = spec
         self.population = float(spec.population)
-        self.births_by_month: dict[int, int] = {}
+        self.cum_births: dict[int, int] = {}  # month m -> births in all months before m
         self.enrolled = 0
         self.waiting = 0
         self.licensed = 0
@@ -40,10 +40,24 @@ class District:
         self.caregivers = 0
         self.next_regular: float | None = None
 
+    def add_births(self, month: int, n: int) -> None:
+        """Record ``n`` births in ``month`` (months arrive in order)."""
+        cum = self.cum_births
+        before = cum.get(month, cum[max(cum)] if cum else 0)
+        cum[month] = before
+        cum[month + 1] = before + n
+        cum.pop(month - 40, None)
+
     def children_under3(self, month: int) -> int:
         """Return the children born in the 36 months before ``month`` (ages 0-36 at it)."""
-        b = self.births_by_month
-        return sum(b.get(m, 0) for m in range(month - 36, month))
+        cum = self.cum_births
+        if not cum:
+            return 0
+        first, last = min(cum), max(cum)
+        hi = cum[min(month, last)] if month >= first else 0
+        lo_m = month - 36
+        lo = cum[lo_m] if first <= lo_m <= last else (0 if lo_m < first else cum[last])
+        return hi - lo
 
 
 class AgeClass:

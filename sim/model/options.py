@@ -159,7 +159,7 @@ class Options:
             fee = np.concatenate([bo.fee[:k] for bo, k in slices])
             km = np.concatenate([bo.km[:k] for bo, k in slices])
             pref = np.concatenate([bo.pref[:k] for bo, k in slices])
-        taste = self.taste_sd * self.taste.gen.gumbel(size=total) if self.taste_sd > 0 else None
+        taste = self.taste_sd * self.taste.gumbels(total) if self.taste_sd > 0 else None
         order = rank_options(fee, km, pref, fam.income, self.price_weight, self.distance_weight,
                              taste, self.limit).tolist()
         return [classes[i] for i in order], fee[order].tolist()

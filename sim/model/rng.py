@@ -37,7 +37,7 @@ class Stream:
         Identify the stream (see :func:`make_generator`).
     """
 
-    __slots__ = ("gen", "name", "_u", "_ui", "_z", "_zi")
+    __slots__ = ("gen", "name", "_u", "_ui", "_z", "_zi", "_g", "_gi")
 
     def __init__(self, seed: int, replication: int, name: str) -> None:
         self.name = name
@@ -46,6 +46,8 @@ class Stream:
         self._ui = 0
         self._z: list[float] = []
         self._zi = 0
+        self._g = np.empty(0)
+        self._gi = 0
 
     def uniform(self) -> float:
         """Return one U(0, 1) draw."""
@@ -64,6 +66,15 @@ class Stream:
             i = 0
         self._zi = i + 1
         return self._z[i]
+
+    def gumbels(self, n: int) -> np.ndarray:
+        """Return ``n`` standard Gumbel draws as an array (from a buffered block)."""
+        i = self._gi
+        if i + n > len(self._g):
+            self._g = self.gen.gumbel(size=max(_BLOCK * 4, n))
+            i = 0
+        self._gi = i + n
+        return self._g[i:i + n]
 
     def exponential(self, mean: float) -> float:
         """Return one exponential draw with the given mean (inverse transform)."""

@@ -9,6 +9,7 @@ district rows, runs the yearly decisions every January, and draws the month's bi
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -283,9 +284,7 @@ class World:
                 d.next_regular = float(times[-1]) + 1.0 / rate
         else:
             times = birth_times_poisson(self.streams["births.time"].gen, rate, t, span)
-        month = int(math.floor(t))
-        d.births_by_month[month] = d.births_by_month.get(month, 0) + len(times)
-        d.births_by_month.pop(month - 40, None)
+        d.add_births(int(math.floor(t)), len(times))
         if len(times) == 0:
             return
         self.recorder.child_area += float(np.clip(
@@ -323,15 +322,18 @@ class World:
         self.ledger.add_births(n - int(needs.sum()), L.NEVER_SOUGHT)
         self.ledger.add_births(int(needs.sum()) - n_soon, L.PENDING)
         self.ledger.add_births(n_soon, L.PENDING)
+        if not n_soon:
+            return
         env = self.env
         now = env.now
         on_seek = self.families.on_seek
-        for i in np.flatnonzero(soon).tolist():
-            fam = Family(self._next_fid, d, float(times[i]), float(income[i]), float(start[i]),
-                         float(patience[i]), float(travel[i]), float(move[i]), float(fee_exit[i]),
-                         float(takeup[i]), float(lottery[i]))
-            self._next_fid += 1
-            Timeout(env, float(seek[i]) - now, fam).callbacks.append(on_seek)
+        fid = self._next_fid
+        self._next_fid += n_soon
+        cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit,
+                                           takeup, lottery, seek)]
+        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk) in enumerate(zip(*cols, strict=True)):
+            fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
+            Timeout(env, sk - now, fam).callbacks.append(on_seek)
 
     # -- running -------------------------------------------------------------------------
     def _end_warmup(self, ev: Timeout) -> None:
@@ -350,7 +352,15 @@ class World:
         if self.warmup > self.t_start:
             Timeout(self.env, self.warmup - self.t_start).callbacks.append(self._end_warmup)
         self.env.process(self._monthly())
-        self.env.run(until=self.horizon)
+        # The event loop allocates millions of short-lived, acyclic objects (events, entries);
+        # the cyclic collector would walk every live family at each pass for nothing.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self.horizon)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self._close_month(self.horizon)
         if progress is not None:
             progress(self.horizon, self.horizon)
