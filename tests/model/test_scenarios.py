@@ -7,7 +7,7 @@ Runs are cached per (overrides, seed), so a scenario used by several tests runs 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 import pytest
@@ -26,7 +26,7 @@ SCARCE = (2.0, 2.0)
 NO_STAFF = ("staff.initial_fill=0", "staff.recruitment_delay={dist:never}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _run(overrides: tuple[str, ...], seed: int | None) -> RunResult:
     return run_model(overrides, seed=seed)
 

@@ -40,7 +40,7 @@ def assert_config_error(override: str) -> ConfigError:
     pytest.fail(f"{override!r} was accepted")
 
 
-@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(ANY_NUMERIC), _anything)
 def test_any_value_for_a_numeric_key_is_accepted_or_a_config_error(key, value):
     try:
@@ -49,13 +49,13 @@ def test_any_value_for_a_numeric_key_is_accepted_or_a_config_error(key, value):
         assert exc.line().startswith("error: ") and "\n" not in exc.line()
 
 
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(ANY_NUMERIC), st.one_of(_words, _structured))
 def test_a_word_or_a_structure_for_a_numeric_key_is_a_config_error(key, value):
     assert_config_error(f"{key}={value}")
 
 
-@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(NON_NEGATIVE), st.one_of(_negative, _non_finite))
 def test_a_negative_or_non_finite_value_for_a_non_negative_key_is_a_config_error_naming_it(key, value):
     err = assert_config_error(f"{key}={value}")
