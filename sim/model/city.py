@@ -25,7 +25,7 @@ class District:
 
     __slots__ = (
         "idx", "spec", "population", "cum_births", "enrolled", "waiting",
-        "licensed", "usable", "caregivers", "next_regular",
+        "licensed", "usable", "caregivers", "next_regular", "drawn_until",
     )
 
     def __init__(self, idx: int, spec: DistrictSpec) -> None:
@@ -39,6 +39,7 @@ class District:
         self.usable = 0
         self.caregivers = 0
         self.next_regular: float | None = None
+        self.drawn_until = -math.inf
 
     def add_births(self, month: int, n: int) -> None:
         """Record ``n`` births in ``month`` (months arrive in order)."""

@@ -22,7 +22,7 @@ from simpy.events import Timeout
 from sim.config.schema import Config, InstitutionSpec
 from sim.model import ledger as L
 from sim.model.allocation import key_function
-from sim.model.births import birth_times_poisson, birth_times_regular, births_multiplier, draw_many
+from sim.model.births import birth_times_regular, births_multiplier, draw_many
 from sim.model.city import (
     AgeClass,
     District,
@@ -45,6 +45,8 @@ from sim.model.rng import Streams
 from sim.model.staff import StaffProcess, usable_places
 
 ProgressFn = Callable[[float, float], None]
+BIRTH_BLOCK_MONTHS = 12  # at most a year of births drawn at once
+BIRTH_BLOCK_TARGET = 1000  # births per block worth one set of vectorised draws
 
 
 @dataclass
@@ -271,20 +273,48 @@ class World:
                 self.providers.market_entry()
         self.gov.plan_capacity(t, in_window)
 
-    def _births(self, d: District, t: float, span: float) -> None:
-        """Draw the month's births in district ``d`` and start the families that need care."""
+    def _monthly_rate(self, d: District, t: float) -> float:
         p = self.params
         year = p.run.start_year + math.floor(t / 12.0)
-        rate = d.spec.births_per_year * births_multiplier(p.city, year, p.run.start_year) / 12.0
-        if p.families.arrivals == "regular":
-            if d.next_regular is None:
-                d.next_regular = t
-            times = birth_times_regular(d.next_regular, rate, t + span)
-            if rate > 0 and len(times):
-                d.next_regular = float(times[-1]) + 1.0 / rate
+        return d.spec.births_per_year * births_multiplier(p.city, year, p.run.start_year) / 12.0
+
+    def _births(self, d: District, t: float, span: float) -> None:
+        """Draw district ``d``'s births from month ``t`` on and start the families needing care.
+
+        Where births are few, the months up to a year ahead are drawn in one block (each
+        month's Poisson count, then uniform times within it): the same process, with far
+        fewer calls. Families born later in the block get their events scheduled now.
+        """
+        if t < d.drawn_until - 1e-9:
+            return
+        months = [t]
+        rate = self._monthly_rate(d, t)
+        block = min(BIRTH_BLOCK_MONTHS, max(1, math.ceil(BIRTH_BLOCK_TARGET / max(rate, 1e-9))))
+        while len(months) < block and months[-1] + 1.0 < self.horizon:
+            months.append(months[-1] + 1.0)
+        spans = [min(1.0, self.horizon - m) for m in months]
+        rates = [self._monthly_rate(d, m) for m in months]
+        if self.params.families.arrivals == "regular":
+            chunks = []
+            for m, sp, r in zip(months, spans, rates, strict=True):
+                if d.next_regular is None:
+                    d.next_regular = m
+                chunk = birth_times_regular(d.next_regular, r, m + sp)
+                if r > 0 and len(chunk):
+                    d.next_regular = float(chunk[-1]) + 1.0 / r
+                chunks.append(chunk)
         else:
-            times = birth_times_poisson(self.streams["births.time"].gen, rate, t, span)
-        d.add_births(int(math.floor(t)), len(times))
+            gen = self.streams["births.time"].gen
+            counts = gen.poisson(np.array(rates) * np.array(spans))
+            u = gen.random(int(counts.sum()))
+            chunks, k = [], 0
+            for m, sp, c in zip(months, spans, counts.tolist(), strict=True):
+                chunks.append(np.sort(m + sp * u[k:k + c]))
+                k += c
+        for m, chunk in zip(months, chunks, strict=True):
+            d.add_births(int(math.floor(m)), len(chunk))
+        d.drawn_until = months[-1] + 1.0
+        times = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
         if len(times) == 0:
             return
         self.recorder.child_area += float(np.clip(
