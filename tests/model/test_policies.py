@@ -3,10 +3,13 @@
 Scenarios run on the demo city and are compared on the same seeds (common random numbers:
 the same families are born under every policy). An effect is accepted when the one-sided
 95% t lower bound of the paired differences over the seeds is above zero, so the tolerance
-comes from the spread between seeds, not from tuning; the default run uses two seeds, the
-slow run (``pytest -m slow``) five. Runs are cached per (scenario, seed) for the session
-and instrumented while they run: every monthly provider statement and public transfer,
-every displacement and every budget refusal is recorded.
+comes from the spread between seeds, not from tuning. The default run uses three seeds: the
+smallest effect tested (the family subsidy's +0.8 points of enrollment) is about four
+standard deviations of its paired difference (5 replications, 60 months), which a bound from
+three seeds (t = 2.92) finds with probability 0.99, and from two (t = 6.31) only 0.62. The
+slow run (``pytest -m slow``) uses five. Runs are cached per (scenario, seed) for the
+session and instrumented while they run: every monthly provider statement and public
+transfer, every displacement and every budget refusal is recorded.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from sim.model.family import Family
 from sim.model.world import World
 
 CONFIDENCE = 0.95
-FAST_SEEDS = (1, 2)
+FAST_SEEDS = (1, 2, 3)
 SLOW_SEEDS = (1, 2, 3, 4, 5)
+CAPACITY_SEEDS = (1, 2)
 SEED_SETS = [FAST_SEEDS, pytest.param(SLOW_SEEDS, marks=pytest.mark.slow, id="5seeds")]
 
 H48 = ("run.horizon_months=48",)
@@ -228,7 +232,7 @@ def test_vouchers_without_provider_economics_are_still_a_public_cost():
 
 
 # -- capacity programme ------------------------------------------------------------------------------
-@pytest.mark.parametrize("seed", FAST_SEEDS)
+@pytest.mark.parametrize("seed", CAPACITY_SEEDS)
 def test_capacity_programme_reaches_its_places_per_1000_target(seed):
     s = observe("capacity_6", seed).summary
     assert s["places_per_1000_end"] == pytest.approx(6.0, rel=0.05)
