@@ -148,6 +148,9 @@ class Options:
                     total += k
         if total == 0:
             return [], []
+        if total == 1 and self.taste_sd <= 0:
+            bo = slices[0][0]
+            return [bo.classes[0]], [float(bo.fee[0])]
         if total <= _SMALL:
             return self._ranked_small(slices, fam)
         if len(slices) == 1:
