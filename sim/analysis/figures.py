@@ -166,11 +166,6 @@ def enrollment_figure(ctx: FigureContext) -> tuple[Figure, str]:
     return fig, "City totals at the start of each month; bands: 95% CI over replications"
 
 
-def _tick(name: str) -> str:
-    """A scenario name as a tick label: long ``key=value`` names break after the ``=``."""
-    return name.replace("=", "=\n") if len(name) > 16 else name
-
-
 def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
     """One panel per compared KPI: a bar per scenario with 95% CI whiskers."""
     kpis = [k for k in ctx.study.kpis if k in ctx.scen.columns]
@@ -180,6 +175,7 @@ def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
     fig = Figure(figsize=(4.2 * ncols, 3.3 * nrows + 0.8), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     sc = ctx.scen.set_index("scenario")
+    long_names = max(len(s) for s in names) > 14
     for ax, k in zip(axes, kpis, strict=False):
         i = K.info(k)
         ci = sc[f"{k}_ci95"].fillna(0) if f"{k}_ci95" in sc else None
@@ -187,8 +183,11 @@ def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
                yerr=None if ci is None else ci.loc[names] * i.scale, capsize=4, ecolor="0.2")
         ax.set_title(i.label, fontsize=10)
         ax.set_ylabel(i.unit or "value")
-        ax.set_xticks(range(len(names)), [_tick(s) for s in names],
-                      rotation=30, ha="right", fontsize=8)
+        if long_names:
+            ax.set_xticks([])
+            ax.set_xlabel("scenarios (colours: see legend)", fontsize=8)
+        else:
+            ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     for ax in axes[len(kpis):]:
         ax.set_visible(False)
@@ -257,7 +256,7 @@ def deserts_figure(ctx: FigureContext) -> tuple[Figure, str]:
         im = ax.imshow(g, aspect="auto", cmap="RdYlGn_r", norm=norm, interpolation="nearest",
                        extent=(x0, x1, len(districts) - 0.5, -0.5))
         share = float(np.mean(g > DESERT_RATIO))
-        ax.set_title(f"{s}: {share:.0%} of district-months are deserts; median "
+        ax.set_title(f"{s}\n{share:.0%} of district-months are deserts; median "
                      f"{float(np.median(g)):.1f} children per usable place", fontsize=9)
         ax.set_yticks(range(len(districts)), districts, fontsize=8)
         year_axis(ax)

@@ -21,30 +21,40 @@ from sim.experiment.stats import mean_ci95
 
 @dataclass(frozen=True)
 class Point:
-    """A scenario's headline KPI and public cost per year (million yuan), with 95% CIs."""
+    """A scenario's headline KPI and public cost per year (million yuan), with 95% CIs, and
+    its paired differences from the baseline."""
 
     name: str
     value: float
     value_ci: float
     cost: float
-    cost_ci: float
     diff: float = 0.0
     diff_ci: float = 0.0
+    cost_diff: float = 0.0
+    cost_diff_ci: float = 0.0
+
+
+def _paired(sub: pd.DataFrame, base: pd.DataFrame, x: pd.Series, x_base: pd.Series) -> tuple[float, float]:
+    """Mean and 95% CI of x - x_base, replications matched by (seed, replication)."""
+    a = pd.Series(x.to_numpy(), index=pd.MultiIndex.from_frame(sub[["seed", "replication"]]))
+    b = pd.Series(x_base.to_numpy(), index=pd.MultiIndex.from_frame(base[["seed", "replication"]]))
+    return mean_ci95((a - b).dropna().tolist())
 
 
 def _points(study: Study, runs: pd.DataFrame, base: str) -> list[Point]:
     kpi, cost = study.headline, study.cost
-    b = runs[runs["scenario"] == base].set_index(["seed", "replication"])
+    b = runs[runs["scenario"] == base]
+    b_cost = cost_per_year(b, cost) / 1e6 if cost else b[kpi] * 0
     pts = []
     for s in study.scenarios:
         sub = runs[runs["scenario"] == s]
         if sub.empty:
             continue
+        c_rep = cost_per_year(sub, cost) / 1e6 if cost else sub[kpi] * 0
         v, vh = mean_ci95(sub[kpi].tolist())
-        c, ch = mean_ci95((cost_per_year(sub, cost) / 1e6).tolist()) if cost else (0.0, 0.0)
-        paired = sub.set_index(["seed", "replication"])[kpi] - b[kpi]
-        d, dh = mean_ci95(paired.dropna().tolist()) if s != base else (0.0, 0.0)
-        pts.append(Point(s, v, vh, c, ch, d, dh))
+        d, dh = _paired(sub, b, sub[kpi], b[kpi]) if s != base else (0.0, 0.0)
+        cd, cdh = _paired(sub, b, c_rep, b_cost) if s != base else (0.0, 0.0)
+        pts.append(Point(s, v, vh, float(c_rep.mean()), d, dh, cd, cdh))
     return pts
 
 
@@ -71,32 +81,35 @@ def _better(kpi: str) -> int:
 def _cost_sentence(study: Study, pts: list[Point], base: Point, n: int) -> str:
     kpi, label = study.headline, K.info(study.headline).label
     sgn = _better(kpi)
-    gains = [p for p in pts if p.name != base.name and sgn * p.diff < 0]
+    others = [p for p in pts if p.name != base.name]
+    best = min(pts, key=lambda q: sgn * q.value)
+    gains = [p for p in others if sgn * p.diff < 0 and abs(p.diff) > p.diff_ci]
     if not gains:
-        best = min((p for p in pts if p.name != base.name), key=lambda p: sgn * p.value)
-        return (f"No scenario improves the {label} on {base.name} ({_v(kpi, base)}); the closest "
-                f"is {best.name} ({_v(kpi, best)}, {_delta(kpi, best)} paired 95% CI, for "
-                f"{best.cost:,.1f} against {base.cost:,.1f} million yuan a year).")
-    free = [p for p in gains if p.cost <= base.cost]
+        near = min(others, key=lambda q: sgn * q.value)
+        worst = max(others, key=lambda q: sgn * q.value)
+        tail = "" if worst.name == near.name else f"; the worst is {worst.name} ({_v(kpi, worst)})"
+        return (f"No scenario improves the {label} on {base.name} ({_v(kpi, base)}) beyond the noise "
+                f"of {n} replications: the closest is {near.name} ({_v(kpi, near)}, "
+                f"{_delta(kpi, near)} paired 95% CI){tail}.")
+    free = [p for p in gains if p.cost_diff <= p.cost_diff_ci]
     if free:
         p = max(free, key=lambda q: -sgn * q.diff)
-        how = (f"{p.name} improves the {label} most per yuan: it does so at no extra public cost, "
-               f"{_v(kpi, base)} under {base.name} becoming {_v(kpi, p)} ({_delta(kpi, p)}, paired "
-               f"95% CI) while public spending is {p.cost:,.1f} against {base.cost:,.1f} million yuan a year")
+        how = (f"{p.name} improves the {label} most per yuan, as it needs no extra public money: "
+               f"{_v(kpi, base)} under {base.name} become {_v(kpi, p)} ({_delta(kpi, p)}, paired "
+               f"95% CI) for {p.cost:,.1f} against {base.cost:,.1f} million yuan a year")
     else:
-        p = max(gains, key=lambda q: -sgn * q.diff / (q.cost - base.cost))
-        per = -sgn * p.diff * K.info(kpi).scale / (p.cost - base.cost)
+        p = max(gains, key=lambda q: -sgn * q.diff / q.cost_diff)
+        per = -sgn * p.diff * K.info(kpi).scale / p.cost_diff
         word = ("fewer " if sgn > 0 else "more ") + K.info(kpi).unit
         word += " waiting" if "waitlist" in kpi else ""
         how = (f"{p.name} improves the {label} most per yuan: {per:,.2f} {word} per "
                f"extra million yuan a year, from {_v(kpi, base)} under {base.name} to {_v(kpi, p)} "
                f"({_delta(kpi, p)}, paired 95% CI) for {p.cost:,.1f} against {base.cost:,.1f} "
                f"million yuan a year")
-    best = min(pts, key=lambda q: sgn * q.value)
     tail = "" if best.name == p.name else (
         f"; the best {label} overall is under {best.name} ({_v(kpi, best)} for "
         f"{best.cost:,.1f} million yuan a year)")
-    return how + _noise(p, n) + tail + "."
+    return how + tail + "."
 
 
 def _plain_sentence(study: Study, pts: list[Point], base: Point, n: int) -> str:

@@ -12,6 +12,7 @@ import argparse
 import base64
 import datetime as dt
 import html
+import re
 import sys
 from pathlib import Path
 
@@ -47,12 +48,17 @@ td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.best{font-weight:bold;background:#f2f8f2}
 figure{margin:1.4em 0} figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.9em;color:#444} code{background:#f4f4f4;padding:0 .2em;font-size:.92em}
-.small{font-size:.85em;color:#555} details{margin:.6em 0}
+.small{font-size:.85em;color:#555} details{margin:.6em 0} .wide{overflow-x:auto}
 """
 
 
 def _esc(x: object) -> str:
     return html.escape(str(x))
+
+
+def _breakable(name: str) -> str:
+    """A scenario name that may wrap after '=', '_' and '.' in narrow table headers."""
+    return re.sub(r"([=_.])", r"\1<wbr>", _esc(name))
 
 
 def _code_list(items: list[str]) -> str:
@@ -70,7 +76,7 @@ def _best_scenarios(scen: pd.DataFrame, kpi: str) -> set[str]:
 def kpi_table(scen: pd.DataFrame, kpis: list[str]) -> str:
     """Rows: KPIs (label and unit); columns: scenarios; cells: mean ± 95% CI half-width."""
     names = list(scen["scenario"])
-    head = "".join(f"<th>{_esc(s)}</th>" for s in names)
+    head = "".join(f"<th>{_breakable(s)}</th>" for s in names)
     rows = []
     sc = scen.set_index("scenario")
     for k in kpis:
@@ -81,7 +87,7 @@ def kpi_table(scen: pd.DataFrame, kpis: list[str]) -> str:
             for s in names)
         rows.append(f"<tr><th>{_esc(K.axis_label(k))}<br><span class='small'>{_esc(k)}</span></th>"
                     f"{cells}</tr>")
-    return f"<table><tr><th>KPI (unit)</th>{head}</tr>{''.join(rows)}</table>"
+    return f"<div class='wide'><table><tr><th>KPI (unit)</th>{head}</tr>{''.join(rows)}</table></div>"
 
 
 def diff_table(diffs: pd.DataFrame, kpis: list[str], baseline: str) -> str:
@@ -99,8 +105,8 @@ def diff_table(diffs: pd.DataFrame, kpis: list[str], baseline: str) -> str:
             f"<td class='num'>{'+' if dd.at[s, k] > 0 else ''}"
             f"{_esc(K.fmt(k, dd.at[s, k], dd.at[s, f'{k}_ci95']))}</td>" for s in names)
         rows.append(f"<tr><th>{_esc(i.label)} ({_esc(i.unit or 'value')})</th>{cells}</tr>")
-    head = "".join(f"<th>{_esc(s)} − {_esc(baseline)}</th>" for s in names)
-    return f"<table><tr><th>KPI</th>{head}</tr>{''.join(rows)}</table>"
+    head = "".join(f"<th>{_breakable(s)} − {_breakable(baseline)}</th>" for s in names)
+    return f"<div class='wide'><table><tr><th>KPI</th>{head}</tr>{''.join(rows)}</table></div>"
 
 
 def _figure_html(f: DrawnFigure) -> str:

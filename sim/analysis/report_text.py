@@ -74,7 +74,7 @@ def config_differences(study: Study) -> str:
             "highlighted where it differs.</p>")
     if not keys:
         note += "<p class='small'>No resolved key differs from the baseline.</p>"
-    return f"{note}<table><tr><th>parameter</th>{head}</tr>{''.join(rows)}</table>"
+    return f"{note}<div class='wide'><table><tr><th>parameter</th>{head}</tr>{''.join(rows)}</table></div>"
 
 
 def _inline(text: str) -> str:

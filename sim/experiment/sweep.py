@@ -316,7 +316,8 @@ def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = 
             if progress:
                 progress.update(outcomes[t.scenario])
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
             futures: dict[Future[Outcome], RunTask] = {pool.submit(run_task, t, per_run): t for t in tasks}
             for fut in as_completed(futures):
                 t = futures[fut]
@@ -324,6 +325,10 @@ def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = 
                 outcomes[t.scenario] = _crashed(t, exc) if exc is not None else fut.result()
                 if progress:
                     progress.update(outcomes[t.scenario])
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     return [outcomes[t.scenario] for t in tasks]
 
 
@@ -354,6 +359,8 @@ def run_experiment(exp: Experiment, out_dir: Path, jobs: int, force: bool = Fals
     if skipped:
         stream.write(f"{skipped} of {len(tasks)} runs already complete in {out_dir}: skipped\n")
     workers = min(jobs, len(todo))
+    if todo:
+        stream.write(f"running {len(todo)} of {len(tasks)} runs on {workers} process(es)\n")
     return run_tasks(todo, jobs, SweepProgress(len(tasks), skipped, workers, stream))
 
 
@@ -384,7 +391,12 @@ def main(argv: list[str] | None = None) -> None:
     out_dir = args.out or Path("results") / "experiments" / exp.name
     jobs = os.cpu_count() or 1 if args.jobs < 1 else args.jobs
     t0 = time.perf_counter()
-    outcomes = run_experiment(exp, out_dir, jobs, args.force)
+    try:
+        outcomes = run_experiment(exp, out_dir, jobs, args.force)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: complete runs are kept in {out_dir}; run the same command again "
+              "to resume", file=sys.stderr)
+        sys.exit(130)
     failed = [o for o in outcomes if not o.ok]
     for o in failed:
         print(f"error: run {o.scenario!r} failed: {o.error}", file=sys.stderr)
