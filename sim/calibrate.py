@@ -296,10 +296,14 @@ def render(stats: dict[str, tuple[float, float]]) -> str:
 SIMULATED = "enrollment, occupancy, fee burden"
 
 
+def _one_in(scale: float) -> str:
+    return f"1/{1 / scale:.0f}"
+
+
 def render_fitted(c: Calibration) -> str:
     """Return the markdown table of the fitted parameters."""
-    how = (f"Nelder-Mead, {c.evaluations} candidates at scale {c.search_scale:g}, seed {c.search_seed}, "
-           f"{c.search_reps} replications each (loss {c.loss:.4f})")
+    how = (f"Nelder-Mead, {c.evaluations} candidates at scale {_one_in(c.search_scale)}, "
+           f"seed {c.search_seed}, {c.search_reps} replications each (loss {c.loss:.4f})")
     return "\n".join([
         "| parameter | fitted value | default it replaces | fitted to | method |", "|---|---|---|---|---|",
         f"| `families.need.intercept` | {c.intercept:.4f} | -0.8 | need share 34% | "
@@ -313,9 +317,10 @@ def provenance(c: Calibration, verify_scale: float, verify_seed: int, verify_rep
     """Return the comment naming the run that produced the fitted values."""
     day = datetime.now().strftime("%Y-%m-%d")
     return (f"# Fitted {day} by `python -m sim.calibrate --write`: Nelder-Mead, {c.evaluations} "
-            f"evaluations at scale {c.search_scale:g},\n# seed {c.search_seed}, {c.search_reps} replications "
-            f"each (common random numbers), loss {c.loss:.4f}; verified at scale\n# {verify_scale:g}, seed "
-            f"{verify_seed}, {verify_reps} replications (docs/calibration.md).")
+            f"evaluations at scale {_one_in(c.search_scale)},\n# seed {c.search_seed}, "
+            f"{c.search_reps} replications each (common random numbers), loss {c.loss:.4f}; "
+            f"verified at scale\n# {_one_in(verify_scale)}, seed {verify_seed}, {verify_reps} "
+            "replications (docs/calibration.md).")
 
 
 def preset_block(p: Config, c: Calibration, note: str) -> str:
