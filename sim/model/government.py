@@ -169,8 +169,9 @@ class Government:
         else:
             aim = self.start_level + (cap.target_per_1000 - self.start_level) * frac
         pipeline = sum(w.providers.pipeline.values())
-        # places expected to close before the next orders open, at the past year's closure rate
-        attrition = w.providers.recent_closure_rate() * (cap.build_lead_months + cap.plan_every_months)
+        # places expected to close, at the past year's rate, before these orders open and
+        # (on average) during the planning period after it
+        attrition = w.providers.recent_closure_rate() * (cap.build_lead_months + cap.plan_every_months / 2)
         need = aim * pop / 1000.0 - licensed - pipeline + attrition
         if cap.convert_kindergarten:
             need = self._convert(t, need, in_window)

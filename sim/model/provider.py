@@ -199,7 +199,8 @@ class ProviderProcess:
             mk = [i for i in w.institutions if i.open and i.district is d and i.type == tname]
             enrolled = sum(i.acct.children for i in mk)
             licensed = sum(i.licensed for i in mk) + self.pipeline.get(d.idx, 0)
-            for _ in range(cfg.max_entries_per_district_year):
+            per_check = cfg.max_entries_per_district_year * min(1.0, cfg.entry_check_months / 12.0)
+            for _ in range(max(1, int(round(per_check)))):
                 expected = min(1.0, (enrolled + d.waiting) / (licensed + places))
                 if expected < need:
                     break

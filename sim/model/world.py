@@ -237,8 +237,8 @@ class World:
         while t < self.horizon:
             if t > self.t_start:
                 self._close_month(t)
-            if t >= 0 and abs(t - round(t)) < 1e-9 and int(round(t)) % 12 == 0:
-                self._new_year(t)
+            if t >= 0:
+                self._decisions(int(round(t)))
             span = min(1.0, self.horizon - t)
             for d in self.districts:
                 self._births(d, t, span)
@@ -260,18 +260,22 @@ class World:
         if self.progress is not None and month % 12 == 11:
             self.progress(t, self.horizon)
 
-    def _new_year(self, t: float) -> None:
-        """January: budget, market fees and entry (after the first year), the capacity plan."""
+    def _decisions(self, m: int) -> None:
+        """Start of month ``m`` >= 0: January budget and fees; market entry every
+        ``economics.entry_check_months``; the capacity plan every ``capacity.plan_every_months``."""
+        t = float(m)
         in_window = t >= self.warmup
-        self.gov.new_year()
-        if t == 0:
-            self.providers.start_cash()
-        elif self.economics:
-            if self.params.economics.fee_setting:
+        e = self.params.economics
+        if m % 12 == 0:
+            self.gov.new_year()
+            if m == 0:
+                self.providers.start_cash()
+            elif self.economics and e.fee_setting:
                 self.providers.update_fees()
-            if self.params.economics.entry:
-                self.providers.market_entry()
-        self.gov.plan_capacity(t, in_window)
+        if m > 0 and self.economics and e.entry and _every(m, e.entry_check_months):
+            self.providers.market_entry()
+        if _every(m, self.params.capacity.plan_every_months):
+            self.gov.plan_capacity(t, in_window)
 
     def _monthly_rate(self, d: District, t: float) -> float:
         p = self.params
@@ -363,7 +367,8 @@ class World:
                                            takeup, lottery, seek)]
         for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk) in enumerate(zip(*cols, strict=True)):
             fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
-            Timeout(env, sk - now, fam).callbacks.append(on_seek)
+            # max(): regular births chained as previous + 1/rate can fall 1e-15 before now
+            Timeout(env, max(0.0, sk - now), fam).callbacks.append(on_seek)
 
     # -- running -------------------------------------------------------------------------
     def _end_warmup(self, ev: Timeout) -> None:
@@ -395,6 +400,11 @@ class World:
         if progress is not None:
             progress(self.horizon, self.horizon)
         return build_result(self)
+
+
+def _every(m: int, period: float) -> bool:
+    """True when month ``m`` is a multiple of ``period`` months (rounded to whole months)."""
+    return m % max(1, int(round(period))) == 0
 
 
 def _valid_entry(fam: Family, token: int) -> bool:
