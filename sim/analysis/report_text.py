@@ -30,7 +30,8 @@ def flatten(obj: Any, prefix: str = "") -> dict[str, str]:
         for k, v in obj.items():
             out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
         return out
-    return {prefix: json.dumps(obj, ensure_ascii=False) if isinstance(obj, list) else str(obj)}
+    plain = isinstance(obj, list | bool) or obj is None
+    return {prefix: json.dumps(obj, ensure_ascii=False) if plain else str(obj)}
 
 
 def _resolved(run: RunRecord) -> dict[str, str]:
