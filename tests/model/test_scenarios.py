@@ -233,3 +233,18 @@ def test_an_age_out_below_the_start_age_is_rejected_or_runs():
 def test_a_normal_with_a_negative_lower_bound_is_rejected_or_runs(key):
     _loads_and_runs(small(f"{key}={{dist:normal,mean:1,sd:5,low:-10}}", places_per_1000=SCARCE,
                           births_per_year=(1800, 1800), horizon=TINY))
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "bug: regular births are chained as previous + 1/rate; float rounding can put a birth a few "
+    "1e-15 months before the current time, and a family seeking care at birth (start age 0) then "
+    "crashes the run with simpy 'ValueError: Negative delay'"))
+@pytest.mark.parametrize("overrides", [
+    ["scenario=queue", "families.arrivals=regular", "queue.arrival_rate=7.7", "run.horizon_months=120",
+     "run.warmup_months=10"],
+    ["families.arrivals=regular", "families.start_age={dist:fixed,value:0}",
+     "city.districts=[{name:A,population:100000,births_per_year:100}]", "run.horizon_months=16",
+     "run.burnin_months=12"],
+], ids=["queue D/M/c", "city"])
+def test_regular_arrivals_seeking_care_at_birth_run(overrides):
+    assert run_model(overrides).summary["unaccounted"] == 0

@@ -114,6 +114,8 @@ class Commands:
         for name in ("good", "again"):
             out = root / name
             jobs[name] = ([*SHORT, "seed=3", f"hydra.run.dir={out}"], out, REPO)
+        reps = root / "replications"
+        jobs["replications"] = ([*SHORT, "run.replications=2", f"hydra.run.dir={reps}"], reps, REPO)
         sweep = root / "sweep"
         jobs["multirun"] = (["--multirun", *SHORT, "seed=1,2", f"hydra.sweep.dir={sweep}"], sweep, REPO)
         bad_sweep = root / "bad_sweep"
@@ -236,3 +238,17 @@ def test_the_command_runs_from_another_working_directory(commands):
     assert len(runs) == 1
     summary = json.loads(runs[0].read_text())
     assert summary["places_start"] == 265  # the example CSV city, found from the other directory
+
+
+def test_replications_give_means_with_confidence_intervals_and_a_row_each(commands):
+    done = commands.get("replications")
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads((done.out / "summary.json").read_text())
+    assert summary["meta"]["replications"] == 2
+    assert summary["children_born_ci95"] > 0 and summary["unaccounted_ci95"] == 0
+    reps = pd.read_parquet(done.out / "replications.parquet")
+    assert reps["replication"].tolist() == [0, 1]
+    assert reps["children_born"].mean() == summary["children_born"]
+    ts = pd.read_parquet(done.out / "timeseries.parquet")
+    assert set(ts["replication"]) == {0, 1}
+    assert not ts.duplicated(["replication", "month", "district"]).any()
