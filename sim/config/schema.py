@@ -68,6 +68,7 @@ class DistrictSpec:
     places_per_1000: float = 4.08
     fee_index: float = 1.0
     cost_index: float | None = None
+    need_shift: float = 0.0
     type_mix: dict[str, float] = field(default_factory=dict)
 
 

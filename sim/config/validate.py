@@ -124,6 +124,7 @@ def _validate_city(cfg: Config) -> None:
         probability(f"{k}.grandparent_share", d.grandparent_share)
         non_negative(f"{k}.places_per_1000", d.places_per_1000)
         positive(f"{k}.fee_index", d.fee_index)
+        _finite(f"{k}.need_shift", d.need_shift)
         _validate_mix(f"{k}.type_mix", d.type_mix, c.types)
     for i, v in enumerate(c.births_index):
         non_negative(f"city.births_index.{i}", v)

@@ -97,7 +97,8 @@ class ProviderProcess:
             caregiver_months=a.cg_area, place_months=a.place_area, months=1.0,
             operating_subsidy_per_child_month=op_sub, place_subsidy_per_place_month=place_sub,
             wage_per_month=self.wage * ci, rent_per_place_month=self.rent(inst),
-            per_child_cost_month=self.cfg.per_child_cost_month, overhead_per_month=t.overhead_per_month,
+            per_child_cost_month=self.cfg.per_child_cost_month * ci,
+            overhead_per_month=t.overhead_per_month * ci,
         )
 
     def fixed_cost(self, inst: Institution) -> float:
@@ -105,12 +106,17 @@ class ProviderProcess:
         ci = _cost_index(inst.district)
         cg = sum(c.required_caregivers() for c in inst.classes)
         t = self.w.params.city.types[inst.type]
-        return cg * self.wage * ci + self.rent(inst) * inst.licensed + t.overhead_per_month
+        return cg * self.wage * ci + self.rent(inst) * inst.licensed + t.overhead_per_month * ci
 
     def start_cash(self) -> None:
-        """Give every provider its starting cash (at month 0)."""
+        """Month 0: the accounts open (burn-in activity is not booked) with the starting cash."""
+        now = self.w.env.now
         for inst in self.w.institutions:
-            inst.acct.cash = inst.acct.cash_start = self.cfg.initial_cash_months * self.fixed_cost(inst)
+            a = inst.acct
+            a.advance(now)
+            a.close_period()
+            a.year_child_area = a.year_place_area = 0.0
+            a.cash = a.cash_start = self.cfg.initial_cash_months * self.fixed_cost(inst)
 
     # -- closing the month ------------------------------------------------------------------
     def post(self, inst: Institution, st: Statement, public_transfer: float, in_window: bool) -> None:
@@ -183,9 +189,9 @@ class ProviderProcess:
         else:
             fixed_cg = sum(math.ceil(n / bands[b].ratio - 1e-9) for b, n in size.items())
             per_child_staff = 0.0
-        fixed = fixed_cg * wage + rent * places + t.overhead_per_month
+        fixed = fixed_cg * wage + rent * places + t.overhead_per_month * ci
         fee = t.fee_per_month * d.spec.fee_index
-        need = breakeven_occupancy(fee, places, fixed, cfg.per_child_cost_month + per_child_staff)
+        need = breakeven_occupancy(fee, places, fixed, cfg.per_child_cost_month * ci + per_child_staff)
         return places, need
 
     def market_entry(self) -> None:

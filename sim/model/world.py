@@ -347,7 +347,7 @@ class World:
             p_need = np.full(n, float(f.need.override))
         else:
             nd = f.need
-            p_need = need_probability(dual, gp, income, spec.median_income, nd.intercept,
+            p_need = need_probability(dual, gp, income, spec.median_income, nd.intercept + spec.need_shift,
                                       nd.dual_earner, nd.grandparent, nd.log_income)
         needs = (u_need < p_need) & (start < self.families.age_out)
         seek = times + start

@@ -185,7 +185,8 @@ def test_a_looser_fee_cap_prices_out_more_families(seeds):
 @pytest.mark.parametrize("seeds", SEED_SETS)
 def test_a_looser_fee_cap_keeps_more_private_providers_open(seeds):
     assert_higher("institutions_closed", "fee_cap_10", "fee_cap_25", seeds)
-    assert_higher("institutions_end", "fee_cap_25", "fee_cap_10", seeds)
+    # Not institutions_end: a tight cap also draws more market entrants (the priced-out
+    # families' demand goes to market providers), so the count of open providers mixes both.
 
 
 # -- operating subsidy and vouchers ------------------------------------------------------------------

@@ -235,10 +235,6 @@ def test_a_normal_with_a_negative_lower_bound_is_rejected_or_runs(key):
                           births_per_year=(1800, 1800), horizon=TINY))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "bug: regular births are chained as previous + 1/rate; float rounding can put a birth a few "
-    "1e-15 months before the current time, and a family seeking care at birth (start age 0) then "
-    "crashes the run with simpy 'ValueError: Negative delay'"))
 @pytest.mark.parametrize("overrides", [
     ["scenario=queue", "families.arrivals=regular", "queue.arrival_rate=7.7", "run.horizon_months=120",
      "run.warmup_months=10"],
