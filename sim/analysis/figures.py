@@ -145,7 +145,7 @@ def waitlist_figure(ctx: FigureContext) -> tuple[Figure, str]:
     ax.set_ylabel("families on a waitlist (city total)")
     ax.set_ylim(bottom=0)
     ax.legend(title="scenario", loc="best")
-    return fig, "Line: mean over replications at the start of each month; band: 95% CI"
+    return fig, "Line: mean over replications at the end of each month; band: 95% CI"
 
 
 def enrollment_figure(ctx: FigureContext) -> tuple[Figure, str]:
@@ -163,7 +163,7 @@ def enrollment_figure(ctx: FigureContext) -> tuple[Figure, str]:
     right.set_title("Occupancy of licensed places")
     handles, labels = left.get_legend_handles_labels()
     fig.legend(handles, labels, title="scenario", loc="outside right upper")
-    return fig, "City totals at the start of each month; bands: 95% CI over replications"
+    return fig, "City totals at the end of each month; bands: 95% CI over replications"
 
 
 def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
