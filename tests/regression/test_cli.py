@@ -114,6 +114,9 @@ class Commands:
         for name in ("good", "again"):
             out = root / name
             jobs[name] = ([*SHORT, "seed=3", f"hydra.run.dir={out}"], out, REPO)
+        no_value = root / "no_value"
+        jobs["override without a value"] = ([*SHORT, "run.horizon_months", f"hydra.run.dir={no_value}"],
+                                            no_value, REPO)
         reps = root / "replications"
         jobs["replications"] = ([*SHORT, "run.replications=2", f"hydra.run.dir={reps}"], reps, REPO)
         sweep = root / "sweep"
@@ -176,6 +179,15 @@ def test_csv_errors_name_the_file_and_the_line(commands):
 def test_a_bad_value_in_one_sweep_combination_stops_the_sweep_before_any_run(commands):
     done = commands.get("bad multirun")
     assert_one_error_line(done, "staff.initial_fill")
+    assert not done.out.exists()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: an argument without '=' (e.g. `run.horizon_months`) skips the pre-validation (which only "
+    "looks at arguments containing '='); Hydra then prints a 5-line parse error and exits 1"))
+def test_an_override_without_a_value_is_one_error_line_and_exit_2(commands):
+    done = commands.get("override without a value")
+    assert_one_error_line(done)
     assert not done.out.exists()
 
 
