@@ -150,6 +150,9 @@ def _sweep_combinations(overrides: list[str]) -> list[list[str]]:
 
 def prevalidate(argv: list[str]) -> None:
     """Compose and validate what ``argv`` would run; raise ConfigError on bad input."""
+    for a in argv:
+        if not a.startswith(("-", "~")) and "=" not in a:
+            raise ConfigError(a, "not an override: write key=value (e.g. run.horizon_months=60)")
     overrides = [a for a in argv if not a.startswith("-") and "=" in a]
     overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     multirun = any(a in ("-m", "--multirun") for a in argv)

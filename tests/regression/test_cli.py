@@ -182,9 +182,6 @@ def test_a_bad_value_in_one_sweep_combination_stops_the_sweep_before_any_run(com
     assert not done.out.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: an argument without '=' (e.g. `run.horizon_months`) skips the pre-validation (which only "
-    "looks at arguments containing '='); Hydra then prints a 5-line parse error and exits 1"))
 def test_an_override_without_a_value_is_one_error_line_and_exit_2(commands):
     done = commands.get("override without a value")
     assert_one_error_line(done)
