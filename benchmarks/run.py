@@ -281,9 +281,31 @@ def same_outputs(a: Path, c: Path) -> bool:
     return bool(ta.equals(tc))
 
 
+def spare_cores(b: Bench, n: int = 2) -> None:
+    """Control: ``n`` CPU-bound processes at once vs one after the other.
+
+    About 1/n on an idle machine with n cores; near 1 when other jobs already use every core,
+    and then no launcher can show a speed-up.
+    """
+    loop = [PY, "-c", f"sum(range({3 * 10**7 if not b.quick else 10**6}))"]
+    t0 = time.perf_counter()
+    for _ in range(n):
+        subprocess.run(loop, check=True)
+    seq = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(loop) for _ in range(n)]
+    for p in procs:
+        p.wait()
+    par = time.perf_counter() - t0
+    b.data["spare_cores"] = {"sequential": seq, "parallel": par, "load": os.getloadavg()[0]}
+    add(b, f"control: {n} CPU-bound processes at once vs in turn", par, seq, "s",
+        f"~{1 / n:.2f} on an idle machine", None, f"load average {os.getloadavg()[0]:.1f}")
+
+
 def bench_parallel(b: Bench) -> None:
     """Replications on 2 processes vs 1, a joblib sweep vs the basic launcher, same results."""
     z = b.sizes
+    spare_cores(b)
     demo = (f"run.horizon_months={z.demo_months}",)
     reps = f"run.replications={z.runs}"
     one, _ = run_sim(b, "reps_jobs1", reps, "run.jobs=1", *demo)
