@@ -214,7 +214,7 @@ def test_the_example_csv_city_runs_with_exactly_its_listed_places():
     assert_conserved(r)
 
 
-# -- valid configurations that crash ----------------------------------------------------------
+# -- configurations that used to crash (bugs found by these tests, since fixed) -------------
 def _loads_and_runs(overrides: list[str]) -> None:
     try:
         cfg = load(overrides)
