@@ -117,7 +117,7 @@ CASES = (
     Case("M/M/c/c", places=50, arrival_rate=50.0, horizon=1200.0, replications=40, slow=True),
     Case("M/M/c+M", places=1, arrival_rate=0.95, mean_patience=5.0, horizon=2400.0,
          replications=40, slow=True),
-    Case("M/M/c+M", places=50, arrival_rate=55.0, mean_patience=1.0, horizon=1200.0,
+    Case("M/M/c+M", places=50, arrival_rate=55.0, mean_patience=2.0, horizon=1200.0,
          replications=40, slow=True),
 )
 

@@ -60,11 +60,11 @@ def _summaries(overrides: tuple[str, ...], seed: int, n: int) -> tuple[dict[str,
     return tuple(r.summary for r in _replicate(overrides, seed, n, jobs=2))
 
 
-def _variance_ratio(base: tuple[str, ...], a: str, b: str, kpi: str, n: int,
-                    seed: int) -> tuple[float, float]:
+def _variance_ratio(base: tuple[str, ...], a: tuple[str, ...], b: tuple[str, ...], kpi: str,
+                    n: int, seed: int) -> tuple[float, float]:
     """Return (var of A - B with independent seeds / var with common seeds, F critical)."""
-    def values(policy: str, s: int) -> np.ndarray:
-        return np.array([r[kpi] for r in _summaries(base + (policy,), s, n)])
+    def values(policy: tuple[str, ...], s: int) -> np.ndarray:
+        return np.array([r[kpi] for r in _summaries(base + policy, s, n)])
 
     x = values(a, seed)
     v_common = np.var(x - values(b, seed), ddof=1)
@@ -72,15 +72,27 @@ def _variance_ratio(base: tuple[str, ...], a: str, b: str, kpi: str, n: int,
     return float(v_indep / v_common), float(stats.f.ppf(CONFIDENCE, n - 1, n - 1))
 
 
-@pytest.mark.parametrize("kpi", ["p_wait", "mean_enrolled"])
-def test_common_random_numbers_shrink_the_variance_of_one_place_more(kpi):
-    ratio, critical = _variance_ratio(QUEUE, "queue.places=10", "queue.places=11", kpi, n=30, seed=31)
+#: (scenario A, scenario B, KPI): policy differences whose variance CRN must shrink.
+QUEUE_DIFFERENCES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
+    (("queue.places=10",), ("queue.places=11",), "p_wait"),
+    (("queue.places=10",), ("queue.places=11",), "mean_enrolled"),
+]
+CITY_DIFFERENCES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
+    ((), ("families.max_waitlists=1",), "mean_enrolled"),
+    ((), ("allocation=lottery",), "occupancy"),
+    ((), ("allocation=lottery",), "mean_waitlist"),
+]
+QUEUE_REPS, CITY_REPS = 30, 16
+
+
+@pytest.mark.parametrize(("a", "b", "kpi"), QUEUE_DIFFERENCES)
+def test_common_random_numbers_shrink_the_variance_of_one_place_more(a, b, kpi):
+    ratio, critical = _variance_ratio(QUEUE, a, b, kpi, n=QUEUE_REPS, seed=31)
     assert ratio > critical, f"{kpi}: variance ratio {ratio:.2f} <= F critical {critical:.2f}"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kpi", ["mean_waitlist", "p_reneged"])
-def test_common_random_numbers_shrink_the_variance_of_a_city_policy_difference(kpi):
-    ratio, critical = _variance_ratio(CITY, "families.max_waitlists=3", "families.max_waitlists=1",
-                                      kpi, n=16, seed=41)
-    assert ratio > critical, f"{kpi}: variance ratio {ratio:.2f} <= F critical {critical:.2f}"
+@pytest.mark.parametrize(("a", "b", "kpi"), CITY_DIFFERENCES)
+def test_common_random_numbers_shrink_the_variance_of_a_city_policy_difference(a, b, kpi):
+    ratio, critical = _variance_ratio(CITY, a, b, kpi, n=CITY_REPS, seed=41)
+    assert ratio > critical, f"{b} {kpi}: variance ratio {ratio:.2f} <= F critical {critical:.2f}"
