@@ -93,18 +93,19 @@ def little_table(fast: bool) -> list[str]:
 
 def crn_table(fast: bool) -> list[str]:
     """Return the rows of the common-random-numbers variance comparison."""
-    rows = ["| difference | KPI | reps | var(indep.) / var(common) | F critical (99.9%) |",
-            "|---|---|---|---|---|"]
-    comps: list[tuple[str, tuple[str, ...], str, str, str, int, int]] = [
-        ("queue: 10 vs 11 places", crn.QUEUE, "queue.places=10", "queue.places=11", k, 30, 31)
-        for k in ("p_wait", "mean_enrolled", "mean_wait_months")]
+    rows = ["| model | A | B | KPI | reps | var(indep.) / var(common) | F critical (99.9%) |",
+            "|---|---|---|---|---|---|---|"]
+    Row = tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], str, int, int]
+    comps: list[Row] = [("queue", crn.QUEUE, a, b, k, crn.QUEUE_REPS, 31)
+                        for a, b, k in crn.QUEUE_DIFFERENCES]
+    comps.append(("queue", crn.QUEUE, ("queue.places=10",), ("queue.places=11",),
+                  "mean_wait_months", crn.QUEUE_REPS, 31))
     if not fast:
-        comps += [("city: max_waitlists 3 vs 1", crn.CITY, "families.max_waitlists=3",
-                   "families.max_waitlists=1", k, 16, 41)
-                  for k in ("mean_waitlist", "p_reneged", "enrolled_ever")]
-    for name, base, a, b, kpi, n, seed in comps:
+        comps += [("city", crn.CITY, a, b, k, crn.CITY_REPS, 41) for a, b, k in crn.CITY_DIFFERENCES]
+    for model, base, a, b, kpi, n, seed in comps:
         ratio, crit = crn._variance_ratio(base, a, b, kpi, n=n, seed=seed)
-        rows.append(f"| {name} | `{kpi}` | {n} | {ratio:.2f} | {crit:.2f} |")
+        rows.append(f"| {model} | {' '.join(a) or 'default'} | {' '.join(b)} | `{kpi}` | {n} "
+                    f"| {ratio:.2f} | {crit:.2f} |")
     return rows
 
 
