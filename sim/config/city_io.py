@@ -36,6 +36,9 @@ def _read_rows(key: str, path: Path) -> tuple[list[str], list[dict[str, str]]]:
         raise ConfigError(key, f"{path.name}: not a readable CSV file ({exc})") from None
     if not header:
         raise ConfigError(key, f"{path.name}: empty file (no header row)")
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise ConfigError(key, f"{path.name}: column '{dup[0]}' appears more than once")
     return header, rows
 
 

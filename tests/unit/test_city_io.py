@@ -170,9 +170,6 @@ def test_an_institutions_file_without_rows_is_rejected_or_gives_no_places(tmp_pa
     assert sum(c.licensed for c in world.classes) == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: a column given twice is not reported; csv.DictReader silently keeps the last value "
-    "(here population 2000 instead of 1)"))
 def test_a_duplicated_column_is_rejected(tmp_path):
     text = "name,population,births_per_year,population\nA,1,10,2000\n"
     err = error_of(read_districts, write(tmp_path, "d.csv", text))
