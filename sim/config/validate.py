@@ -78,6 +78,8 @@ def validate(cfg: Config) -> None:
 def _validate_run(cfg: Config) -> None:
     r = cfg.run
     positive("run.horizon_months", r.horizon_months)
+    _require(r.horizon_months <= 1_000_000, "run.horizon_months",
+             f"must be at most 1,000,000 months, got {r.horizon_months}")
     non_negative("run.warmup_months", r.warmup_months)
     _require(r.warmup_months < r.horizon_months, "run.warmup_months",
              f"must be shorter than run.horizon_months ({r.horizon_months}), got {r.warmup_months}")
