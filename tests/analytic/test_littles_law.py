@@ -42,9 +42,8 @@ QUEUE_RUNS = {
                         "run.horizon_months=600"),
 }
 CITY_RUNS = {
-    "city 24 months": ("run.horizon_months=24", "run.burnin_months=12"),
-    "city 18 months, warm-up 6": ("run.horizon_months=18", "run.burnin_months=12",
-                                  "run.warmup_months=6"),
+    "city 12 months": ("run.horizon_months=12",),
+    "city 18 months, warm-up 6": ("run.horizon_months=18", "run.warmup_months=6"),
 }
 SLOW_CITY_RUNS = {
     "city 120 months (default)": (),
