@@ -10,7 +10,6 @@ the calendar year (calibration/china.md section 2 for the national path).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,21 +58,6 @@ def draw_many(d: DistSpec, gen: np.random.Generator, n: int) -> np.ndarray:
         shape = 1.0 / float(d.cv) ** 2  # type: ignore[arg-type]
         return gen.gamma(shape, float(d.mean) / shape, n)  # type: ignore[arg-type]
     raise ValueError(f"unknown distribution {kind!r}")
-
-
-@dataclass
-class BirthBatch:
-    """Births of one district in one month, with their attributes (parallel arrays)."""
-
-    time: np.ndarray
-    income: np.ndarray
-    needs: np.ndarray
-    start_age: np.ndarray
-    patience: np.ndarray
-    travel_km: np.ndarray
-    move_age: np.ndarray
-    takeup_u: np.ndarray
-    lottery_u: np.ndarray
 
 
 def birth_times_poisson(gen: np.random.Generator, rate_per_month: float, t0: float,

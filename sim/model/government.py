@@ -50,7 +50,6 @@ class Government:
         self.converted = [0] * len(world.districts)
         self.births_ref: list[float] | None = None
         self.start_level: float | None = None
-        self.refused_builds = 0
         self.spent_by_year: dict[int, float] = {}
 
     # -- what families and providers see ----------------------------------------------------
@@ -224,7 +223,6 @@ class Government:
         if self.remaining is not None and amount > self.remaining:
             if in_window:
                 self.refused += amount
-            self.refused_builds += 1
             self._exhaust()
             return False
         if self.remaining is not None:
