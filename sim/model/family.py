@@ -15,6 +15,7 @@ early with a monthly hazard ``families.fee_exit_hazard_per_month`` (assumption).
 from __future__ import annotations
 
 import math
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 from simpy.events import Timeout
@@ -75,15 +76,27 @@ class Family:
 
 
 class FamilyProcess:
-    """Event handlers for every family of the world."""
+    """Event handlers for every family of the world.
+
+    The handlers run about a dozen times per family, so the hot path (apply, admit, leave,
+    offer the freed place) updates the ledger counts, the recorder's counters and levels and
+    the class's occupancy directly, with the same rules as :meth:`Ledger.move`,
+    :class:`Recorder`'s hooks and :meth:`World.occupy` (which the rarer paths still call).
+    """
 
     def __init__(self, world: World) -> None:
         self.w = world
         f = world.params.families
         self.env = world.env
         self.ledger = world.ledger
+        self.counts = world.ledger.counts
         self.rec = world.recorder
+        self.waiting_level = world.recorder.waiting
         self.gov = world.gov
+        pol = world.params.policy
+        # policy levers are fixed for the run; only the budget state changes
+        self.vouchers = pol.voucher_per_month > 0
+        self.family_subsidy = pol.family_subsidy_per_year > 0
         self.max_waitlists = f.max_waitlists
         self.age_out = f.age_out_months if f.age_out_months is not None else math.inf
         self.price = f.price_response
@@ -91,31 +104,48 @@ class FamilyProcess:
         self.fee_exit_hazard = f.fee_exit_hazard_per_month
         self.stay = world.stay_sampler
         self.keyfn = world.waitlist_key
+        self.ranked = world.options.ranked
+        self.occupy = world.occupy
+
+    def _move(self, fam: Family, new: int) -> None:
+        """:meth:`Ledger.move` (kept in step with it; the hot paths inline the same lines)."""
+        old = fam.state
+        if old in L.TERMINAL:
+            raise L.LedgerError(f"family {fam.fid} cannot leave terminal state {L.STATES[old]}")
+        counts = self.counts
+        counts[old] -= 1
+        counts[new] += 1
+        fam.state = new
 
     # -- applying -------------------------------------------------------------------------
     def on_seek(self, ev: Timeout) -> None:
         """The child reaches the desired start age: decide, then enrol, wait or give up."""
         fam: Family = ev.value
-        w = self.w
-        now = self.env.now
-        opts, fees = w.options_for(fam, now - fam.birth)
+        now = self.env._now
+        opts, fees = self.ranked(fam, now - fam.birth)
         if not opts:
-            self.ledger.move(fam, L.NO_PROVIDER)
+            self._move(fam, L.NO_PROVIDER)
             return
         if self.price.enabled:
             cheapest = min(fees) - self.gov.family_subsidy_month()
             burden = max(0.0, cheapest) / fam.income
             if fam.takeup_u >= take_up_probability(burden, self.price.burden50, self.price.steepness):
-                self.ledger.move(fam, L.PRICED_OUT)
+                self._move(fam, L.PRICED_OUT)
                 return
         fam.seek_time = now
-        fam.counted = now >= w.warmup
-        self.rec.on_arrival(fam)
-        if self._try_admit(fam, opts):
-            return
+        counted = fam.counted = now >= self.w.warmup
+        rec = self.rec
+        rec.sought += 1
+        if counted:
+            rec.arrivals += 1
+        for c in opts:
+            if c.enrolled < c.usable and not c.transfers:
+                self.admit(fam, c)
+                return
         if self.max_waitlists <= 0:
-            self.ledger.move(fam, L.BLOCKED)
-            self.rec.on_blocked(fam)
+            self._move(fam, L.BLOCKED)
+            if counted:
+                rec.blocked += 1
             return
         self._start_waiting(fam, opts, self.keyfn(now, fam.lottery_u), now)
 
@@ -130,19 +160,33 @@ class FamilyProcess:
         fam.key = key
         fam.join_time = now
         self._join(fam, opts, now)
-        self.ledger.move(fam, L.WAITING)
-        self.rec.on_join(fam, now)
-        give_up = min(now + fam.patience, fam.birth + self.age_out)
+        self._move(fam, L.WAITING)
+        rec = self.rec
+        lv = self.waiting_level  # Recorder.on_join
+        lv.area += lv.value * (now - lv.t_last)
+        lv.t_last = now
+        lv.value += 1
+        fam.district.waiting += 1
+        if now >= rec.warmup:
+            rec.joins += 1
+        give_up = fam.birth + self.age_out
+        if now + fam.patience < give_up:
+            give_up = now + fam.patience
         if give_up < self.w.horizon:
             Timeout(self.env, give_up - now, (fam, fam.epoch)).callbacks.append(self.on_renege)
 
     def _join(self, fam: Family, opts: list[AgeClass], now: float) -> None:
         """Put ``fam`` on the waitlists of its best options; plan a re-queue at the next band."""
         fam.token += 1
-        chosen = opts[: self.max_waitlists]
-        for c in chosen:
-            c.waitlist.push(fam.key, fam)
-        boundary = fam.birth + min(c.max_age for c in chosen)
+        key, token = fam.key, fam.token
+        boundary = math.inf
+        for c in opts[: self.max_waitlists]:
+            wl = c.waitlist
+            wl.seq += 1
+            heappush(wl.heap, (key, wl.seq, fam, token))
+            if c.max_age < boundary:
+                boundary = c.max_age
+        boundary += fam.birth
         if now < boundary < self.w.horizon and boundary < fam.birth + self.age_out:
             Timeout(self.env, boundary - now, (fam, fam.epoch)).callbacks.append(self.on_requeue)
 
@@ -154,15 +198,15 @@ class FamilyProcess:
 
     def requeue(self, fam: Family) -> None:
         """Re-rank a waiting family's options now (new age, or a provider closed), same key."""
-        now = self.env.now
-        opts, _ = self.w.options_for(fam, now - fam.birth + AGE_EPS)
+        now = self.env._now
+        opts, _ = self.ranked(fam, now - fam.birth + AGE_EPS)
         if self._try_admit(fam, opts):
             return
         if opts:
             self._join(fam, opts, now)
         else:
             self._stop_waiting(fam, now)
-            self.ledger.move(fam, L.RENEGED)
+            self._move(fam, L.RENEGED)
             self.rec.on_renege(fam, now)
 
     def on_renege(self, ev: Timeout) -> None:
@@ -170,39 +214,62 @@ class FamilyProcess:
         fam, epoch = ev.value
         if fam.epoch != epoch or fam.state != L.WAITING:
             return
-        now = self.env.now
+        now = self.env._now
         self._stop_waiting(fam, now)
-        self.ledger.move(fam, L.RENEGED)
+        self._move(fam, L.RENEGED)
         self.rec.on_renege(fam, now)
 
     def _stop_waiting(self, fam: Family, now: float) -> None:
         fam.token += 1
         fam.epoch += 1
-        self.rec.on_leave_waitlist(fam, now)
+        lv = self.waiting_level  # Recorder.on_leave_waitlist
+        lv.area += lv.value * (now - lv.t_last)
+        lv.t_last = now
+        lv.value -= 1
+        fam.district.waiting -= 1
+        rec = self.rec
+        if fam.join_time >= rec.warmup:
+            rec.wl_time_sum += now - fam.join_time
+            rec.wl_time_n += 1
 
     # -- enrolled -------------------------------------------------------------------------
     def admit(self, fam: Family, c: AgeClass) -> None:
         """Give ``fam`` a place in class ``c`` (it leaves every waitlist it was on)."""
-        now = self.env.now
-        if fam.state == L.WAITING:
+        now = self.env._now
+        old = fam.state
+        if old == L.WAITING:
             self._stop_waiting(fam, now)
-        self.ledger.move(fam, L.ENROLLED)
-        self.rec.on_admit(fam, now)
+        elif old in L.TERMINAL:
+            raise L.LedgerError(f"family {fam.fid} cannot leave terminal state {L.STATES[old]}")
+        counts = self.counts  # Ledger.move
+        counts[old] -= 1
+        counts[L.ENROLLED] += 1
+        fam.state = L.ENROLLED
+        rec = self.rec  # Recorder.on_admit
+        rec.admissions += 1
+        if fam.counted:
+            rec.waits.add(now - fam.seek_time)
         if fam.displaced:
             fam.displaced = False
-            self.rec.displaced_replaced += 1
+            rec.displaced_replaced += 1
         inst = c.inst
-        fam.voucher = min(self.gov.voucher_for(inst), inst.fee)
-        fam.fee_paid = inst.fee - fam.voucher
-        fam.net_fee = max(0.0, fam.fee_paid - self.gov.family_subsidy_month())
+        fee = inst.fee
+        if self.vouchers:
+            v = self.gov.voucher_for(inst)
+            fam.voucher = voucher = v if v < fee else fee
+        else:
+            fam.voucher = voucher = 0.0
+        paid = fam.fee_paid = fee - voucher
+        if self.family_subsidy:
+            paid -= self.gov.family_subsidy_month()
+        net = fam.net_fee = paid if paid > 0.0 else 0.0
         fam.admit_t = now
-        self.w.occupy(c, fam, +1)
+        self.occupy(c, fam, 1, now)
         fam.cls = c
         fam.move_at = now + fam.move_after
         if self.stay is not None:
             fam.stay_end = now + self.stay()
-        burden = fam.net_fee / fam.income
-        if self.fee_exit_hazard > 0 and burden > self.fee_exit_burden:
+        if self.fee_exit_hazard > 0 and net / fam.income > self.fee_exit_burden:
             fam.fee_exit_at = now + fam.fee_exit_e / self.fee_exit_hazard
         else:
             fam.fee_exit_at = math.inf
@@ -213,15 +280,19 @@ class FamilyProcess:
         fam.epoch += 1
         c = fam.cls
         assert c is not None
-        end, kind = min(fam.birth + self.age_out, fam.stay_end), STAY_END
+        age_out = self.age_out
+        end = fam.birth + age_out
+        kind = STAY_END
+        if fam.stay_end < end:
+            end = fam.stay_end
         if fam.move_at < end:
             end, kind = fam.move_at, MOVED
         if fam.fee_exit_at < end:
             end, kind = fam.fee_exit_at, FEE_EXIT
-        if c.max_age < self.age_out and fam.transfer_to is None:
+        if c.max_age < age_out and fam.transfer_to is None:
             up = fam.birth + c.max_age
             if up < end:
-                end, kind = max(up, now), AGE_UP
+                end, kind = (up if up > now else now), AGE_UP
         if end < self.w.horizon:
             Timeout(self.env, end - now, (fam, fam.epoch, kind)).callbacks.append(self.on_care_event)
 
@@ -230,46 +301,59 @@ class FamilyProcess:
         fam, epoch, kind = ev.value
         if fam.epoch != epoch:
             return
-        if kind == AGE_UP:
-            self._age_up(fam)
-        elif kind == STAY_END:
+        if kind == STAY_END:
             self.leave(fam, L.AGED_OUT)
+        elif kind == AGE_UP:
+            self._age_up(fam)
         else:
             if kind == FEE_EXIT:
                 self.rec.fee_exits += 1
             self.leave(fam, L.LEFT_EARLY)
 
-    def _release(self, fam: Family) -> AgeClass:
+    def _release(self, fam: Family, now: float) -> AgeClass:
         """Take the child out of its class (no ledger change); return the class."""
         c = fam.cls
         assert c is not None
-        now = self.env.now
-        self.rec.on_care_spell(fam, fam.admit_t, now)
+        rec = self.rec  # Recorder.on_care_spell
+        end = now if now < rec.horizon else rec.horizon
+        start = fam.admit_t
+        months = end - (start if start > rec.warmup else rec.warmup)
+        if months > 0:
+            rec.care_months += months
+            rec.burden_months += months * fam.net_fee / fam.income
+            rec.net_fee_months += months * fam.net_fee
         fam.epoch += 1
         fam.cls = None
         fam.transfer_to = None
-        self.w.occupy(c, fam, -1)
+        self.occupy(c, fam, -1, now)
         return c
 
     def leave(self, fam: Family, state: int) -> None:
         """The family gives up its place; the freed place is offered at once."""
-        c = self._release(fam)
-        self.ledger.move(fam, state)
-        self.w.fill(c)
+        c = self._release(fam, self.env._now)
+        if fam.state == L.ENROLLED:
+            counts = self.counts  # Ledger.move
+            counts[L.ENROLLED] -= 1
+            counts[state] += 1
+            fam.state = state
+        else:
+            self._move(fam, state)
+        if c.enrolled < c.usable:
+            self.w.fill(c)
 
     def displace(self, fam: Family) -> None:
         """The family's provider closed: it re-enters allocation with priority, or leaves."""
-        self._release(fam)
-        now = self.env.now
+        now = self.env._now
+        self._release(fam, now)
         self.rec.displaced += 1
         fam.counted = False
         fam.displaced = True
         age = now - fam.birth
-        opts = self.w.options_for(fam, age)[0] if age < self.age_out else []
+        opts = self.ranked(fam, age)[0] if age < self.age_out else []
         if self._try_admit(fam, opts):
             return
         if not opts or self.max_waitlists <= 0:
-            self.ledger.move(fam, L.LEFT_EARLY)
+            self._move(fam, L.LEFT_EARLY)
             return
         self._start_waiting(fam, opts, DISPLACED_PRIORITY + now, now)
 
@@ -277,7 +361,7 @@ class FamilyProcess:
         """Move the child to the class of its new age in the same institution, if any."""
         c = fam.cls
         assert c is not None
-        age = self.env.now - fam.birth + AGE_EPS
+        age = self.env._now - fam.birth + AGE_EPS
         nxt = next((k for k in c.inst.classes if k is not c and k.min_age <= age < k.max_age), None)
         if nxt is None:
             self.leave(fam, L.AGED_OUT)
@@ -287,15 +371,16 @@ class FamilyProcess:
         else:
             fam.transfer_to = nxt
             nxt.transfers.append(fam)
-            self._schedule_next(fam, self.env.now)
+            self._schedule_next(fam, self.env._now)
 
     def transfer(self, fam: Family, nxt: AgeClass) -> None:
         """Move an enrolled child from its class to ``nxt`` and offer its old place."""
         old = fam.cls
         assert old is not None
+        now = self.env._now
         fam.transfer_to = None
-        self.w.occupy(old, fam, -1)
-        self.w.occupy(nxt, fam, +1)
+        self.occupy(old, fam, -1, now)
+        self.occupy(nxt, fam, 1, now)
         fam.cls = nxt
-        self._schedule_next(fam, self.env.now)
+        self._schedule_next(fam, now)
         self.w.fill(old)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import math
+from heapq import heappop
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ class World:
         self.ledger = L.Ledger()
         self.recorder = Recorder(self.t_start, self.warmup, p.run.start_year)
         self.recorder.horizon = self.horizon
+        self.enrolled_level = self.recorder.enrolled
         dspecs = [scaled_district(d, p.city.scale) for d in p.city.districts]
         self.districts = [District(i, d) for i, d in enumerate(dspecs)]
         self.km = distance_matrix(p.city, dspecs)
@@ -113,11 +115,17 @@ class World:
         return self.options.ranked(fam, age)
 
     # -- places -----------------------------------------------------------------------------
-    def occupy(self, c: AgeClass, fam: Family, delta: int) -> None:
-        """Add (+1) or remove (-1) ``fam``'s child in class ``c``."""
-        now = self.env.now
+    def occupy(self, c: AgeClass, fam: Family, delta: int, now: float) -> None:
+        """Add (+1) or remove (-1) ``fam``'s child in class ``c`` at time ``now``."""
         a = c.inst.acct
-        a.advance(now)
+        dt = now - a.t  # Account.advance, inlined: this runs twice per family
+        if dt > 0:
+            a.child_area += a.children * dt
+            a.fee_area += a.fee_rate * dt
+            a.voucher_area += a.voucher_rate * dt
+            a.cg_area += a.caregivers * dt
+            a.place_area += a.places * dt
+            a.t = now
         a.children += delta
         a.fee_rate += delta * fam.fee_paid
         a.voucher_rate += delta * fam.voucher
@@ -127,21 +135,28 @@ class World:
         else:
             c.children.pop(fam, None)
         c.inst.district.enrolled += delta
-        self.recorder.enrolled.add(now, delta)
+        lv = self.enrolled_level  # Level.add
+        lv.area += lv.value * (now - lv.t_last)
+        lv.t_last = now
+        lv.value += delta
         if self.staff_by_demand:
             self.update_staffing(c)
 
     def fill(self, c: AgeClass) -> None:
         """Offer every usable free place of ``c``: children moving up first, then the waitlist."""
         fams = self.families
+        heap = c.waitlist.heap
         while c.enrolled < c.usable:
             if c.transfers:
                 fam = c.transfers.pop(0)
                 if fam.transfer_to is c and fam.state == L.ENROLLED:
                     fams.transfer(fam, c)
                 continue
-            fam = c.waitlist.pop_valid(_valid_entry)
-            if fam is None:
+            while heap:  # Waitlist.pop_valid: skip entries cancelled since they were pushed
+                _, _, fam, token = heappop(heap)
+                if fam.token == token and fam.state == L.WAITING:
+                    break
+            else:
                 return
             fams.admit(fam, c)
 
