@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import gc
 import math
-from heapq import heappop
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from heapq import heappop
 from typing import Any
 
 import numpy as np
