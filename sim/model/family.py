@@ -79,9 +79,9 @@ class FamilyProcess:
     """Event handlers for every family of the world.
 
     The handlers run about a dozen times per family, so the hot path (apply, admit, leave,
-    offer the freed place) updates the ledger counts, the recorder's counters and levels and
-    the class's occupancy directly, with the same rules as :meth:`Ledger.move`,
-    :class:`Recorder`'s hooks and :meth:`World.occupy` (which the rarer paths still call).
+    offer the freed place) updates the recorder's counters and levels directly, with the
+    same rules as :class:`Recorder`'s hooks (which the rarer paths still call). States change
+    only through :meth:`Ledger.move`, the single point an event trace can wrap.
     """
 
     def __init__(self, world: World) -> None:
@@ -89,7 +89,6 @@ class FamilyProcess:
         f = world.params.families
         self.env = world.env
         self.ledger = world.ledger
-        self.counts = world.ledger.counts
         self.rec = world.recorder
         self.waiting_level = world.recorder.waiting
         self.gov = world.gov
@@ -107,16 +106,6 @@ class FamilyProcess:
         self.ranked = world.options.ranked
         self.occupy = world.occupy
 
-    def _move(self, fam: Family, new: int) -> None:
-        """:meth:`Ledger.move` (kept in step with it; the hot paths inline the same lines)."""
-        old = fam.state
-        if old in L.TERMINAL:
-            raise L.LedgerError(f"family {fam.fid} cannot leave terminal state {L.STATES[old]}")
-        counts = self.counts
-        counts[old] -= 1
-        counts[new] += 1
-        fam.state = new
-
     # -- applying -------------------------------------------------------------------------
     def on_seek(self, ev: Timeout) -> None:
         """The child reaches the desired start age: decide, then enrol, wait or give up."""
@@ -124,13 +113,13 @@ class FamilyProcess:
         now = self.env._now
         opts, fees = self.ranked(fam, now - fam.birth)
         if not opts:
-            self._move(fam, L.NO_PROVIDER)
+            self.ledger.move(fam, L.NO_PROVIDER)
             return
         if self.price.enabled:
             cheapest = min(fees) - self.gov.family_subsidy_month()
             burden = max(0.0, cheapest) / fam.income
             if fam.takeup_u >= take_up_probability(burden, self.price.burden50, self.price.steepness):
-                self._move(fam, L.PRICED_OUT)
+                self.ledger.move(fam, L.PRICED_OUT)
                 return
         fam.seek_time = now
         counted = fam.counted = now >= self.w.warmup
@@ -143,7 +132,7 @@ class FamilyProcess:
                 self.admit(fam, c)
                 return
         if self.max_waitlists <= 0:
-            self._move(fam, L.BLOCKED)
+            self.ledger.move(fam, L.BLOCKED)
             if counted:
                 rec.blocked += 1
             return
@@ -160,7 +149,7 @@ class FamilyProcess:
         fam.key = key
         fam.join_time = now
         self._join(fam, opts, now)
-        self._move(fam, L.WAITING)
+        self.ledger.move(fam, L.WAITING)
         rec = self.rec
         lv = self.waiting_level  # Recorder.on_join
         lv.area += lv.value * (now - lv.t_last)
@@ -206,7 +195,7 @@ class FamilyProcess:
             self._join(fam, opts, now)
         else:
             self._stop_waiting(fam, now)
-            self._move(fam, L.RENEGED)
+            self.ledger.move(fam, L.RENEGED)
             self.rec.on_renege(fam, now)
 
     def on_renege(self, ev: Timeout) -> None:
@@ -216,7 +205,7 @@ class FamilyProcess:
             return
         now = self.env._now
         self._stop_waiting(fam, now)
-        self._move(fam, L.RENEGED)
+        self.ledger.move(fam, L.RENEGED)
         self.rec.on_renege(fam, now)
 
     def _stop_waiting(self, fam: Family, now: float) -> None:
@@ -236,15 +225,9 @@ class FamilyProcess:
     def admit(self, fam: Family, c: AgeClass) -> None:
         """Give ``fam`` a place in class ``c`` (it leaves every waitlist it was on)."""
         now = self.env._now
-        old = fam.state
-        if old == L.WAITING:
+        if fam.state == L.WAITING:
             self._stop_waiting(fam, now)
-        elif old in L.TERMINAL:
-            raise L.LedgerError(f"family {fam.fid} cannot leave terminal state {L.STATES[old]}")
-        counts = self.counts  # Ledger.move
-        counts[old] -= 1
-        counts[L.ENROLLED] += 1
-        fam.state = L.ENROLLED
+        self.ledger.move(fam, L.ENROLLED)
         rec = self.rec  # Recorder.on_admit
         rec.admissions += 1
         if fam.counted:
@@ -331,13 +314,7 @@ class FamilyProcess:
     def leave(self, fam: Family, state: int) -> None:
         """The family gives up its place; the freed place is offered at once."""
         c = self._release(fam, self.env._now)
-        if fam.state == L.ENROLLED:
-            counts = self.counts  # Ledger.move
-            counts[L.ENROLLED] -= 1
-            counts[state] += 1
-            fam.state = state
-        else:
-            self._move(fam, state)
+        self.ledger.move(fam, state)
         if c.enrolled < c.usable:
             self.w.fill(c)
 
@@ -353,7 +330,7 @@ class FamilyProcess:
         if self._try_admit(fam, opts):
             return
         if not opts or self.max_waitlists <= 0:
-            self._move(fam, L.LEFT_EARLY)
+            self.ledger.move(fam, L.LEFT_EARLY)
             return
         self._start_waiting(fam, opts, DISPLACED_PRIORITY + now, now)
 

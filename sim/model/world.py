@@ -46,8 +46,9 @@ from sim.model.rng import Streams
 from sim.model.staff import StaffProcess, usable_places
 
 ProgressFn = Callable[[float, float], None]
-BIRTH_BLOCK_MONTHS = 12  # at most a year of births drawn at once
+BIRTH_BLOCK_MONTHS = 120  # at most ten years of births drawn at once
 BIRTH_BLOCK_TARGET = 1000  # births per block worth one set of vectorised draws
+SEEK_LEAD_MONTHS = 2  # a family's start-age event enters the event list this close to it
 
 
 @dataclass
@@ -97,6 +98,8 @@ class World:
         for inst in self.institutions:
             self._apply_fee_cap(inst)
         self._next_fid = 0
+        # families born but not yet near their start age, by the month of that age
+        self.seekers: dict[int, list[Family]] = {}
         self.places_start = 0
         self.progress: ProgressFn | None = None
 
@@ -254,6 +257,7 @@ class World:
                 self._close_month(t)
             if t >= 0:
                 self._decisions(int(round(t)))
+            self._schedule_seekers(int(round(t)) + 1)
             span = min(1.0, self.horizon - t)
             for d in self.districts:
                 self._births(d, t, span)
@@ -300,10 +304,10 @@ class World:
     def _births(self, d: District, t: float, span: float) -> None:
         """Draw district ``d``'s births from month ``t`` on and start the families needing care.
 
-        Where births are few, the months up to a year ahead are drawn in one block (each
+        Where births are few, the months up to ten years ahead are drawn in one block (each
         month's Poisson count, then uniform times within it): the same process, with far
-        fewer calls. Families born later in the block get their events scheduled now.
-        """
+        fewer calls. Families born later in the block wait in ``seekers`` until the month
+        before their start age (see :meth:`_schedule_seekers`)."""
         if t < d.drawn_until - 1e-9:
             return
         months = [t]
@@ -314,7 +318,7 @@ class World:
         spans = [min(1.0, self.horizon - m) for m in months]
         rates = [self._monthly_rate(d, m) for m in months]
         if self.params.families.arrivals == "regular":
-            chunks = []
+            chunks, counts = [], []
             for m, sp, r in zip(months, spans, rates, strict=True):
                 if d.next_regular is None:
                     d.next_regular = m
@@ -322,18 +326,19 @@ class World:
                 if r > 0 and len(chunk):
                     d.next_regular = float(chunk[-1]) + 1.0 / r
                 chunks.append(chunk)
+                counts.append(len(chunk))
+            times = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
         else:
+            # each month's Poisson count, then uniform times within the month; months are
+            # disjoint, so one sort of the block orders every month's times
             gen = self.streams["births.time"].gen
-            counts = gen.poisson(np.array(rates) * np.array(spans))
-            u = gen.random(int(counts.sum()))
-            chunks, k = [], 0
-            for m, sp, c in zip(months, spans, counts.tolist(), strict=True):
-                chunks.append(np.sort(m + sp * u[k:k + c]))
-                k += c
-        for m, chunk in zip(months, chunks, strict=True):
-            d.add_births(int(math.floor(m)), len(chunk))
+            n_month = gen.poisson(np.array(rates) * np.array(spans))
+            u = gen.random(int(n_month.sum()))
+            times = np.sort(np.repeat(np.array(months), n_month) + np.repeat(np.array(spans), n_month) * u)
+            counts = n_month.tolist()
+        for m, c in zip(months, counts, strict=True):
+            d.add_births(int(math.floor(m)), c)
         d.drawn_until = months[-1] + 1.0
-        times = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
         if len(times) == 0:
             return
         self.recorder.child_area += float(np.clip(
@@ -380,10 +385,36 @@ class World:
         self._next_fid += n_soon
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit,
                                            takeup, lottery, seek)]
+        soon_t = now + SEEK_LEAD_MONTHS
+        later = self.seekers
+        floor = math.floor
         for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk) in enumerate(zip(*cols, strict=True)):
             fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
-            # max(): regular births chained as previous + 1/rate can fall 1e-15 before now
-            Timeout(env, max(0.0, sk - now), fam).callbacks.append(on_seek)
+            if sk < soon_t:
+                # max(): regular births chained as previous + 1/rate can fall 1e-15 before now
+                Timeout(env, max(0.0, sk - now), fam).callbacks.append(on_seek)
+            else:
+                m = floor(sk)
+                bucket = later.get(m)
+                if bucket is None:
+                    later[m] = [fam]
+                else:
+                    bucket.append(fam)
+
+    def _schedule_seekers(self, month: int) -> None:
+        """Put the start-age events of the families seeking care in ``month`` on the event list.
+
+        Families are born (and drawn) up to years before they seek care; keeping them out of
+        the event list until the month before keeps the heap, and each push and pop, small.
+        """
+        fams = self.seekers.pop(month, None)
+        if not fams:
+            return
+        env = self.env
+        now = env.now
+        on_seek = self.families.on_seek
+        for fam in fams:
+            Timeout(env, fam.birth + fam.start_age - now, fam).callbacks.append(on_seek)
 
     # -- running -------------------------------------------------------------------------
     def _end_warmup(self, ev: Timeout) -> None:
