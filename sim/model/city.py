@@ -24,7 +24,7 @@ class District:
     """A district at run time: its inputs and its current levels (for the monthly rows)."""
 
     __slots__ = (
-        "idx", "spec", "population", "cum_births", "enrolled", "waiting",
+        "idx", "spec", "population", "cum_births", "cum_lo", "cum_hi", "enrolled", "waiting",
         "licensed", "usable", "caregivers", "next_regular", "drawn_until",
     )
 
@@ -33,6 +33,8 @@ class District:
         self.spec = spec
         self.population = float(spec.population)
         self.cum_births: dict[int, int] = {}  # month m -> births in all months before m
+        self.cum_lo = 0  # smallest and largest month in cum_births (when not empty)
+        self.cum_hi = 0
         self.enrolled = 0
         self.waiting = 0
         self.licensed = 0
@@ -42,21 +44,34 @@ class District:
         self.drawn_until = -math.inf
 
     def add_births(self, month: int, n: int) -> None:
-        """Record ``n`` births in ``month`` (months arrive in order)."""
+        """Record ``n`` births in ``month`` (months arrive in order, possibly years ahead)."""
         cum = self.cum_births
-        before = cum.get(month, cum[max(cum)] if cum else 0)
+        if cum:
+            before = cum.get(month, cum[self.cum_hi])
+        else:
+            before = 0
+            self.cum_lo = month
         cum[month] = before
         cum[month + 1] = before + n
-        cum.pop(month - 40, None)
+        if month + 1 > self.cum_hi or len(cum) == 2:
+            self.cum_hi = month + 1
 
     def children_under3(self, month: int) -> int:
-        """Return the children born in the 36 months before ``month`` (ages 0-36 at it)."""
+        """Return the children born in the 36 months before ``month`` (ages 0-36 at it).
+
+        Months are asked in order; months more than a year before the current window are
+        then never needed again and are dropped, so memory does not grow with time.
+        """
         cum = self.cum_births
         if not cum:
             return 0
-        first, last = min(cum), max(cum)
-        hi = cum[min(month, last)] if month >= first else 0
         lo_m = month - 36
+        first, last = self.cum_lo, self.cum_hi
+        if lo_m - 12 > first:
+            for m in range(first, min(lo_m - 12, last)):
+                del cum[m]
+            first = self.cum_lo = min(lo_m - 12, last)
+        hi = cum[min(month, last)] if month >= first else 0
         lo = cum[lo_m] if first <= lo_m <= last else (0 if lo_m < first else cum[last])
         return hi - lo
 

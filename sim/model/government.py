@@ -123,11 +123,16 @@ class Government:
         for inst in insts:
             inst.acct.advance(t)
         aff = [i for i in insts if i.affordable]
-        v_share = self.pay("voucher", sum(i.acct.voucher_area for i in insts), in_window)
         op = pol.operating_subsidy_per_child_month
-        op_share = self.pay("operating", op * sum(i.acct.child_area for i in aff), in_window)
         pl = pol.place_subsidy_per_year / 12.0
-        pl_share = self.pay("operating", pl * sum(i.acct.place_area for i in aff), in_window)
+        # a scheme at zero owes nothing: pay() would return a share of 1 without booking
+        v_share = op_share = pl_share = 1.0
+        if pol.voucher_per_month > 0:
+            v_share = self.pay("voucher", sum(i.acct.voucher_area for i in insts), in_window)
+        if op > 0:
+            op_share = self.pay("operating", op * sum(i.acct.child_area for i in aff), in_window)
+        if pl > 0:
+            pl_share = self.pay("operating", pl * sum(i.acct.place_area for i in aff), in_window)
         providers = w.providers
         if not w.economics:
             for inst in insts:

@@ -40,13 +40,15 @@ def max_travel_km(spec) -> float:  # type: ignore[no-untyped-def]
 class _BandOptions:
     """One district's candidate classes of one age band, nearest first."""
 
-    __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "fee")
+    __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list")
 
     def __init__(self, min_age: float, max_age: float) -> None:
         self.min_age = min_age
         self.max_age = max_age
         self.classes: list[AgeClass] = []
         self.km_list: list[float] = []
+        self.pref_list: list[float] = []
+        self.fee_list: list[float] = []
         self.km = np.empty(0)
         self.pref = np.empty(0)
         self.fee = np.empty(0)
@@ -55,9 +57,16 @@ class _BandOptions:
         order = sorted(range(len(classes)), key=lambda i: (km[i], classes[i].idx))
         self.classes = [classes[i] for i in order]
         self.km_list = [km[i] for i in order]
+        self.pref_list = [float(pref[i]) for i in order]
+        self.fee_list = [float(fee[i]) for i in order]
         self.km = np.array(self.km_list, dtype=float)
-        self.pref = np.array([pref[i] for i in order], dtype=float)
-        self.fee = np.array([fee[i] for i in order], dtype=float)
+        self.pref = np.array(self.pref_list, dtype=float)
+        self.fee = np.array(self.fee_list, dtype=float)
+
+    def set_fees(self, fee: list[float]) -> None:
+        """Replace the net fees (same classes, same order)."""
+        self.fee_list = [float(f) for f in fee]
+        self.fee = np.array(self.fee_list, dtype=float)
 
 
 class Options:
@@ -125,6 +134,8 @@ class Options:
                 i = bisect_right(bo.km_list, km)
                 bo.classes.insert(i, c)
                 bo.km_list.insert(i, km)
+                bo.pref_list.insert(i, float(pref))
+                bo.fee_list.insert(i, float(net))
                 bo.km = np.insert(bo.km, i, km)
                 bo.pref = np.insert(bo.pref, i, pref)
                 bo.fee = np.insert(bo.fee, i, net)
@@ -134,15 +145,16 @@ class Options:
         net_fee = self.world.net_fee
         for bands in self.by_district:
             for bo in bands:
-                bo.fee = np.array([net_fee(c.inst) for c in bo.classes], dtype=float)
+                bo.set_fees([net_fee(c.inst) for c in bo.classes])
 
     def ranked(self, fam: Family, age: float) -> tuple[list[AgeClass], list[float]]:
         """Return the classes ``fam`` considers at ``age``, best first, and their net fees."""
         slices = []
         total = 0
+        reach = fam.travel_km
         for bo in self.by_district[fam.district.idx]:
             if bo.min_age <= age < bo.max_age:
-                k = bisect_right(bo.km_list, fam.travel_km)
+                k = bisect_right(bo.km_list, reach)
                 if k:
                     slices.append((bo, k))
                     total += k
@@ -150,7 +162,7 @@ class Options:
             return [], []
         if total == 1 and self.taste_sd <= 0:
             bo = slices[0][0]
-            return [bo.classes[0]], [float(bo.fee[0])]
+            return [bo.classes[0]], [bo.fee_list[0]]
         if total <= _SMALL:
             return self._ranked_small(slices, fam)
         if len(slices) == 1:
@@ -177,15 +189,16 @@ class Options:
         scored = []
         pos = 0
         for bo, k in slices:
-            fees = bo.fee
-            prefs = bo.pref
+            fees = bo.fee_list
+            prefs = bo.pref_list
+            kms = bo.km_list
+            classes = bo.classes
             for i in range(k):
-                fee = float(fees[i])
-                u = float(prefs[i]) - pw * fee - dw * bo.km_list[i]
+                fee = fees[i]
+                u = prefs[i] - pw * fee - dw * kms[i]
                 if sd > 0:
                     u -= sd * log(-log(u01()))
-                c = bo.classes[i]
-                scored.append((-u, pos, c, fee))
+                scored.append((-u, pos, classes[i], fee))
                 pos += 1
         if len(scored) > 1:
             scored.sort()

@@ -244,3 +244,13 @@ def test_a_normal_with_a_negative_lower_bound_is_rejected_or_runs(key):
 ], ids=["queue D/M/c", "city"])
 def test_regular_arrivals_seeking_care_at_birth_run(overrides):
     assert run_model(overrides).summary["unaccounted"] == 0
+
+
+def test_children_under3_is_right_every_month_when_births_are_drawn_years_ahead():
+    # 10 births a month: births are drawn in blocks of 100 months, far beyond the 36-month
+    # window (regression: the running sums were once pruned relative to the drawn months)
+    r = run(["scenario=queue", "queue.arrival_rate=10", "families.arrivals=regular",
+             "run.horizon_months=240", "run.warmup_months=0"])
+    rows = frame(r)
+    expected = [10 * min(m + 1, 36) for m in rows["month"]]
+    assert rows["children_under3"].tolist() == pytest.approx(expected, abs=1)
