@@ -16,13 +16,19 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import sim
 from sim.experiment.stats import summarise
+from sim.model.recorder import TIMESERIES_COLUMNS
 from sim.model.world import RunResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY = "summary.json"
 TIMESERIES = "timeseries.parquet"
@@ -51,13 +57,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame as Parquet atomically."""
+def atomic_write_parquet(path: Path, data: pd.DataFrame | pa.Table) -> None:
+    """Write a DataFrame or an Arrow table as Parquet atomically (a DataFrame without its index)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        df.to_parquet(tmp, index=False)
+        if isinstance(data, pa.Table):
+            pq.write_table(data, tmp)
+        else:
+            data.to_parquet(tmp, index=False)
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
@@ -93,17 +102,21 @@ def summary_payload(results: Sequence[RunResult], meta: dict[str, Any]) -> dict[
     return payload
 
 
-def timeseries_frame(results: Sequence[RunResult]) -> pd.DataFrame:
-    """Return the monthly district rows of every replication in one frame."""
-    frames = []
+# A single run writes its tables with pyarrow alone: importing pandas would add ~0.2 s to
+# every process (every run of a sweep). The analysis reads them back with pandas.
+def timeseries_table(results: Sequence[RunResult]) -> pa.Table:
+    """Return the monthly district rows of every replication in one table."""
+    names = list(results[0].timeseries) if results else list(TIMESERIES_COLUMNS)
+    cols: dict[str, list] = {"replication": [], **{c: [] for c in names}}
     for r in results:
-        df = pd.DataFrame(r.timeseries)
-        df.insert(0, "replication", int(r.meta.get("replication", 0)))
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+        n = len(r.timeseries[names[0]]) if names else 0
+        cols["replication"].extend([int(r.meta.get("replication", 0))] * n)
+        for c in names:
+            cols[c].extend(r.timeseries[c])
+    return pa.table({c: _column(v) for c, v in cols.items()})
 
 
-def replications_frame(results: Sequence[RunResult], seed: int) -> pd.DataFrame:
+def replications_table(results: Sequence[RunResult], seed: int) -> pa.Table:
     """Return one row per replication: replication, seed, wall seconds and every KPI."""
     rows = []
     for r in results:
@@ -111,27 +124,67 @@ def replications_frame(results: Sequence[RunResult], seed: int) -> pd.DataFrame:
                                "wall_seconds": r.meta.get("wall_seconds", math.nan)}
         row.update(r.summary)
         rows.append(row)
-    return pd.DataFrame(rows)
+    names = list(rows[0]) if rows else ["replication", "seed", "wall_seconds"]
+    return pa.table({k: _column([row.get(k) for row in rows]) for k in names})
+
+
+def waits_table(results: Sequence[RunResult]) -> pa.Table:
+    """Return the wait histogram (bin upper edge in months, count) per replication."""
+    reps: list[int] = []
+    edges: list[float] = []
+    counts: list[int] = []
+    for r in results:
+        e, c = r.wait_histogram
+        reps.extend([int(r.meta.get("replication", 0))] * len(e))
+        edges.extend(float(x) for x in e)
+        counts.extend(int(x) for x in c)
+    if not counts:  # typed even when empty
+        return pa.table({"replication": _column([0])[:0], "wait_months": _column([0.0])[:0],
+                         "families": _column([0])[:0]})
+    return pa.table({"replication": _column(reps), "wait_months": _column(edges),
+                     "families": _column(counts)})
+
+
+def _column(values: list) -> pa.Array:
+    """An Arrow column typed as pandas would infer it: int64, float64 (ints mixed in) or string.
+
+    Built from raw buffers: ``pa.array`` would import pandas (~0.2 s) to check its input.
+    """
+    n = len(values)
+    if any(isinstance(v, str) for v in values):
+        encoded = [("" if v is None else str(v)).encode("utf-8") for v in values]
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        offsets[1:] = np.cumsum([len(b) for b in encoded])
+        buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+        return pa.Array.from_buffers(pa.string(), n, buffers)
+    if values and all(isinstance(v, int) for v in values):
+        return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(np.array(values, dtype=np.int64))])
+    floats = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+    return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(floats)])
+
+
+def timeseries_frame(results: Sequence[RunResult]) -> pd.DataFrame:
+    """Return the monthly district rows of every replication as a DataFrame."""
+    return timeseries_table(results).to_pandas()
+
+
+def replications_frame(results: Sequence[RunResult], seed: int) -> pd.DataFrame:
+    """Return one row per replication as a DataFrame."""
+    return replications_table(results, seed).to_pandas()
 
 
 def waits_frame(results: Sequence[RunResult]) -> pd.DataFrame:
-    """Return the wait histogram (bin upper edge in months, count) per replication."""
-    rows = []
-    for r in results:
-        edges, counts = r.wait_histogram
-        rep = r.meta.get("replication", 0)
-        rows.extend({"replication": rep, "wait_months": e, "families": c}
-                    for e, c in zip(edges, counts, strict=True))
-    return pd.DataFrame(rows, columns=["replication", "wait_months", "families"])
+    """Return the wait histogram per replication as a DataFrame."""
+    return waits_table(results).to_pandas()
 
 
 def write_run(out_dir: Path, results: Sequence[RunResult], meta: dict[str, Any], seed: int) -> dict[str, Any]:
     """Write every output of a run into ``out_dir``; ``summary.json`` last. Return the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / ERROR).unlink(missing_ok=True)
-    atomic_write_parquet(out_dir / TIMESERIES, timeseries_frame(results))
-    atomic_write_parquet(out_dir / REPLICATIONS, replications_frame(results, seed))
-    atomic_write_parquet(out_dir / WAITS, waits_frame(results))
+    atomic_write_parquet(out_dir / TIMESERIES, timeseries_table(results))
+    atomic_write_parquet(out_dir / REPLICATIONS, replications_table(results, seed))
+    atomic_write_parquet(out_dir / WAITS, waits_table(results))
     payload = summary_payload(results, meta)
     atomic_write_bytes(out_dir / SUMMARY, (json.dumps(payload, indent=2) + "\n").encode())
     return payload

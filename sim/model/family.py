@@ -109,7 +109,7 @@ class FamilyProcess:
     # -- applying -------------------------------------------------------------------------
     def on_seek(self, ev: Timeout) -> None:
         """The child reaches the desired start age: decide, then enrol, wait or give up."""
-        fam: Family = ev.value
+        fam: Family = ev._value  # the property costs a call; hot path
         now = self.env._now
         opts, fees = self.ranked(fam, now - fam.birth)
         if not opts:
@@ -181,7 +181,7 @@ class FamilyProcess:
 
     def on_requeue(self, ev: Timeout) -> None:
         """A waiting child outgrows an age class: move to the classes for its new age."""
-        fam, epoch = ev.value
+        fam, epoch = ev._value
         if fam.epoch == epoch and fam.state == L.WAITING:
             self.requeue(fam)
 
@@ -200,7 +200,7 @@ class FamilyProcess:
 
     def on_renege(self, ev: Timeout) -> None:
         """Patience (or the child's age) runs out while waiting."""
-        fam, epoch = ev.value
+        fam, epoch = ev._value
         if fam.epoch != epoch or fam.state != L.WAITING:
             return
         now = self.env._now
@@ -281,7 +281,7 @@ class FamilyProcess:
 
     def on_care_event(self, ev: Timeout) -> None:
         """An enrolled family's planned event: age up, end of stay, moving away or fee exit."""
-        fam, epoch, kind = ev.value
+        fam, epoch, kind = ev._value
         if fam.epoch != epoch:
             return
         if kind == STAY_END:

@@ -53,7 +53,7 @@ class Recorder:
         self.burden_months = 0.0
         self.net_fee_months = 0.0
         self.horizon = float("inf")
-        self.rows: dict[str, list] = {c: [] for c in TIMESERIES_COLUMNS}
+        self.row_list: list[tuple] = []  # one tuple per district and month, in column order
 
     def reset(self, t: float) -> None:
         """End of warm-up: start every level's observation window at ``t``."""
@@ -104,11 +104,11 @@ class Recorder:
     # -- monthly rows ---------------------------------------------------------------------
     def snapshot(self, month: int, districts: list[District], world: World) -> None:
         """Append one row per district: stocks at the end of ``month``, flows during it."""
-        r = self.rows
         year = self.start_year + month // 12
-        fee_sum = [0.0] * len(districts)
-        places = [0] * len(districts)
-        n_open = [0] * len(districts)
+        n = len(districts)
+        fee_sum = [0.0] * n
+        places = [0] * n
+        n_open = [0] * n
         for inst in world.institutions:
             if inst.open:
                 k = inst.district.idx
@@ -117,16 +117,16 @@ class Recorder:
                 fee_sum[k] += inst.fee * lic
                 places[k] += lic
         cost = world.gov.month_cost
+        append = self.row_list.append
         for d in districts:
-            r["month"].append(month)
-            r["year"].append(year)
-            r["district"].append(d.spec.name)
-            r["children_under3"].append(d.children_under3(month + 1))
-            r["licensed_places"].append(d.licensed)
-            r["usable_places"].append(d.usable)
-            r["enrolled"].append(d.enrolled)
-            r["waitlist"].append(d.waiting)
-            r["caregivers"].append(d.caregivers)
-            r["public_cost"].append(cost[d.idx])
-            r["mean_fee"].append(fee_sum[d.idx] / places[d.idx] if places[d.idx] else 0.0)
-            r["open_institutions"].append(n_open[d.idx])
+            k = d.idx
+            append((month, year, d.spec.name, d.children_under3(month + 1), d.licensed, d.usable,
+                    d.enrolled, d.waiting, d.caregivers, cost[k],
+                    fee_sum[k] / places[k] if places[k] else 0.0, n_open[k]))
+
+    @property
+    def rows(self) -> dict[str, list]:
+        """The monthly rows as columns (``TIMESERIES_COLUMNS``)."""
+        if not self.row_list:
+            return {c: [] for c in TIMESERIES_COLUMNS}
+        return {c: list(v) for c, v in zip(TIMESERIES_COLUMNS, zip(*self.row_list, strict=True), strict=True)}
