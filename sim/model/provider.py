@@ -30,13 +30,14 @@ if TYPE_CHECKING:
 class Account:
     """Integrated activity of one institution since the last closing, and its cash."""
 
-    __slots__ = ("t", "children", "fee_rate", "voucher_rate", "caregivers", "places",
+    __slots__ = ("t", "te", "children", "fee_rate", "voucher_rate", "caregivers", "places",
                  "child_area", "fee_area", "voucher_area", "cg_area", "place_area",
                  "cash", "cash_start", "revenue_total", "cost_total", "deficit_months",
                  "year_child_area", "year_place_area")
 
     def __init__(self, t: float) -> None:
-        self.t = t
+        self.t = t  # caregivers and places integrated up to t; children and fees up to te
+        self.te = t
         self.children = 0
         self.fee_rate = 0.0
         self.voucher_rate = 0.0
@@ -50,14 +51,24 @@ class Account:
 
     def advance(self, t: float) -> None:
         """Integrate every rate up to time ``t``."""
+        self.advance_enrolment(t)
         dt = t - self.t
+        if dt > 0:
+            self.cg_area += self.caregivers * dt
+            self.place_area += self.places * dt
+            self.t = t
+
+    def advance_enrolment(self, t: float) -> None:
+        """Integrate the rates that change with enrolment (children, fees, vouchers) up to ``t``.
+
+        :meth:`World.occupy` inlines these lines: it runs twice per family.
+        """
+        dt = t - self.te
         if dt > 0:
             self.child_area += self.children * dt
             self.fee_area += self.fee_rate * dt
             self.voucher_area += self.voucher_rate * dt
-            self.cg_area += self.caregivers * dt
-            self.place_area += self.places * dt
-            self.t = t
+            self.te = t
 
     def close_period(self) -> None:
         """Start a new accounting period (areas back to zero)."""

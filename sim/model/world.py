@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import heappop
-from typing import Any
 
 import numpy as np
 import simpy
@@ -121,14 +120,12 @@ class World:
     def occupy(self, c: AgeClass, fam: Family, delta: int, now: float) -> None:
         """Add (+1) or remove (-1) ``fam``'s child in class ``c`` at time ``now``."""
         a = c.inst.acct
-        dt = now - a.t  # Account.advance, inlined: this runs twice per family
+        dt = now - a.te  # Account.advance_enrolment, inlined: this runs twice per family
         if dt > 0:
             a.child_area += a.children * dt
             a.fee_area += a.fee_rate * dt
             a.voucher_area += a.voucher_rate * dt
-            a.cg_area += a.caregivers * dt
-            a.place_area += a.places * dt
-            a.t = now
+            a.te = now
         a.children += delta
         a.fee_rate += delta * fam.fee_paid
         a.voucher_rate += delta * fam.voucher
@@ -249,21 +246,21 @@ class World:
                 self.set_licensed(c, 0)
 
     # -- the monthly tick ----------------------------------------------------------------------
-    def _monthly(self) -> Generator[Timeout, Any, None]:
-        """Each month: close the last month, yearly decisions in January, then the month's births."""
-        t = self.t_start
-        while t < self.horizon:
-            if t > self.t_start:
-                self._close_month(t)
-            if t >= 0:
-                self._decisions(int(round(t)))
-            self._schedule_seekers(int(round(t)) + 1)
-            span = min(1.0, self.horizon - t)
-            for d in self.districts:
-                self._births(d, t, span)
-            nxt = min(t + 1.0, self.horizon)
-            yield self.env.timeout(nxt - t)
-            t = nxt
+    def _tick(self, ev: Timeout | None = None) -> None:
+        """Start of a month: close the last one, decisions (January budget and fees, entry,
+        capacity plan), the coming month's seekers and births; then wait a month."""
+        t = self.env.now
+        if t >= self.horizon:
+            return
+        if t > self.t_start:
+            self._close_month(t)
+        if t >= 0:
+            self._decisions(int(round(t)))
+        self._schedule_seekers(int(round(t)) + 1)
+        span = min(1.0, self.horizon - t)
+        for d in self.districts:
+            self._births(d, t, span)
+        Timeout(self.env, min(t + 1.0, self.horizon) - t).callbacks.append(self._tick)
 
     def _close_month(self, t: float) -> None:
         """The month ending at ``t``: accounts and public payments, closures, the district rows."""
@@ -350,22 +347,29 @@ class World:
         s = self.streams
         n = len(times)
         spec = d.spec
-        z = s["family.income"].gen.standard_normal(n)
-        income = spec.median_income * np.exp(spec.income_sigma * z)
-        dual = s["family.dual_earner"].gen.random(n) < spec.dual_earner_share
-        gp = s["family.grandparent"].gen.random(n) < spec.grandparent_share
+        # Every attribute has its own stream, so an attribute the configuration never reads
+        # is not drawn at all (zeros stand in): the other streams, and so common random
+        # numbers between scenarios, are unaffected.
+        zeros = np.zeros(n)
+        if spec.income_sigma != 0:
+            z = s["family.income"].gen.standard_normal(n)
+            income = spec.median_income * np.exp(spec.income_sigma * z)
+        else:
+            income = np.full(n, float(spec.median_income))
         u_need = s["family.need"].gen.random(n)
         start = draw_many(f.start_age, s["family.start_age"].gen, n)
         patience = draw_many(f.patience, s["family.patience"].gen, n)
         travel = draw_many(f.travel_limit_km, s["family.travel"].gen, n)
         hz = f.move_hazard_per_month
         move = s["family.move"].gen.exponential(1.0 / hz, n) if hz > 0 else np.full(n, math.inf)
-        fee_exit = s["family.fee_exit"].gen.exponential(1.0, n)
-        takeup = s["family.takeup"].gen.random(n)
-        lottery = s["family.lottery"].gen.random(n)
+        fee_exit = s["family.fee_exit"].gen.exponential(1.0, n) if f.fee_exit_hazard_per_month > 0 else zeros
+        takeup = s["family.takeup"].gen.random(n) if f.price_response.enabled else zeros
+        lottery = s["family.lottery"].gen.random(n) if self.params.allocation.discipline != "fifo" else zeros
         if f.need.override is not None:
             p_need = np.full(n, float(f.need.override))
         else:
+            dual = s["family.dual_earner"].gen.random(n) < spec.dual_earner_share
+            gp = s["family.grandparent"].gen.random(n) < spec.grandparent_share
             nd = f.need
             p_need = need_probability(dual, gp, income, spec.median_income, nd.intercept + spec.need_shift,
                                       nd.dual_earner, nd.grandparent, nd.log_income)
@@ -432,7 +436,7 @@ class World:
         self.options.build()
         if self.warmup > self.t_start:
             Timeout(self.env, self.warmup - self.t_start).callbacks.append(self._end_warmup)
-        self.env.process(self._monthly())
+        self._tick()
         # The event loop allocates millions of short-lived, acyclic objects (events, entries);
         # the cyclic collector would walk every live family at each pass for nothing.
         gc_was_enabled = gc.isenabled()
