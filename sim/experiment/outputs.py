@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 import sim
 from sim.experiment.stats import summarise
-from sim.model.recorder import TIMESERIES_COLUMNS
+from sim.model.recorder import FLOAT_COLUMNS, TIMESERIES_COLUMNS
 from sim.model.world import RunResult
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def timeseries_table(results: Sequence[RunResult]) -> pa.Table:
         cols["replication"].extend([int(r.meta.get("replication", 0))] * n)
         for c in names:
             cols[c].extend(r.timeseries[c])
-    return pa.table({c: _column(v) for c, v in cols.items()})
+    return pa.table({c: _column(v, _TIMESERIES_KIND.get(c)) for c, v in cols.items()})
 
 
 def replications_table(results: Sequence[RunResult], seed: int) -> pa.Table:
@@ -145,13 +145,24 @@ def waits_table(results: Sequence[RunResult]) -> pa.Table:
                      "families": _column(counts)})
 
 
-def _column(values: list) -> pa.Array:
+_TIMESERIES_KIND = {c: "float" if c in FLOAT_COLUMNS else "str" if c == "district" else "int"
+                    for c in TIMESERIES_COLUMNS} | {"replication": "int"}
+
+
+def _column(values: list, kind: str | None = None) -> pa.Array:
     """An Arrow column typed as pandas would infer it: int64, float64 (ints mixed in) or string.
 
+    ``kind`` ("int", "float", "str") skips the inference when the caller knows the type.
     Built from raw buffers: ``pa.array`` would import pandas (~0.2 s) to check its input.
     """
     n = len(values)
-    if any(isinstance(v, str) for v in values):
+    if kind in ("int", "float") and n:
+        arr = np.asarray(values)  # a float where an int was expected stays a float
+        if arr.dtype.kind in "iub" and kind == "int":
+            return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(arr.astype(np.int64))])
+        if arr.dtype.kind in "iubf":
+            return pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(arr.astype(np.float64))])
+    if kind == "str" or any(isinstance(v, str) for v in values):
         encoded = [("" if v is None else str(v)).encode("utf-8") for v in values]
         offsets = np.zeros(n + 1, dtype=np.int32)
         offsets[1:] = np.cumsum([len(b) for b in encoded])

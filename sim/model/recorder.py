@@ -20,6 +20,7 @@ TIMESERIES_COLUMNS = (
     "month", "year", "district", "children_under3", "licensed_places", "usable_places",
     "enrolled", "waitlist", "caregivers", "public_cost", "mean_fee", "open_institutions",
 )
+FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee"})  # the others are integers, but district
 
 
 class Recorder:
