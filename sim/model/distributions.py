@@ -94,10 +94,7 @@ def sampler(d: Dist, stream: Stream) -> Callable[[], float]:
     if kind == "never":
         return lambda: math.inf
     if kind == "exponential":
-        mean = float(d.mean)  # type: ignore[arg-type]
-        u = stream.uniform
-        log = math.log
-        return lambda: -mean * log(1.0 - u())
+        return _exponential(float(d.mean), stream)  # type: ignore[arg-type]
     if kind == "uniform":
         lo, width = float(d.low), float(d.high) - float(d.low)  # type: ignore[arg-type]
         u = stream.uniform
@@ -115,6 +112,27 @@ def sampler(d: Dist, stream: Stream) -> Callable[[], float]:
         g = stream.gen
         return lambda: float(g.gamma(shape, scale))
     raise ValueError(f"unknown distribution {kind!r}")
+
+
+def _exponential(mean: float, stream: Stream) -> Callable[[], float]:
+    """Exponential draws by inverse transform of the stream's uniforms, a block at a time.
+
+    Same values, in the same order, as ``-mean * log(1 - stream.uniform())`` when the sampler
+    is the stream's only user (it takes the stream's uniforms a block ahead).
+    """
+    log = math.log
+    buf: list[float] = []
+    i = 0
+
+    def draw() -> float:
+        nonlocal buf, i
+        if i >= len(buf):
+            buf = [-mean * log(1.0 - u) for u in stream.take(len(buf) or 4096)]
+            i = 0
+        i += 1
+        return buf[i - 1]
+
+    return draw
 
 
 def _truncated_normal(d: Dist, stream: Stream) -> Callable[[], float]:

@@ -231,7 +231,17 @@ class FamilyProcess:
         rec = self.rec  # Recorder.on_admit
         rec.admissions += 1
         if fam.counted:
-            rec.waits.add(now - fam.seek_time)
+            wt = rec.waits  # WaitTally.add, inlined (same lines)
+            wait = now - fam.seek_time
+            wt.n += 1
+            wt.total += wait
+            wt.total_sq += wait * wait
+            if wait > 0.0:
+                wt.n_positive += 1
+                i = int(wait / wt.width) + 1
+                wt.bins[i if i < wt.nbins else wt.nbins] += 1
+            else:
+                wt.bins[0] += 1
         if fam.displaced:
             fam.displaced = False
             rec.displaced_replaced += 1

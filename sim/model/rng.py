@@ -58,6 +58,17 @@ class Stream:
         self._ui = i + 1
         return self._u[i]
 
+    def take(self, n: int) -> list[float]:
+        """Return the next ``n`` U(0, 1) draws (the values ``n`` calls of :meth:`uniform` give)."""
+        out = self._u[self._ui:self._ui + n]
+        self._ui += len(out)
+        while len(out) < n:
+            self._u = self.gen.random(_BLOCK).tolist()
+            k = min(n - len(out), _BLOCK)
+            out.extend(self._u[:k])
+            self._ui = k
+        return out
+
     def normal(self) -> float:
         """Return one standard normal draw."""
         i = self._zi

@@ -6,6 +6,7 @@ import math
 import zlib
 
 import numpy as np
+import pytest
 
 from sim.model.rng import Stream, Streams, make_generator, stream_key
 
@@ -91,3 +92,23 @@ def test_bernoulli_frequency_matches_p():
     assert abs(share - p) <= 5 * math.sqrt(p * (1 - p) / n)
     assert not any(s.bernoulli(0.0) for _ in range(1000))
     assert all(s.bernoulli(1.0) for _ in range(1000))
+
+
+@pytest.mark.parametrize("first", [0, 1, 4095, 4096, 5000])
+@pytest.mark.parametrize("n", [1, 4096, 9000])
+def test_take_gives_the_values_of_as_many_uniform_calls(first, n):
+    a, b = Stream(5, 0, "x"), Stream(5, 0, "x")
+    for _ in range(first):
+        a.uniform()
+        b.uniform()
+    assert a.take(n) == [b.uniform() for _ in range(n)]
+    assert a.uniform() == b.uniform()
+
+
+def test_exponential_sampler_equals_inverse_transform_of_the_uniforms():
+    from sim.config.schema import DistSpec
+    from sim.model.distributions import sampler
+
+    draw = sampler(DistSpec(dist="exponential", mean=2.5), Stream(9, 1, "family.stay"))
+    ref = Stream(9, 1, "family.stay")
+    assert [draw() for _ in range(10_000)] == [-2.5 * math.log(1.0 - ref.uniform()) for _ in range(10_000)]
