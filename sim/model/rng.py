@@ -78,11 +78,16 @@ class Stream:
         self._zi = i + 1
         return self._z[i]
 
-    def gumbels(self, n: int) -> np.ndarray:
-        """Return ``n`` standard Gumbel draws as an array (from a buffered block)."""
+    def gumbels(self, n: int, scale: float = 1.0) -> np.ndarray:
+        """Return ``n`` Gumbel draws times ``scale`` as an array (from a buffered block).
+
+        A stream's Gumbels all use one scale (the buffer is scaled when it is drawn).
+        """
         i = self._gi
         if i + n > len(self._g):
             self._g = self.gen.gumbel(size=max(_BLOCK * 4, n))
+            if scale != 1.0:
+                self._g *= scale
             i = 0
         self._gi = i + n
         return self._g[i:i + n]

@@ -72,9 +72,9 @@ class StaffProcess:
     def _schedule_quit(self, c: AgeClass) -> None:
         if self.mean_tenure <= 0:
             return
-        t = self.quit_stream.exponential(self.mean_tenure)
-        if self.env.now + t < self.horizon:
-            Timeout(self.env, t, c).callbacks.append(self._on_quit)
+        t = self.env.now + self.quit_stream.exponential(self.mean_tenure)
+        if t < self.horizon:
+            self.world.at(t, c, self._on_quit)
 
     def _on_quit(self, ev: Timeout) -> None:
         c: AgeClass = ev.value

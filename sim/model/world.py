@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from heapq import heappop
+from typing import Any
 
 import numpy as np
 import simpy
@@ -47,7 +48,7 @@ from sim.model.staff import StaffProcess, usable_places
 ProgressFn = Callable[[float, float], None]
 BIRTH_BLOCK_MONTHS = 120  # at most ten years of births drawn at once
 BIRTH_BLOCK_TARGET = 1000  # births per block worth one set of vectorised draws
-SEEK_LEAD_MONTHS = 2  # a family's start-age event enters the event list this close to it
+LATER_MONTHS = 2  # events further ahead than this wait in a monthly list, not in the heap
 
 
 @dataclass
@@ -97,8 +98,8 @@ class World:
         for inst in self.institutions:
             self._apply_fee_cap(inst)
         self._next_fid = 0
-        # families born but not yet near their start age, by the month of that age
-        self.seekers: dict[int, list[Family]] = {}
+        # events more than LATER_MONTHS ahead, by the month they fall in (see ``at``)
+        self.later: dict[int, list[tuple[float, Any, Callable[[Timeout], None]]]] = {}
         self.places_start = 0
         self.progress: ProgressFn | None = None
 
@@ -248,7 +249,7 @@ class World:
     # -- the monthly tick ----------------------------------------------------------------------
     def _tick(self, ev: Timeout | None = None) -> None:
         """Start of a month: close the last one, decisions (January budget and fees, entry,
-        capacity plan), the coming month's seekers and births; then wait a month."""
+        capacity plan), the next month's events into the heap, births; then wait a month."""
         t = self.env.now
         if t >= self.horizon:
             return
@@ -256,7 +257,7 @@ class World:
             self._close_month(t)
         if t >= 0:
             self._decisions(int(round(t)))
-        self._schedule_seekers(int(round(t)) + 1)
+        self._release_later(int(round(t)) + 1)
         span = min(1.0, self.horizon - t)
         for d in self.districts:
             self._births(d, t, span)
@@ -303,8 +304,8 @@ class World:
 
         Where births are few, the months up to ten years ahead are drawn in one block (each
         month's Poisson count, then uniform times within it): the same process, with far
-        fewer calls. Families born later in the block wait in ``seekers`` until the month
-        before their start age (see :meth:`_schedule_seekers`)."""
+        fewer calls. A family's start-age event waits in a monthly list until the month
+        before it falls due (see :meth:`at`)."""
         if t < d.drawn_until - 1e-9:
             return
         months = [t]
@@ -382,43 +383,46 @@ class World:
         self.ledger.add_births(n_soon, L.PENDING)
         if not n_soon:
             return
-        env = self.env
-        now = env.now
         on_seek = self.families.on_seek
         fid = self._next_fid
         self._next_fid += n_soon
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit,
                                            takeup, lottery, seek)]
-        soon_t = now + SEEK_LEAD_MONTHS
-        later = self.seekers
-        floor = math.floor
+        at = self.at
         for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk) in enumerate(zip(*cols, strict=True)):
-            fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
-            if sk < soon_t:
-                # max(): regular births chained as previous + 1/rate can fall 1e-15 before now
-                Timeout(env, max(0.0, sk - now), fam).callbacks.append(on_seek)
-            else:
-                m = floor(sk)
-                bucket = later.get(m)
-                if bucket is None:
-                    later[m] = [fam]
-                else:
-                    bucket.append(fam)
+            at(sk, Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot), on_seek)
 
-    def _schedule_seekers(self, month: int) -> None:
-        """Put the start-age events of the families seeking care in ``month`` on the event list.
+    def at(self, t: float, value: Any, callback: Callable[[Timeout], None]) -> None:
+        """Call ``callback`` with an event carrying ``value`` at time ``t`` (not before now).
 
-        Families are born (and drawn) up to years before they seek care; keeping them out of
-        the event list until the month before keeps the heap, and each push and pop, small.
+        Families are born years before they seek care, children stay in care for years and
+        caregivers for longer: an event more than ``LATER_MONTHS`` ahead waits in a list for
+        its month and enters SimPy's event heap at the tick of the month before. The heap
+        then holds about two months of events, not three years', so every push and pop is
+        cheaper (and the run's time grows linearly with the population). Events keep their
+        times; cancelled ones are skipped when they fire, as before.
         """
-        fams = self.seekers.pop(month, None)
-        if not fams:
+        now = self.env._now
+        if t < now + LATER_MONTHS:
+            # max(): regular births chained as previous + 1/rate can fall 1e-15 before now
+            Timeout(self.env, t - now if t > now else 0.0, value).callbacks.append(callback)
+            return
+        m = math.floor(t)
+        bucket = self.later.get(m)
+        if bucket is None:
+            self.later[m] = [(t, value, callback)]
+        else:
+            bucket.append((t, value, callback))
+
+    def _release_later(self, month: int) -> None:
+        """Move the events of ``month`` from their list to the event heap (one month ahead)."""
+        events = self.later.pop(month, None)
+        if not events:
             return
         env = self.env
-        now = env.now
-        on_seek = self.families.on_seek
-        for fam in fams:
-            Timeout(env, fam.birth + fam.start_age - now, fam).callbacks.append(on_seek)
+        now = env._now
+        for t, value, callback in events:
+            Timeout(env, t - now, value).callbacks.append(callback)
 
     # -- running -------------------------------------------------------------------------
     def _end_warmup(self, ev: Timeout) -> None:

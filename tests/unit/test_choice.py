@@ -94,3 +94,18 @@ def test_eligible_keeps_classes_within_the_travel_limit_inclusive():
     km = np.array([1.0, 5.0, 5.0001])
     assert list(eligible(min_age, max_age, km, 20.0, 5.0)) == [0, 1]
     assert list(eligible(min_age, max_age, km, 20.0, 0.0)) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=300), st.integers(1, 12),
+       st.booleans())
+def test_top_k_equals_the_first_k_of_a_full_stable_sort_even_with_ties(values, limit, taste):
+    # integer utilities make ties common; the partition path must break them by index
+    fee = np.zeros(len(values))
+    km = np.zeros(len(values))
+    pref = np.array(values, dtype=float)
+    t = np.linspace(0.0, 0.5, len(values)) if taste else None
+    u = pref + (t if t is not None else 0.0)
+    expected = np.argsort(-u, kind="stable")[:limit]
+    got = rank_options(fee, km, pref, 1.0, 0.0, 0.0, t, limit)
+    assert got.tolist() == expected.tolist()
