@@ -105,6 +105,7 @@ class FamilyProcess:
         self.keyfn = world.waitlist_key
         self.ranked = world.options.ranked
         self.at = world.at
+        self.later_months = world.later_months
         self.occupy = world.occupy
 
     # -- applying -------------------------------------------------------------------------
@@ -288,7 +289,10 @@ class FamilyProcess:
             if up < end:
                 end, kind = (up if up > now else now), AGE_UP
         if end < self.w.horizon:
-            self.at(end, (fam, fam.epoch, kind), self.on_care_event)
+            if end < now + self.later_months:  # World.at's near case, inlined (stays are often short)
+                Timeout(self.env, end - now, (fam, fam.epoch, kind)).callbacks.append(self.on_care_event)
+            else:
+                self.at(end, (fam, fam.epoch, kind), self.on_care_event)
 
     def on_care_event(self, ev: Timeout) -> None:
         """An enrolled family's planned event: age up, end of stay, moving away or fee exit."""

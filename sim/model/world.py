@@ -69,6 +69,7 @@ class World:
         self.params = p = params
         self.seed, self.replication = seed, replication
         self.horizon = float(p.run.horizon_months)
+        self.later_months = LATER_MONTHS
         self.warmup = float(p.run.warmup_months)
         self.t_start = -float(p.run.burnin_months)
         self.env = simpy.Environment(initial_time=self.t_start)
@@ -389,8 +390,14 @@ class World:
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit,
                                            takeup, lottery, seek)]
         at = self.at
+        env = self.env
+        near = env.now + LATER_MONTHS
         for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk) in enumerate(zip(*cols, strict=True)):
-            at(sk, Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot), on_seek)
+            fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
+            if sk < near:  # at()'s near case, inlined (with start age 0: every family)
+                Timeout(env, max(0.0, sk - env.now), fam).callbacks.append(on_seek)
+            else:
+                at(sk, fam, on_seek)
 
     def at(self, t: float, value: Any, callback: Callable[[Timeout], None]) -> None:
         """Call ``callback`` with an event carrying ``value`` at time ``t`` (not before now).
