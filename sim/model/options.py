@@ -57,11 +57,11 @@ class _BandOptions:
 
     def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float],
             distance_weight: float) -> None:
-        order = sorted(range(len(classes)), key=lambda i: (km[i], classes[i].idx))
-        self.classes = [classes[i] for i in order]
-        self.km_list = [km[i] for i in order]
-        self.pref_list = [float(pref[i]) for i in order]
-        self.fee_list = [float(fee[i]) for i in order]
+        """Set the candidates, already sorted by (km, class index)."""
+        self.classes = classes
+        self.km_list = km
+        self.pref_list = pref
+        self.fee_list = fee
         self.km = np.array(self.km_list, dtype=float)
         self.pref = np.array(self.pref_list, dtype=float)
         self.fee = np.array(self.fee_list, dtype=float)
@@ -91,29 +91,31 @@ class Options:
         self.by_district: list[list[_BandOptions]] = []
 
     def build(self) -> None:
-        """(Re)build every district's candidates from the open institutions' classes."""
+        """(Re)build every district's candidates from the open institutions' classes.
+
+        Runs at the start and after every month with closures: vectorised per district and
+        band (a Python loop over every district x class pair took seconds in a large city).
+        """
         w = self.world
         live = [c for c in w.classes if c.licensed > 0 and c.inst.open]
         self.bands = sorted({(c.min_age, c.max_age) for c in w.classes})
-        net = [w.net_fee(c.inst) for c in live]
-        pref = [self.type_pref.get(c.inst.type, 0.0) for c in live]
+        net = np.array([w.net_fee(c.inst) for c in live], dtype=float)
+        pref = np.array([self.type_pref.get(c.inst.type, 0.0) for c in live], dtype=float)
         home = np.array([c.inst.district.idx for c in live], dtype=np.intp)
-        band_of = [self.bands.index((c.min_age, c.max_age)) for c in live]
+        cidx = np.array([c.idx for c in live], dtype=np.intp)
+        band_index = {b: i for i, b in enumerate(self.bands)}
+        band_of = np.array([band_index[(c.min_age, c.max_age)] for c in live], dtype=np.intp)
         self.by_district = []
         for d in w.districts:
-            km_all = (w.km[d.idx, home] if live else np.empty(0)).tolist()
-            per_band: list[tuple[list, list, list, list]] = [([], [], [], []) for _ in self.bands]
-            for i, km in enumerate(km_all):
-                if km <= self.reach:
-                    b = per_band[band_of[i]]
-                    b[0].append(live[i])
-                    b[1].append(km)
-                    b[2].append(pref[i])
-                    b[3].append(net[i])
+            km_row = w.km[d.idx, home] if live else np.empty(0)
+            reachable = km_row <= self.reach
             bands = []
-            for (lo, hi), (cls, km, pf, fee) in zip(self.bands, per_band, strict=True):
+            for b, (lo, hi) in enumerate(self.bands):
+                sel = np.flatnonzero(reachable & (band_of == b))
+                order = sel[np.lexsort((cidx[sel], km_row[sel]))]  # by km, then class index
                 bo = _BandOptions(lo, hi)
-                bo.set(cls, km, pf, fee, self.distance_weight)
+                bo.set([live[i] for i in order.tolist()], km_row[order].tolist(), pref[order].tolist(),
+                       net[order].tolist(), self.distance_weight)
                 bands.append(bo)
             self.by_district.append(bands)
 
