@@ -110,7 +110,7 @@ def timeseries_table(results: Sequence[RunResult]) -> pa.Table:
     cols: dict[str, list] = {"replication": [], **{c: [] for c in names}}
     for r in results:
         n = len(r.timeseries[names[0]]) if names else 0
-        cols["replication"].extend([int(r.meta.get("replication", 0))] * n)
+        cols["replication"].extend([_rep(r)] * n)
         for c in names:
             cols[c].extend(r.timeseries[c])
     return pa.table({c: _column(v, _TIMESERIES_KIND.get(c)) for c, v in cols.items()})
@@ -135,7 +135,7 @@ def waits_table(results: Sequence[RunResult]) -> pa.Table:
     counts: list[int] = []
     for r in results:
         e, c = r.wait_histogram
-        reps.extend([int(r.meta.get("replication", 0))] * len(e))
+        reps.extend([_rep(r)] * len(e))
         edges.extend(float(x) for x in e)
         counts.extend(int(x) for x in c)
     if not counts:  # typed even when empty
@@ -147,6 +147,11 @@ def waits_table(results: Sequence[RunResult]) -> pa.Table:
 
 _TIMESERIES_KIND = {c: "float" if c in FLOAT_COLUMNS else "str" if c == "district" else "int"
                     for c in TIMESERIES_COLUMNS} | {"replication": "int"}
+
+
+def _rep(r: RunResult) -> int:
+    rep = r.meta.get("replication", 0)
+    return int(rep) if isinstance(rep, (int, float, str, np.integer)) else 0
 
 
 def _column(values: list, kind: str | None = None) -> pa.Array:

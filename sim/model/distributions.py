@@ -12,8 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sim.model.rng import Stream
+
+if TYPE_CHECKING:
+    from sim.config.schema import DistSpec
 
 KINDS = ("fixed", "exponential", "lognormal", "uniform", "normal", "gamma", "never")
 
@@ -82,7 +86,7 @@ def check_dist(d: Dist) -> str | None:
     return None
 
 
-def sampler(d: Dist, stream: Stream) -> Callable[[], float]:
+def sampler(d: Dist | DistSpec, stream: Stream) -> Callable[[], float]:
     """Return a zero-argument function drawing from ``d`` with ``stream``.
 
     Draws are clipped at zero (durations) and, for ``normal``, to ``[low, high]`` when given.
@@ -135,7 +139,7 @@ def _exponential(mean: float, stream: Stream) -> Callable[[], float]:
     return draw
 
 
-def _truncated_normal(d: Dist, stream: Stream) -> Callable[[], float]:
+def _truncated_normal(d: Dist | DistSpec, stream: Stream) -> Callable[[], float]:
     m, s = float(d.mean), float(d.sd)  # type: ignore[arg-type]
     lo = 0.0 if d.low is None else float(d.low)
     hi = math.inf if d.high is None else float(d.high)

@@ -18,6 +18,8 @@ Conservation: ``born == sum(counts)``; :meth:`Ledger.unaccounted` reports the di
 
 from __future__ import annotations
 
+from typing import Protocol
+
 STATES = (
     "pending",
     "never_sought",
@@ -87,6 +89,6 @@ class Ledger:
         return dict(zip(STATES, self.counts, strict=True))
 
 
-class _HasState:
+class _HasState(Protocol):
     fid: int
     state: int

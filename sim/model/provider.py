@@ -14,7 +14,7 @@ deficit (a public cost). Rules and parameters: ``economics`` in config; sources 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from simpy.events import Timeout
 
@@ -233,7 +233,7 @@ class ProviderProcess:
         Timeout(self.w.env, lead, (d, spec, places)).callbacks.append(self._on_open)
 
     def _on_open(self, ev: Timeout) -> None:
-        d, spec, places = ev.value
+        d, spec, places = cast("tuple[District, InstitutionSpec, int]", ev.value)
         self.pipeline[d.idx] -= places
         inst = self.w.open_institution(spec)
         inst.acct.cash = inst.acct.cash_start = self.cfg.initial_cash_months * self.fixed_cost(inst)

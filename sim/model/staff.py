@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from simpy.events import Timeout
 
@@ -77,14 +77,14 @@ class StaffProcess:
             self.world.at(t, c, self._on_quit)
 
     def _on_quit(self, ev: Timeout) -> None:
-        c: AgeClass = ev.value
+        c = cast("AgeClass", ev.value)
         if not c.inst.open or c.caregivers <= 0:
             return
         self.world.set_caregivers(c, c.caregivers - 1)
         self.recruit(c)
 
     def _on_hire(self, ev: Timeout) -> None:
-        c: AgeClass = ev.value
+        c = cast("AgeClass", ev.value)
         c.pending_hires -= 1
         if c.inst.open and c.caregivers < c.target:
             self._schedule_quit(c)
