@@ -211,9 +211,13 @@ class ProviderProcess:
         cfg = self.cfg
         tname = cfg.entry_type
         size = type_size(w.params.city, tname)
+        by_district: dict[int, list[Institution]] = {}
+        for inst in w.institutions:
+            if inst.open and inst.type == tname:
+                by_district.setdefault(inst.district.idx, []).append(inst)
         for d in w.districts:
             places, need = self.entry_economics(d, tname)
-            mk = [i for i in w.institutions if i.open and i.district is d and i.type == tname]
+            mk = by_district.get(d.idx, [])
             enrolled = sum(i.acct.children for i in mk)
             licensed = sum(i.licensed for i in mk) + self.pipeline.get(d.idx, 0)
             per_check = cfg.max_entries_per_district_year * min(1.0, cfg.entry_check_months / 12.0)
