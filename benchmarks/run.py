@@ -199,7 +199,7 @@ def bench_queue(b: Bench) -> None:
     label = f"{n:,} arrivals"
     idio, idio_line = run_reference(b, "idiomatic", n, b.repeat)
     add(b, f"queue preset vs idiomatic SimPy, {label} (process)", model.wall, idio.wall, "s",
-        "<= 1.0 (set here)", 1.0, cpu=(model.cpu, idio.cpu))
+        "<= 1.0", 1.0, cpu=(model.cpu, idio.cpu))
     add(b, f"queue preset vs idiomatic SimPy, {label} (in-process: simulation only, no start-up "
         "or outputs; the model's meta.wall_seconds includes its KPIs)", b.data["queue"]["sim_wall"],
         float(idio_line["wall_seconds"]), "s", "report", None)
