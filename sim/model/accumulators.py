@@ -64,7 +64,7 @@ class WaitTally:
         self.n_positive = 0
 
     def add(self, w: float) -> None:
-        """Record one wait of ``w`` months (``FamilyProcess.admit`` inlines these lines)."""
+        """Record one wait of ``w`` months."""
         self.n += 1
         self.total += w
         self.total_sq += w * w

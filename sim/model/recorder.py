@@ -1,7 +1,9 @@
 """What a run measures: change-only levels, counters after warm-up, waits, monthly rows.
 
-Nothing here polls the model: the world calls the ``on_*`` hooks when something happens,
-and one monthly tick writes a row per district. Counters about arrivals count only families
+Nothing here polls the model: the model updates the counters and levels when something
+happens (``FamilyProcess`` writes the arrival, waitlist and admission counters itself, on
+its hot path; reneges and care spells go through the ``on_*`` hooks), and one monthly tick
+writes a row per district. Counters about arrivals count only families
 that applied at or after the end of warm-up; levels are reset at the end of warm-up.
 """
 
@@ -62,34 +64,6 @@ class Recorder:
             lv.reset(t)
 
     # -- hooks called by the model ------------------------------------------------------
-    def on_arrival(self, fam: Family) -> None:
-        self.sought += 1
-        if fam.counted:
-            self.arrivals += 1
-
-    def on_blocked(self, fam: Family) -> None:
-        if fam.counted:
-            self.blocked += 1
-
-    def on_join(self, fam: Family, now: float) -> None:
-        """A family joins the waitlists (first application, or after its provider closed)."""
-        self.waiting.add(now, 1)
-        fam.district.waiting += 1
-        if now >= self.warmup:
-            self.joins += 1
-
-    def on_leave_waitlist(self, fam: Family, now: float) -> None:
-        self.waiting.add(now, -1)
-        fam.district.waiting -= 1
-        if fam.join_time >= self.warmup:
-            self.wl_time_sum += now - fam.join_time
-            self.wl_time_n += 1
-
-    def on_admit(self, fam: Family, now: float) -> None:
-        self.admissions += 1
-        if fam.counted:
-            self.waits.add(now - fam.seek_time)
-
     def on_renege(self, fam: Family, now: float) -> None:
         if fam.counted:
             self.reneged += 1
