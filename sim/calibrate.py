@@ -42,9 +42,9 @@ import numpy as np
 from scipy import optimize
 
 from sim.config.load import CONFIG_DIR, load
-from sim.config.schema import Config
 from sim.experiment.stats import mean_ci95
 from sim.model.world import World
+from sim.params.schema import Config
 
 ROOT = CONFIG_DIR.parent
 PRESET = CONFIG_DIR / "scenario" / "calibrated.yaml"

@@ -9,8 +9,8 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from sim.config.load import load  # noqa: E402
-from sim.config.schema import Config  # noqa: E402
 from sim.model.world import RunResult, World  # noqa: E402
+from sim.params.schema import Config  # noqa: E402
 
 SMALL = (
     "run.horizon_months=36",

@@ -14,7 +14,7 @@ import dataclasses
 from pathlib import Path
 
 from sim.config.errors import ConfigError
-from sim.config.schema import DistrictSpec, InstitutionSpec
+from sim.params.schema import DistrictSpec, InstitutionSpec
 
 _DISTRICT_FIELDS = {f.name: f for f in dataclasses.fields(DistrictSpec)}
 _NUMERIC = {n for n, f in _DISTRICT_FIELDS.items() if f.type in ("float", float)}

@@ -25,8 +25,8 @@ from omegaconf.errors import (
 
 from sim.config.city_io import read_districts, read_institutions
 from sim.config.errors import ConfigError
-from sim.config.schema import Config
 from sim.config.validate import validate
+from sim.params.schema import Config
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 _registered = False

@@ -11,9 +11,8 @@ import math
 from collections.abc import Iterable
 
 from sim.config.errors import ConfigError
-from sim.config.schema import Config, DistSpec
-from sim.model.allocation import DISCIPLINES
-from sim.model.distributions import Dist, check_dist
+from sim.params.distributions import DistributionError, from_spec
+from sim.params.schema import DISCIPLINES, Config, DistSpec
 
 
 def _require(ok: bool, key: str, reason: str) -> None:
@@ -51,8 +50,10 @@ def one_of(key: str, v: str, choices: Iterable[str]) -> None:
 
 def distribution(key: str, d: DistSpec) -> None:
     """Require a valid distribution spec."""
-    why = check_dist(Dist(d.dist, d.value, d.mean, d.median, d.sigma, d.sd, d.cv, d.low, d.high))
-    _require(why is None, key, why or "")
+    try:
+        from_spec(d)
+    except DistributionError as exc:
+        raise ConfigError(key, str(exc)) from None
 
 
 def validate(cfg: Config) -> None:

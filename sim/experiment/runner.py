@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from sim.config.schema import Config
 from sim.model.world import RunResult, World
+from sim.params.schema import Config
 
 ProgressFn = Callable[[float, float], None]
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from sim.config.schema import CityConfig, DistSpec
+from sim.params.schema import CityConfig
 
 
 def births_multiplier(city: CityConfig, year: int, start_year: int) -> float:
@@ -34,30 +34,6 @@ def births_multiplier(city: CityConfig, year: int, start_year: int) -> float:
     last = float(index[-1]) if index else 1.0
     extra = k - (len(index) - 1) if index else k
     return last * (1.0 + city.births_growth_per_year) ** extra
-
-
-def draw_many(d: DistSpec, gen: np.random.Generator, n: int) -> np.ndarray:
-    """Return ``n`` draws from distribution spec ``d`` (vectorised twin of ``sampler``)."""
-    kind = d.dist
-    if kind == "fixed":
-        return np.full(n, float(d.value))  # type: ignore[arg-type]
-    if kind == "never":
-        return np.full(n, math.inf)
-    if kind == "exponential":
-        return gen.exponential(float(d.mean), n)  # type: ignore[arg-type]
-    if kind == "uniform":
-        return gen.uniform(float(d.low), float(d.high), n)  # type: ignore[arg-type]
-    if kind == "lognormal":
-        return np.exp(math.log(float(d.median)) + float(d.sigma) * gen.standard_normal(n))  # type: ignore[arg-type]
-    if kind == "normal":
-        x = float(d.mean) + float(d.sd) * gen.standard_normal(n)  # type: ignore[arg-type]
-        lo = 0.0 if d.low is None else float(d.low)
-        hi = math.inf if d.high is None else float(d.high)
-        return np.clip(x, lo, hi)
-    if kind == "gamma":
-        shape = 1.0 / float(d.cv) ** 2  # type: ignore[arg-type]
-        return gen.gamma(shape, float(d.mean) / shape, n)  # type: ignore[arg-type]
-    raise ValueError(f"unknown distribution {kind!r}")
 
 
 def birth_times_poisson(gen: np.random.Generator, rate_per_month: float, t0: float,

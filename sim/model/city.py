@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.schema import BandSpec, CityConfig, DistrictSpec, InstitutionSpec
 from sim.model.allocation import Waitlist
 from sim.model.fees import list_fee
+from sim.params.schema import BandSpec, CityConfig, DistrictSpec, InstitutionSpec
 
 
 class District:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.choice import smallest
+from sim.params.distributions import from_spec
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass
@@ -24,17 +25,6 @@ if TYPE_CHECKING:
     from sim.model.world import World
 
 _SMALL = 24
-
-
-def max_travel_km(spec) -> float:  # type: ignore[no-untyped-def]
-    """Return the largest travel limit the distribution can produce (inf if unbounded)."""
-    if spec.dist == "fixed":
-        return float(spec.value)
-    if spec.dist == "uniform":
-        return float(spec.high)
-    if spec.dist == "normal" and spec.high is not None:
-        return float(spec.high)
-    return math.inf
 
 
 class _BandOptions:
@@ -85,7 +75,7 @@ class Options:
         self.type_pref = dict(ch.type_preference)
         self.taste_sd = ch.taste_sd
         self.limit = max(1, f.max_considered)
-        self.reach = max_travel_km(f.travel_limit_km)
+        self.reach = from_spec(f.travel_limit_km).bounds()[1]
         self.taste = world.streams["family.taste"]
         self.bands = sorted({(c.min_age, c.max_age) for c in world.classes})
         self.by_district: list[list[_BandOptions]] = []

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, cast
 
 from simpy.events import Timeout
 
-from sim.config.schema import InstitutionSpec
 from sim.model.city import Institution, type_size
 from sim.model.economics import Statement, breakeven_occupancy, market_fee_update, monthly_statement
+from sim.params.schema import InstitutionSpec
 
 if TYPE_CHECKING:
     from sim.model.city import District

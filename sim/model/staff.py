@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from simpy.events import Timeout
 
-from sim.model.distributions import sampler
+from sim.params.distributions import from_spec
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass
@@ -39,7 +39,8 @@ class StaffProcess:
         self.horizon = world.horizon
         self.mean_tenure = 1.0 / cfg.quit_hazard_per_month if cfg.quit_hazard_per_month > 0 else 0.0
         self.quit_stream = world.streams["staff.quit"]
-        self.delay: Callable[[], float] = sampler(cfg.recruitment_delay, world.streams["staff.recruit"])
+        self.delay: Callable[[], float] = from_spec(cfg.recruitment_delay).sampler(
+            world.streams["staff.recruit"])
         self.initial_fill = cfg.initial_fill
         self.by_demand = cfg.staffing == "demand"
         self.spare = cfg.spare_caregivers_per_class

@@ -20,10 +20,9 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from sim.config.schema import Config, InstitutionSpec
 from sim.model import ledger as L
 from sim.model.allocation import key_function
-from sim.model.births import birth_times_regular, births_multiplier, draw_many
+from sim.model.births import birth_times_regular, births_multiplier
 from sim.model.city import (
     AgeClass,
     District,
@@ -35,7 +34,6 @@ from sim.model.city import (
     scaled_district,
 )
 from sim.model.demand import need_probability
-from sim.model.distributions import sampler
 from sim.model.economics import capped_fee
 from sim.model.family import Family, FamilyProcess
 from sim.model.government import Government
@@ -44,6 +42,8 @@ from sim.model.provider import ProviderProcess
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams
 from sim.model.staff import StaffProcess, usable_places
+from sim.params.distributions import from_spec
+from sim.params.schema import Config, InstitutionSpec
 
 ProgressFn = Callable[[float, float], None]
 BIRTH_BLOCK_MONTHS = 120  # at most ten years of births drawn at once
@@ -89,7 +89,8 @@ class World:
         self.staff_by_demand = p.staff.binding and p.staff.staffing == "demand"
         self.economics = p.economics.enabled
         stay = p.families.stay
-        self.stay_sampler = sampler(stay, self.streams["family.stay"]) if stay.dist != "never" else None
+        self.stay_sampler = (from_spec(stay).sampler(self.streams["family.stay"])
+                             if stay.dist != "never" else None)
         self.waitlist_key = key_function(p.allocation.discipline)
         self.options = Options(self)
         self.gov = Government(self)
@@ -359,9 +360,9 @@ class World:
         else:
             income = np.full(n, float(spec.median_income))
         u_need = s["family.need"].gen.random(n)
-        start = draw_many(f.start_age, s["family.start_age"].gen, n)
-        patience = draw_many(f.patience, s["family.patience"].gen, n)
-        travel = draw_many(f.travel_limit_km, s["family.travel"].gen, n)
+        start = from_spec(f.start_age).draw(s["family.start_age"].gen, n)
+        patience = from_spec(f.patience).draw(s["family.patience"].gen, n)
+        travel = from_spec(f.travel_limit_km).draw(s["family.travel"].gen, n)
         hz = f.move_hazard_per_month
         move = s["family.move"].gen.exponential(1.0 / hz, n) if hz > 0 else np.full(n, math.inf)
         fee_exit = s["family.fee_exit"].gen.exponential(1.0, n) if f.fee_exit_hazard_per_month > 0 else zeros

@@ -14,7 +14,7 @@ import pytest
 
 from sim.calibrate import TARGETS, need_share, replication_metrics, summarise
 from sim.config.load import load
-from sim.config.schema import Config
+from sim.params.schema import Config
 
 SEED = 99  # independent of the calibration's search (2024) and verification (7) seeds
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config.load import load
-from sim.config.schema import DistSpec
 from sim.config.validate import validate
 from sim.model.world import World
+from sim.params.schema import DistSpec
 from tests.scenarios import district
 
 LEDGER_KPIS = ("never_sought", "pending_end", "priced_out", "no_provider", "blocked", "reneged",

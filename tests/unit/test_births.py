@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.config.schema import CityConfig, DistSpec
-from sim.model.births import birth_times_poisson, birth_times_regular, births_multiplier, draw_many
+from sim.model.births import birth_times_poisson, birth_times_regular, births_multiplier
+from sim.params.schema import CityConfig
 
 Z = 5.0
 
@@ -99,38 +99,3 @@ def test_poisson_birth_times_respect_a_partial_span():
     t = birth_times_poisson(np.random.default_rng(1), 1000.0, 10.0, 0.25)
     assert (t >= 10.0).all() and (t < 10.25).all()
     assert abs(len(t) - 250) <= Z * math.sqrt(250)
-
-
-# -- draw_many -------------------------------------------------------------------------------
-N = 50_000
-
-
-@pytest.mark.parametrize("spec, mean, sd", [
-    (DistSpec("exponential", mean=6.0), 6.0, 6.0),
-    (DistSpec("uniform", low=2.0, high=10.0), 6.0, 8.0 / math.sqrt(12.0)),
-    (DistSpec("lognormal", median=18.0, sigma=0.3), 18.0 * math.exp(0.045),
-     18.0 * math.exp(0.045) * math.sqrt(math.exp(0.09) - 1.0)),
-    (DistSpec("gamma", mean=3.0, cv=0.5), 3.0, 1.5),
-    (DistSpec("normal", mean=22.0, sd=4.0), 22.0, 4.0),
-], ids=lambda v: getattr(v, "dist", ""))
-def test_draw_many_has_the_configured_mean(spec, mean, sd):
-    x = draw_many(spec, np.random.default_rng(2), N)
-    assert x.shape == (N,)
-    assert abs(x.mean() - mean) <= Z * sd / math.sqrt(N)
-
-
-def test_draw_many_fixed_and_never():
-    assert (draw_many(DistSpec("fixed", value=36.0), np.random.default_rng(0), 5) == 36.0).all()
-    assert np.isinf(draw_many(DistSpec("never"), np.random.default_rng(0), 5)).all()
-
-
-def test_draw_many_clips_a_normal_to_its_bounds_and_to_zero_by_default():
-    gen = np.random.default_rng(0)
-    x = draw_many(DistSpec("normal", mean=22.0, sd=6.0, low=6.0, high=33.0), gen, N)
-    assert x.min() >= 6.0 and x.max() <= 33.0
-    assert draw_many(DistSpec("normal", mean=1.0, sd=5.0), gen, N).min() >= 0.0
-
-
-def test_draw_many_rejects_an_unknown_kind():
-    with pytest.raises(ValueError, match="weibull"):
-        draw_many(DistSpec("weibull"), np.random.default_rng(0), 3)

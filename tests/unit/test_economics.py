@@ -10,7 +10,6 @@ import math
 
 import pytest
 
-from sim.config.schema import CityConfig
 from sim.model.births import births_multiplier
 from sim.model.demand import take_up_probability
 from sim.model.economics import (
@@ -23,6 +22,7 @@ from sim.model.economics import (
     net_price,
     pay_within_budget,
 )
+from sim.params.schema import CityConfig
 
 
 # -- Statement and monthly_statement -----------------------------------------------------------

@@ -6,7 +6,7 @@ import pytest
 
 from sim.config.errors import ConfigError
 from sim.config.load import load
-from sim.config.schema import DistSpec
+from sim.params.schema import DistSpec
 
 
 def error(overrides: list[str]) -> ConfigError:

@@ -21,8 +21,8 @@ import pytest
 
 from sim.config.errors import ConfigError
 from sim.config.load import load
-from sim.config.schema import Config
 from sim.config.validate import validate
+from sim.params.schema import Config
 
 PRESETS = [
     *(f"policy={p}" for p in ("baseline", "family_subsidy", "voucher", "operating_subsidy",

@@ -106,9 +106,8 @@ def test_take_gives_the_values_of_as_many_uniform_calls(first, n):
 
 
 def test_exponential_sampler_equals_inverse_transform_of_the_uniforms():
-    from sim.config.schema import DistSpec
-    from sim.model.distributions import sampler
+    from sim.params.distributions import Exponential
 
-    draw = sampler(DistSpec(dist="exponential", mean=2.5), Stream(9, 1, "family.stay"))
+    draw = Exponential(2.5).sampler(Stream(9, 1, "family.stay"))
     ref = Stream(9, 1, "family.stay")
     assert [draw() for _ in range(10_000)] == [-2.5 * math.log(1.0 - ref.uniform()) for _ in range(10_000)]

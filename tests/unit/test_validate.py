@@ -11,7 +11,7 @@ import pytest
 from sim.config import validate as V
 from sim.config.errors import ConfigError
 from sim.config.load import load
-from sim.config.schema import Config, DistSpec, InstitutionSpec
+from sim.params.schema import Config, DistSpec, InstitutionSpec
 
 
 @pytest.fixture(scope="module")

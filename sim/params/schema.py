@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MISSING: Any = "???"
+DISCIPLINES = ("fifo", "lottery")  # waitlist disciplines (sim.model.allocation)
 
 
 @dataclass
