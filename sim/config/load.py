@@ -26,7 +26,7 @@ from omegaconf.errors import (
 from sim.config.city_io import read_districts, read_institutions
 from sim.config.errors import ConfigError
 from sim.config.validate import validate
-from sim.params.schema import Config
+from sim.params.schema import Config, freeze
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 _registered = False
@@ -103,7 +103,7 @@ def to_params(cfg: DictConfig, base_dir: Path | None = None) -> Config:
     if obj.city.institutions_csv:
         obj.city.institutions = read_institutions(_resolve_path(obj.city.institutions_csv, base_dir))
     validate(obj)
-    return obj
+    return freeze(obj)
 
 
 def compose(overrides: list[str] | tuple[str, ...] = (), config_name: str = "config") -> DictConfig:

@@ -10,10 +10,28 @@ the calendar year (calibration/china.md section 2 for the national path).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model.demand import need_probability
+from sim.model.family import Family
+from sim.model.ledger import NEVER_SOUGHT, PENDING
+from sim.params.distributions import from_spec
 from sim.params.schema import CityConfig
+
+if TYPE_CHECKING:
+    from sim.model.city import District
+    from sim.model.family import Families
+    from sim.model.ledger import Ledger
+    from sim.model.recorder import Recorder
+    from sim.model.rng import Streams
+    from sim.params.schema import Config
+
+BLOCK_MONTHS = 120  # at most ten years of births drawn at once
+BLOCK_TARGET = 1000  # births per block worth one set of vectorised draws
+NEAR_MONTHS = 2  # a family seeking care sooner than this starts its process at once
 
 
 def births_multiplier(city: CityConfig, year: int, start_year: int) -> float:
@@ -36,11 +54,18 @@ def births_multiplier(city: CityConfig, year: int, start_year: int) -> float:
     return last * (1.0 + city.births_growth_per_year) ** extra
 
 
-def birth_times_poisson(gen: np.random.Generator, rate_per_month: float, t0: float,
-                        span: float) -> np.ndarray:
-    """Return sorted Poisson arrival times in [t0, t0 + span)."""
-    n = int(gen.poisson(rate_per_month * span))
-    return np.sort(t0 + span * gen.random(n))
+def birth_times_poisson(gen: np.random.Generator, months: np.ndarray, spans: np.ndarray,
+                        rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return sorted Poisson arrival times over consecutive months, and the count per month.
+
+    Month ``k`` covers ``[months[k], months[k] + spans[k])`` at ``rates[k]`` births per
+    month: its count is Poisson, its times uniform within it. Months are disjoint, so one
+    sort orders the whole block.
+    """
+    n_month = gen.poisson(rates * spans)
+    u = gen.random(int(n_month.sum()))
+    times = np.sort(np.repeat(months, n_month) + np.repeat(spans, n_month) * u)
+    return times, n_month
 
 
 def birth_times_regular(next_time: float, rate_per_month: float, t_end: float) -> np.ndarray:
@@ -51,3 +76,130 @@ def birth_times_regular(next_time: float, rate_per_month: float, t_end: float) -
     n = int(math.ceil((t_end - next_time) / step - 1e-12))
     times = next_time + step * np.arange(n)
     return times[times < t_end]
+
+
+class Births:
+    """Draws each district's births and starts the processes of the families that seek care.
+
+    Where births are few, the months up to ten years ahead are drawn in one block (each
+    month's count, then the times within it): the same process with far fewer calls. A
+    family that will never seek care is only a ledger entry. One that will waits in a
+    list for the month of its start age; its process starts at the tick of the month before,
+    so SimPy's event heap holds about two months of start-age events, not three years'.
+    """
+
+    def __init__(self, params: Config, streams: Streams, districts: Sequence[District], ledger: Ledger,
+                 recorder: Recorder, families: Families, t_start: float) -> None:
+        self.params = params
+        self.streams = streams
+        self.districts = districts
+        self.ledger = ledger
+        self.recorder = recorder
+        self.families = families
+        self.horizon = float(params.run.horizon_months)
+        self.warmup = float(params.run.warmup_months)
+        fam = params.families
+        self.start_age = from_spec(fam.start_age)
+        self.patience = from_spec(fam.patience)
+        self.travel = from_spec(fam.travel_limit_km)
+        self.age_out = fam.age_out_months if fam.age_out_months is not None else math.inf
+        self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
+        self.next_fid = 0
+        self.t_start = t_start
+
+    def month(self, t: float) -> None:
+        """Start of the month at ``t``: start next month's seekers, then draw this month's births."""
+        for fam in self.waiting.pop(int(math.floor(t)) + 1, ()):
+            self.families.start(fam)
+        for d in self.districts:
+            if t >= d.drawn_until - 1e-9:
+                self._draw_block(d, t)
+
+    def rate(self, d: District, t: float) -> float:
+        """Return district ``d``'s births per month in the month starting at ``t``."""
+        p = self.params
+        year = p.run.start_year + math.floor(t / 12.0)
+        return d.spec.births_per_year * births_multiplier(p.city, year, p.run.start_year) / 12.0
+
+    def _draw_block(self, d: District, t: float) -> None:
+        """Draw district ``d``'s births from month ``t`` on (up to ten years ahead)."""
+        months = [t]
+        block = min(BLOCK_MONTHS, max(1, math.ceil(BLOCK_TARGET / max(self.rate(d, t), 1e-9))))
+        while len(months) < block and months[-1] + 1.0 < self.horizon:
+            months.append(months[-1] + 1.0)
+        spans = [min(1.0, self.horizon - m) for m in months]
+        rates = [self.rate(d, m) for m in months]
+        if self.params.families.arrivals == "regular":
+            chunks, counts = [], []
+            for m, sp, r in zip(months, spans, rates, strict=True):
+                if d.next_regular is None:
+                    d.next_regular = m
+                chunk = birth_times_regular(d.next_regular, r, m + sp)
+                if r > 0 and len(chunk):
+                    d.next_regular = float(chunk[-1]) + 1.0 / r
+                chunks.append(chunk)
+                counts.append(len(chunk))
+            times = np.concatenate(chunks)
+        else:
+            times, n_month = birth_times_poisson(self.streams["births.time"].gen, np.array(months),
+                                                 np.array(spans), np.array(rates))
+            counts = n_month.tolist()
+        for m, c in zip(months, counts, strict=True):
+            d.add_births(int(math.floor(m)), c)
+        d.drawn_until = months[-1] + 1.0
+        if len(times):
+            self.recorder.child_area += float(np.clip(
+                np.minimum(times + 36.0, self.horizon) - np.maximum(times, self.warmup), 0.0, None).sum())
+            self._families(d, times, t)
+
+    def _families(self, d: District, times: np.ndarray, now: float) -> None:
+        """Draw the attributes of families born at ``times``; queue those who will seek care."""
+        f = self.params.families
+        s = self.streams
+        n = len(times)
+        spec = d.spec
+        # Every attribute has its own stream, so an attribute the configuration never reads
+        # is not drawn at all (zeros stand in): the other streams, and so common random
+        # numbers between scenarios, are unaffected.
+        zeros = np.zeros(n)
+        if spec.income_sigma != 0:
+            z = s["family.income"].gen.standard_normal(n)
+            income = spec.median_income * np.exp(spec.income_sigma * z)
+        else:
+            income = np.full(n, float(spec.median_income))
+        u_need = s["family.need"].gen.random(n)
+        start = self.start_age.draw(s["family.start_age"].gen, n)
+        patience = self.patience.draw(s["family.patience"].gen, n)
+        travel = self.travel.draw(s["family.travel"].gen, n)
+        hz = f.move_hazard_per_month
+        move = s["family.move"].gen.exponential(1.0 / hz, n) if hz > 0 else np.full(n, math.inf)
+        fee_exit = s["family.fee_exit"].gen.exponential(1.0, n) if f.fee_exit_hazard_per_month > 0 else zeros
+        takeup = s["family.takeup"].gen.random(n) if f.price_response.enabled else zeros
+        lottery = s["family.lottery"].gen.random(n) if self.params.allocation.discipline != "fifo" else zeros
+        if f.need.override is not None:
+            p_need = np.full(n, float(f.need.override))
+        else:
+            dual = s["family.dual_earner"].gen.random(n) < spec.dual_earner_share
+            gp = s["family.grandparent"].gen.random(n) < spec.grandparent_share
+            nd = f.need
+            p_need = need_probability(dual, gp, income, spec.median_income, nd.intercept + spec.need_shift,
+                                      nd.dual_earner, nd.grandparent, nd.log_income)
+        needs = (u_need < p_need) & (start < self.age_out)
+        seek = times + start
+        soon = needs & (seek < self.horizon)
+        n_soon = int(soon.sum())
+        self.ledger.add_births(n - int(needs.sum()), NEVER_SOUGHT)
+        self.ledger.add_births(int(needs.sum()), PENDING)
+        if not n_soon:
+            return
+        fid = self.next_fid
+        self.next_fid += n_soon
+        cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit, takeup,
+                                           lottery, seek)]
+        start_now = now + NEAR_MONTHS
+        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk) in enumerate(zip(*cols, strict=True)):
+            fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
+            if sk < start_now:
+                self.families.start(fam)
+            else:
+                self.waiting.setdefault(int(math.floor(sk)), []).append(fam)

@@ -1,34 +1,38 @@
-"""How a family ranks the institutions it can reach. Pure functions over arrays.
+"""How a family values the places it can reach: one utility, and the best few of many.
 
 Utility of option j for a family with income y living in district d::
 
-    u_j = -price_weight * fee_j / y - distance_weight * km(d, j) + pref[type_j] + taste_j
+    u_j = pref[type_j] - price_weight * fee_j / y - distance_weight * km(d, j) + taste_j
 
-Only options within the family's travel limit whose age class fits the child are ranked.
-Taste is a per-option Gumbel draw scaled by ``taste_sd`` (0 = deterministic ranking).
-The weights are assumptions (to be calibrated).
+``fee_j`` is what the family would pay the provider (fee minus voucher); taste is a Gumbel
+draw per family and option scaled by ``taste_sd`` (0 = deterministic ranking). The weights
+are assumptions (price 0-10, distance 0-0.5 per km, taste 0-1; to be calibrated). Only
+options within the family's travel limit whose age class fits the child are ranked
+(:mod:`sim.model.options`).
 """
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
+_PARTITION_FROM = 64  # below this a full sort is as fast as a partition
+X = TypeVar("X", float, np.ndarray)
 
-def rank_options(
-    fee: np.ndarray,
-    km: np.ndarray,
-    pref: np.ndarray,
-    income: float,
-    price_weight: float,
-    distance_weight: float,
-    taste: np.ndarray | None,
-    limit: int,
-) -> np.ndarray:
-    """Return indices into the option arrays, best first, at most ``limit`` of them."""
-    u = pref - (price_weight / income) * fee - distance_weight * km
-    if taste is not None:
-        u = u + taste
-    return smallest(-u, limit)
+
+def utility(base: X, fee: X, price_per_yuan: float) -> X:
+    """Return the utility of options: ``base`` minus the price term.
+
+    ``base`` is ``pref - distance_weight * km`` (the part no family changes, cached per
+    option), ``price_per_yuan`` is ``price_weight / income``. Works on floats and arrays.
+    """
+    return base - price_per_yuan * fee
+
+
+def base_utility(pref: X, km: X, distance_weight: float) -> X:
+    """Return the part of the utility that depends only on the option: type preference and distance."""
+    return pref - distance_weight * km
 
 
 def smallest(values: np.ndarray, limit: int) -> np.ndarray:
@@ -42,13 +46,3 @@ def smallest(values: np.ndarray, limit: int) -> np.ndarray:
     kth = np.partition(values, limit - 1)[limit - 1]
     top = np.flatnonzero(values <= kth)
     return top[np.argsort(values[top], kind="stable")][:limit]
-
-
-_PARTITION_FROM = 64  # below this a full sort is as fast as a partition
-
-
-def eligible(
-    min_age: np.ndarray, max_age: np.ndarray, km: np.ndarray, age: float, travel_km: float
-) -> np.ndarray:
-    """Return the indices of options whose age class fits ``age`` and that lie within reach."""
-    return np.flatnonzero((min_age <= age) & (age < max_age) & (km <= travel_km))

@@ -15,18 +15,17 @@ from typing import Any
 
 import numpy as np
 
+from sim.model.accounts import Account
 from sim.model.allocation import Waitlist
 from sim.model.fees import list_fee
+from sim.model.staff import required_caregivers
 from sim.params.schema import BandSpec, CityConfig, DistrictSpec, InstitutionSpec
 
 
 class District:
-    """A district at run time: its inputs and its current levels (for the monthly rows)."""
+    """A district at run time: its inputs and the births drawn in it (children under 3)."""
 
-    __slots__ = (
-        "idx", "spec", "population", "cum_births", "cum_lo", "cum_hi", "enrolled", "waiting",
-        "licensed", "usable", "caregivers", "next_regular", "drawn_until",
-    )
+    __slots__ = ("idx", "spec", "population", "cum_births", "cum_lo", "cum_hi", "next_regular", "drawn_until")
 
     def __init__(self, idx: int, spec: DistrictSpec) -> None:
         self.idx = idx
@@ -35,11 +34,6 @@ class District:
         self.cum_births: dict[int, int] = {}  # month m -> births in all months before m
         self.cum_lo = 0  # smallest and largest month in cum_births (when not empty)
         self.cum_hi = 0
-        self.enrolled = 0
-        self.waiting = 0
-        self.licensed = 0
-        self.usable = 0
-        self.caregivers = 0
         self.next_regular: float | None = None
         self.drawn_until = -math.inf
 
@@ -103,19 +97,17 @@ class AgeClass:
 
     def required_caregivers(self) -> int:
         """Return the caregivers needed to staff every licensed place."""
-        return math.ceil(self.licensed / self.ratio - 1e-9) if self.licensed else 0
+        return required_caregivers(self.licensed, self.ratio)
 
 
 class Institution:
     """A provider: type, district, fee and its age classes."""
 
-    __slots__ = ("idx", "name", "district", "type", "sector", "affordable", "fee", "classes",
+    __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "classes",
                  "acct", "open")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
-                 sector: str, affordable: bool, fee: float, t0: float = 0.0) -> None:
-        from sim.model.provider import Account
-
+                 sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0) -> None:
         self.idx = idx
         self.name = name
         self.district = district
@@ -123,8 +115,9 @@ class Institution:
         self.sector = sector
         self.affordable = affordable
         self.fee = fee
+        self.type_idx = type_idx
         self.classes: list[AgeClass] = []
-        self.acct = Account(t0)
+        self.acct = Account(self.classes, t0)
         self.open = True
 
     @property
@@ -190,7 +183,8 @@ def build_institution(city: CityConfig, district: District, spec: InstitutionSpe
     """Create one run-time institution (list fee, no fee cap yet) and its classes."""
     t = city.types[spec.type]
     fee = list_fee(t.fee_per_month, district.spec.fee_index)
-    inst = Institution(idx, spec.name, district, spec.type, t.sector, t.affordable, fee, t0)
+    inst = Institution(idx, spec.name, district, spec.type, t.sector, t.affordable, fee, t0,
+                       list(city.types).index(spec.type))
     places = spec.places or type_size(city, spec.type)
     k = first_class_idx
     for band, n in places.items():

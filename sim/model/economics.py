@@ -105,11 +105,6 @@ def family_subsidy_per_month(per_year: float) -> float:
     return per_year / 12.0
 
 
-def net_price(fee: float, voucher: float, family_subsidy_month: float) -> float:
-    """Return what a family pays per month after its voucher and family subsidy (>= 0)."""
-    return max(0.0, fee - voucher - family_subsidy_month)
-
-
 def pay_within_budget(due: float, remaining: float | None) -> tuple[float, float]:
     """Return (paid, refused) for a payment ``due`` against the budget ``remaining``."""
     if remaining is None:

@@ -1,50 +1,61 @@
-"""Families: from the age at which care is wanted to leaving care.
+"""Families: one SimPy process per family that seeks care, from its start age to leaving care.
 
-A family that needs care is an entity whose life is a chain of SimPy events in the run's
-environment (start age -> apply -> wait or enrol -> age up -> leave); nothing polls it.
-Each handler does one transition through the ledger. Stale events (a renege timer of a
-family that was admitted meanwhile) are skipped by comparing an epoch number; stale
-waitlist entries by comparing a token.
+:meth:`Families.life` reads top to bottom: at the desired start age the family ranks the
+places it can reach, decides on the net price whether to seek care at all (take-up falls
+with the fee burden, :func:`sim.model.demand.take_up_probability`), enrols where a place is
+free or joins the waitlists of its best options, waits until it is offered a place, its
+patience or the child's age runs out, or the child outgrows the classes it waits for (then
+it re-ranks), moves up age classes in care, and leaves: at the end of its stay or 36 months
+(``aged_out``), or early when it moves away or the fee burden is too high (``left_early``).
+A closure interrupts it (:class:`simpy.Interrupt`): the child re-enters allocation with
+priority, or leaves.
 
-Prices: a family weighs the net monthly price (fee minus voucher minus family subsidy)
-against its income when it decides to seek care; its fee and voucher are fixed at admission
-(its contract). When the net price exceeds ``families.fee_exit_burden`` of income it leaves
-early with a monthly hazard ``families.fee_exit_hazard_per_month`` (assumption).
+Prices: a family weighs the net fee (provider fee minus family subsidy, :mod:`sim.model.fees`)
+against its income; its contract is fixed at admission. When the net fee exceeds
+``families.fee_exit_burden`` of income it leaves early with a monthly hazard
+``families.fee_exit_hazard_per_month`` (assumption). All attributes are drawn at birth
+(:mod:`sim.model.births`); every state change goes through the ledger.
 """
 
 from __future__ import annotations
 
 import math
-from heapq import heappush
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
 
-from simpy.events import Timeout
+import simpy
 
-from sim.model import ledger as L
+from sim.model.allocation import Allocator
 from sim.model.demand import take_up_probability
+from sim.model.fees import net_fee
+from sim.model.ledger import AGED_OUT, BLOCKED, LEFT_EARLY, NO_PROVIDER, PENDING, PRICED_OUT, RENEGED, Ledger
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass, District
-    from sim.model.world import World
+    from sim.model.options import Options
+    from sim.model.recorder import Recorder
+    from sim.params.schema import FamiliesConfig
 
-AGE_UP, STAY_END, MOVED, FEE_EXIT = 0, 1, 2, 3
-DISPLACED_PRIORITY = -1.0e12
+AGE_UP, STAY_END, MOVED, FEE_EXIT = range(4)
+CLOSED = "provider closed"  # interrupt causes
+REQUEUE = "waitlist closed"
 AGE_EPS = 1e-7  # ages compared at a band boundary are nudged past it (float rounding)
+Process = Generator[simpy.Event, Any, Any]
 
 
 class Family:
-    """One family with a child who needs care (attributes drawn once, at birth)."""
+    """One family with a child who will seek care (attributes drawn once, at birth)."""
 
     __slots__ = (
-        "fid", "district", "birth", "income", "start_age", "patience", "travel_km",
-        "move_after", "fee_exit_e", "takeup_u", "lottery_u", "state", "token", "epoch",
-        "seek_time", "join_time", "key", "cls", "transfer_to", "counted", "stay_end", "move_at",
-        "fee_exit_at", "fee_paid", "voucher", "net_fee", "admit_t", "displaced",
+        "fid", "district", "birth", "income", "start_age", "patience", "travel_km", "move_after",
+        "fee_exit_e", "takeup_u", "lottery_u", "state", "token", "seek_time", "join_time", "cls",
+        "transfer_to", "counted", "stay_end", "move_at", "fee_exit_at", "fee_paid", "voucher", "net_fee",
+        "admit_t", "displaced", "displaced_at", "offer", "proc", "outgrows_at",
     )
 
-    def __init__(self, fid: int, district: District, birth: float, income: float,
-                 start_age: float, patience: float, travel_km: float, move_after: float,
-                 fee_exit_e: float, takeup_u: float, lottery_u: float) -> None:
+    def __init__(self, fid: int, district: District, birth: float, income: float, start_age: float,
+                 patience: float, travel_km: float, move_after: float, fee_exit_e: float,
+                 takeup_u: float, lottery_u: float) -> None:
         self.fid = fid
         self.district = district
         self.birth = birth
@@ -56,308 +67,210 @@ class Family:
         self.fee_exit_e = fee_exit_e
         self.takeup_u = takeup_u
         self.lottery_u = lottery_u
-        self.state = L.PENDING
+        self.state = PENDING
         self.token = 0
-        self.epoch = 0
-        self.seek_time = math.nan
-        self.join_time = math.nan
-        self.key = 0.0
+        self.seek_time = self.join_time = self.admit_t = self.displaced_at = math.nan
+        self.outgrows_at = math.inf
         self.cls: AgeClass | None = None
         self.transfer_to: AgeClass | None = None
         self.counted = False
-        self.stay_end = math.inf
-        self.move_at = math.inf
-        self.fee_exit_at = math.inf
-        self.fee_paid = 0.0
-        self.voucher = 0.0
-        self.net_fee = 0.0
-        self.admit_t = math.nan
+        self.stay_end = self.move_at = self.fee_exit_at = math.inf
+        self.fee_paid = self.voucher = self.net_fee = 0.0
         self.displaced = False
+        self.offer: simpy.Event | None = None
+        self.proc: simpy.Process | None = None
 
 
-class FamilyProcess:
-    """Event handlers for every family of the world.
+def next_in_care(fam: Family, now: float, age_out: float) -> tuple[float, int]:
+    """Return the time and kind of an enrolled family's next planned event.
 
-    The handlers run about a dozen times per family, so the hot path (apply, admit, leave,
-    offer the freed place) updates the recorder's counters directly and inlines a few small
-    methods, each marked with the one it copies (``Level.add``, ``Waitlist.push``, the near
-    case of ``World.at``): calling them made the 1e6-arrival queue ~12% slower. Waits and
-    care spells go through ``WaitTally.add`` and ``Recorder.on_care_spell``; states change
-    only through :meth:`Ledger.move`, the single point an event trace can wrap.
+    The earliest of: aging out (or the end of its stay), moving away, a fee exit and, unless
+    it already waits to move up, outgrowing its class.
     """
+    end, kind = fam.birth + age_out, STAY_END
+    if fam.stay_end < end:
+        end = fam.stay_end
+    if fam.move_at < end:
+        end, kind = fam.move_at, MOVED
+    if fam.fee_exit_at < end:
+        end, kind = fam.fee_exit_at, FEE_EXIT
+    c = fam.cls
+    if c is not None and c.max_age < age_out and fam.transfer_to is None:
+        up = fam.birth + c.max_age
+        if up < end:
+            end, kind = (up if up > now else now), AGE_UP
+    return end, kind
 
-    def __init__(self, world: World) -> None:
-        self.w = world
-        f = world.params.families
-        self.env = world.env
-        self.ledger = world.ledger
-        self.rec = world.recorder
-        self.waiting_level = world.recorder.waiting
-        self.gov = world.gov
-        pol = world.params.policy
-        # policy levers are fixed for the run; only the budget state changes
-        self.vouchers = pol.voucher_per_month > 0
-        self.family_subsidy = pol.family_subsidy_per_year > 0
-        self.max_waitlists = f.max_waitlists
-        self.age_out = f.age_out_months if f.age_out_months is not None else math.inf
-        self.price = f.price_response
-        self.fee_exit_burden = f.fee_exit_burden
-        self.fee_exit_hazard = f.fee_exit_hazard_per_month
-        self.stay = world.stay_sampler
-        self.keyfn = world.waitlist_key
-        self.ranked = world.options.ranked
-        self.at = world.at
-        self.later_months = world.later_months
-        self.occupy = world.occupy
 
-    # -- applying -------------------------------------------------------------------------
-    def on_seek(self, ev: Timeout) -> None:
-        """The child reaches the desired start age: decide, then enrol, wait or give up."""
-        fam: Family = ev._value  # the property costs a call; hot path
-        now = self.env._now
-        opts, fees = self.ranked(fam, now - fam.birth)
+class Families:
+    """The processes of every family that seeks care."""
+
+    def __init__(self, env: simpy.Environment, cfg: FamiliesConfig, ledger: Ledger, options: Options,
+                 alloc: Allocator, recorder: Recorder, family_subsidy: Callable[[], float],
+                 stay: Callable[[], float] | None, warmup: float, horizon: float) -> None:
+        self.env = env
+        self.ledger = ledger
+        self.options = options
+        self.alloc = alloc
+        self.recorder = recorder
+        self.family_subsidy = family_subsidy
+        self.stay = stay
+        self.warmup = warmup
+        self.horizon = horizon
+        self.max_waitlists = cfg.max_waitlists
+        self.age_out = cfg.age_out_months if cfg.age_out_months is not None else math.inf
+        self.price = cfg.price_response
+        self.fee_exit_burden = cfg.fee_exit_burden
+        self.fee_exit_hazard = cfg.fee_exit_hazard_per_month
+
+    def start(self, fam: Family) -> None:
+        """Start ``fam``'s process (it first waits for its start age)."""
+        fam.proc = self.env.process(self.life(fam))
+
+    # -- the life ---------------------------------------------------------------------------
+    def life(self, fam: Family) -> Process:
+        """From the desired start age to leaving care."""
+        env = self.env
+        yield env.timeout(max(0.0, fam.birth + fam.start_age - env.now))
+        opts = self.decide(fam)
         if not opts:
-            self.ledger.move(fam, L.NO_PROVIDER)
             return
+        if self.alloc.admit_first_free(fam, opts) is None:
+            if self.max_waitlists <= 0:
+                self.ledger.move(fam, BLOCKED)
+                return
+            admitted = yield from self.wait(fam, opts)
+            if not admitted:
+                return
+        yield from self.in_care(fam)
+
+    def decide(self, fam: Family) -> list[AgeClass]:
+        """Rank the options at the start age and decide on the price; return them (or [] and a state)."""
+        now = self.env.now
+        opts, fees = self.options.ranked(fam, now - fam.birth)
+        if not opts:
+            self.ledger.move(fam, NO_PROVIDER)
+            return []
         if self.price.enabled:
-            cheapest = min(fees) - self.gov.family_subsidy_month()
-            burden = max(0.0, cheapest) / fam.income
+            burden = net_fee(min(fees), self.family_subsidy()) / fam.income
             if fam.takeup_u >= take_up_probability(burden, self.price.burden50, self.price.steepness):
-                self.ledger.move(fam, L.PRICED_OUT)
-                return
+                self.ledger.move(fam, PRICED_OUT)
+                return []
         fam.seek_time = now
-        counted = fam.counted = now >= self.w.warmup
-        rec = self.rec
-        rec.sought += 1
-        if counted:
-            rec.arrivals += 1
-        for c in opts:
-            if c.enrolled < c.usable and not c.transfers:
-                self.admit(fam, c)
-                return
-        if self.max_waitlists <= 0:
-            self.ledger.move(fam, L.BLOCKED)
-            if counted:
-                rec.blocked += 1
-            return
-        self._start_waiting(fam, opts, self.keyfn(now, fam.lottery_u), now)
+        fam.counted = now >= self.warmup
+        return opts
 
-    def _try_admit(self, fam: Family, opts: list[AgeClass]) -> bool:
-        for c in opts:
-            if c.enrolled < c.usable and not c.transfers:
-                self.admit(fam, c)
+    def wait(self, fam: Family, opts: list[AgeClass]) -> Process:
+        """On the waitlists of ``opts`` until offered a place (True) or giving up (False)."""
+        env = self.env
+        offer = self.alloc.join(fam, opts)
+        give_up = min(env.now + fam.patience, fam.birth + self.age_out)
+        while True:
+            t = min(give_up, fam.outgrows_at)
+            try:
+                if t < self.horizon:
+                    yield offer | env.timeout(max(0.0, t - env.now))
+                else:
+                    yield offer
+            except simpy.Interrupt as stop:
+                if stop.cause == CLOSED:  # admitted, then displaced before it could resume
+                    return (yield from self._after_closure(fam))
+                # otherwise a class it waited for closed: re-rank below
+            else:
+                if not offer.triggered and give_up <= fam.outgrows_at:
+                    self._give_up(fam)
+                    return False
+            if offer.triggered:
                 return True
-        return False
+            opts, _ = self.options.ranked(fam, env.now - fam.birth + AGE_EPS)
+            if self.alloc.admit_first_free(fam, opts) is not None:
+                return True
+            if not opts:
+                self._give_up(fam)
+                return False
+            self.alloc.rejoin(fam, opts)
 
-    def _start_waiting(self, fam: Family, opts: list[AgeClass], key: float, now: float) -> None:
-        fam.key = key
-        fam.join_time = now
-        self._join(fam, opts, now)
-        self.ledger.move(fam, L.WAITING)
-        rec = self.rec
-        lv = self.waiting_level  # Level.add, inlined
-        lv.area += lv.value * (now - lv.t_last)
-        lv.t_last = now
-        lv.value += 1
-        fam.district.waiting += 1
-        if now >= rec.warmup:
-            rec.joins += 1
-        give_up = fam.birth + self.age_out
-        if now + fam.patience < give_up:
-            give_up = now + fam.patience
-        if give_up < self.w.horizon:
-            self.at(give_up, (fam, fam.epoch), self.on_renege)
+    def _give_up(self, fam: Family) -> None:
+        self.alloc.withdraw(fam)
+        self.ledger.move(fam, RENEGED)
 
-    def _join(self, fam: Family, opts: list[AgeClass], now: float) -> None:
-        """Put ``fam`` on the waitlists of its best options; plan a re-queue at the next band."""
-        fam.token += 1
-        key, token = fam.key, fam.token
-        boundary = math.inf
-        for c in opts[: self.max_waitlists]:
-            wl = c.waitlist  # Waitlist.push, inlined
-            wl.seq += 1
-            heappush(wl.heap, (key, wl.seq, fam, token))
-            if c.max_age < boundary:
-                boundary = c.max_age
-        boundary += fam.birth
-        if now < boundary < self.w.horizon and boundary < fam.birth + self.age_out:
-            self.at(boundary, (fam, fam.epoch), self.on_requeue)
-
-    def on_requeue(self, ev: Timeout) -> None:
-        """A waiting child outgrows an age class: move to the classes for its new age."""
-        fam, epoch = ev._value
-        if fam.epoch == epoch and fam.state == L.WAITING:
-            self.requeue(fam)
-
-    def requeue(self, fam: Family) -> None:
-        """Re-rank a waiting family's options now (new age, or a provider closed), same key."""
-        now = self.env._now
-        opts, _ = self.ranked(fam, now - fam.birth + AGE_EPS)
-        if self._try_admit(fam, opts):
+    def in_care(self, fam: Family) -> Process:
+        """Enrolled: move up age classes until leaving; re-placed with priority after a closure."""
+        env = self.env
+        self._plan_stay(fam)
+        while True:
+            end, kind = next_in_care(fam, env.now, self.age_out)
+            try:
+                yield env.timeout(end - env.now) if end < self.horizon else env.event()
+            except simpy.Interrupt as stop:
+                if stop.cause != CLOSED:  # moved up; or a stale re-queue from a second closure
+                    continue
+                if not (yield from self._after_closure(fam)):
+                    return
+                self._plan_stay(fam)
+                continue
+            if kind == AGE_UP:
+                if self._age_up(fam):
+                    continue
+                kind = STAY_END
+            if kind == FEE_EXIT:
+                self.recorder.fee_exits += 1
+            self.leave(fam, AGED_OUT if kind == STAY_END else LEFT_EARLY)
             return
-        if opts:
-            self._join(fam, opts, now)
-        else:
-            self._stop_waiting(fam, now)
-            self.ledger.move(fam, L.RENEGED)
-            self.rec.on_renege(fam, now)
 
-    def on_renege(self, ev: Timeout) -> None:
-        """Patience (or the child's age) runs out while waiting."""
-        fam, epoch = ev._value
-        if fam.epoch != epoch or fam.state != L.WAITING:
-            return
-        now = self.env._now
-        self._stop_waiting(fam, now)
-        self.ledger.move(fam, L.RENEGED)
-        self.rec.on_renege(fam, now)
-
-    def _stop_waiting(self, fam: Family, now: float) -> None:
-        fam.token += 1
-        fam.epoch += 1
-        lv = self.waiting_level  # Level.add, inlined
-        lv.area += lv.value * (now - lv.t_last)
-        lv.t_last = now
-        lv.value -= 1
-        fam.district.waiting -= 1
-        rec = self.rec
-        if fam.join_time >= rec.warmup:
-            rec.wl_time_sum += now - fam.join_time
-            rec.wl_time_n += 1
-
-    # -- enrolled -------------------------------------------------------------------------
-    def admit(self, fam: Family, c: AgeClass) -> None:
-        """Give ``fam`` a place in class ``c`` (it leaves every waitlist it was on)."""
-        now = self.env._now
-        if fam.state == L.WAITING:
-            self._stop_waiting(fam, now)
-        self.ledger.move(fam, L.ENROLLED)
-        rec = self.rec
-        rec.admissions += 1
-        if fam.counted:
-            rec.waits.add(now - fam.seek_time)
-        if fam.displaced:
-            fam.displaced = False
-            rec.displaced_replaced += 1
-        inst = c.inst
-        fee = inst.fee
-        if self.vouchers:
-            v = self.gov.voucher_for(inst)
-            fam.voucher = voucher = v if v < fee else fee
-        else:
-            fam.voucher = voucher = 0.0
-        paid = fam.fee_paid = fee - voucher
-        if self.family_subsidy:
-            paid -= self.gov.family_subsidy_month()
-        net = fam.net_fee = paid if paid > 0.0 else 0.0
-        fam.admit_t = now
-        self.occupy(c, fam, 1, now)
-        fam.cls = c
+    def _plan_stay(self, fam: Family) -> None:
+        """Admitted now: when the family would move away, end its stay, or leave on the fee."""
+        now = self.env.now
         fam.move_at = now + fam.move_after
         if self.stay is not None:
             fam.stay_end = now + self.stay()
-        if self.fee_exit_hazard > 0 and net / fam.income > self.fee_exit_burden:
+        if self.fee_exit_hazard > 0 and fam.net_fee / fam.income > self.fee_exit_burden:
             fam.fee_exit_at = now + fam.fee_exit_e / self.fee_exit_hazard
         else:
             fam.fee_exit_at = math.inf
-        self._schedule_next(fam, now)
 
-    def _schedule_next(self, fam: Family, now: float) -> None:
-        """Schedule the family's next event in care: age-up, end of stay or leaving early."""
-        fam.epoch += 1
+    def _age_up(self, fam: Family) -> bool:
+        """Move into the class of the new age in the same institution; False if there is none."""
         c = fam.cls
         assert c is not None
-        age_out = self.age_out
-        end = fam.birth + age_out
-        kind = STAY_END
-        if fam.stay_end < end:
-            end = fam.stay_end
-        if fam.move_at < end:
-            end, kind = fam.move_at, MOVED
-        if fam.fee_exit_at < end:
-            end, kind = fam.fee_exit_at, FEE_EXIT
-        if c.max_age < age_out and fam.transfer_to is None:
-            up = fam.birth + c.max_age
-            if up < end:
-                end, kind = (up if up > now else now), AGE_UP
-        if end < self.w.horizon:
-            if end < now + self.later_months:  # World.at's near case, inlined (stays are often short)
-                Timeout(self.env, end - now, (fam, fam.epoch, kind)).callbacks.append(self.on_care_event)
-            else:
-                self.at(end, (fam, fam.epoch, kind), self.on_care_event)
-
-    def on_care_event(self, ev: Timeout) -> None:
-        """An enrolled family's planned event: age up, end of stay, moving away or fee exit."""
-        fam, epoch, kind = ev._value
-        if fam.epoch != epoch:
-            return
-        if kind == STAY_END:
-            self.leave(fam, L.AGED_OUT)
-        elif kind == AGE_UP:
-            self._age_up(fam)
-        else:
-            if kind == FEE_EXIT:
-                self.rec.fee_exits += 1
-            self.leave(fam, L.LEFT_EARLY)
-
-    def _release(self, fam: Family, now: float) -> AgeClass:
-        """Take the child out of its class (no ledger change); return the class."""
-        c = fam.cls
-        assert c is not None
-        self.rec.on_care_spell(fam, fam.admit_t, now)
-        fam.epoch += 1
-        fam.cls = None
-        fam.transfer_to = None
-        self.occupy(c, fam, -1, now)
-        return c
+        age = self.env.now - fam.birth + AGE_EPS
+        nxt = next((k for k in c.inst.classes if k is not c and k.min_age <= age < k.max_age), None)
+        if nxt is None:
+            return False
+        self.alloc.age_up(fam, nxt)
+        return True
 
     def leave(self, fam: Family, state: int) -> None:
         """The family gives up its place; the freed place is offered at once."""
-        c = self._release(fam, self.env._now)
+        c = self.alloc.release(fam)
         self.ledger.move(fam, state)
-        if c.enrolled < c.usable:
-            self.w.fill(c)
+        self.alloc.fill(c)
 
+    # -- closures -----------------------------------------------------------------------------
     def displace(self, fam: Family) -> None:
-        """The family's provider closed: it re-enters allocation with priority, or leaves."""
-        now = self.env._now
-        self._release(fam, now)
-        self.rec.displaced += 1
-        fam.counted = False
+        """``fam``'s provider is closing: take the child out now; its process finds a new place."""
+        self.alloc.release(fam)
         fam.displaced = True
-        age = now - fam.birth
-        opts = self.ranked(fam, age)[0] if age < self.age_out else []
-        if self._try_admit(fam, opts):
-            return
+        fam.displaced_at = self.env.now
+        fam.counted = False
+        self.recorder.displaced += 1
+        assert fam.proc is not None
+        fam.proc.interrupt(CLOSED)
+
+    def requeue(self, fam: Family) -> None:
+        """A class ``fam`` waits for is closing: it re-ranks its options."""
+        assert fam.proc is not None
+        if fam.proc.is_alive:
+            fam.proc.interrupt(REQUEUE)
+
+    def _after_closure(self, fam: Family) -> Process:
+        """Displaced: admitted elsewhere now, or waiting with priority (True), or leaving (False)."""
+        age = self.env.now - fam.birth
+        opts = self.options.ranked(fam, age)[0] if age < self.age_out else []
+        if self.alloc.admit_first_free(fam, opts) is not None:
+            return True
         if not opts or self.max_waitlists <= 0:
-            self.ledger.move(fam, L.LEFT_EARLY)
-            return
-        self._start_waiting(fam, opts, DISPLACED_PRIORITY + now, now)
-
-    def _age_up(self, fam: Family) -> None:
-        """Move the child to the class of its new age in the same institution, if any."""
-        c = fam.cls
-        assert c is not None
-        age = self.env._now - fam.birth + AGE_EPS
-        nxt = next((k for k in c.inst.classes if k is not c and k.min_age <= age < k.max_age), None)
-        if nxt is None:
-            self.leave(fam, L.AGED_OUT)
-            return
-        if nxt.enrolled < nxt.usable and not nxt.transfers:
-            self.transfer(fam, nxt)
-        else:
-            fam.transfer_to = nxt
-            nxt.transfers.append(fam)
-            self._schedule_next(fam, self.env._now)
-
-    def transfer(self, fam: Family, nxt: AgeClass) -> None:
-        """Move an enrolled child from its class to ``nxt`` and offer its old place."""
-        old = fam.cls
-        assert old is not None
-        now = self.env._now
-        fam.transfer_to = None
-        self.occupy(old, fam, -1, now)
-        self.occupy(nxt, fam, 1, now)
-        fam.cls = nxt
-        self._schedule_next(fam, now)
-        self.w.fill(old)
+            self.ledger.move(fam, LEFT_EARLY)
+            return False
+        admitted = yield from self.wait(fam, opts)
+        return admitted

@@ -10,15 +10,21 @@ States (integers for speed; names are the public KPI names):
 - ``waiting``: on one or more waitlists;
 - ``enrolled``: holds a place;
 - ``reneged``: left the waitlists when its patience (or the child's age) ran out;
-- ``left_early``: left its place before the end of its stay (moving away);
+- ``left_early``: left its place before the end of its stay (moving away, fee burden, or
+  no new place after its provider closed);
 - ``aged_out``: left at the end of its stay (36 months, or the configured stay distribution).
 
+Every move is passed to the run's recorder (:meth:`Recorder.on_move`, the one place that
+turns moves into flows and time-weighted counts) and, when someone listens, to the trace.
 Conservation: ``born == sum(counts)``; :meth:`Ledger.unaccounted` reports the difference.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sim.model.trace import Trace
 
 STATES = (
     "pending",
@@ -52,43 +58,73 @@ class LedgerError(RuntimeError):
     """Raised when conservation or a transition rule is violated."""
 
 
+class HasState(Protocol):
+    """What the ledger needs of a family."""
+
+    fid: int
+    state: int
+
+
+MoveListener = Callable[[Any, int, int, float], None]
+
+
 class Ledger:
-    """Counts of families per state, and the total born."""
+    """Counts of families per state, and the total born.
 
-    __slots__ = ("born", "counts")
+    Parameters
+    ----------
+    clock
+        Returns the current simulation time (``lambda: env.now``).
+    on_move
+        Called as ``on_move(family, old, new, now)`` after every move (the recorder).
+    trace
+        The run's trace; every move is emitted as ``kind="move"`` when it is active.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("born", "counts", "_clock", "_on_move", "_trace")
+
+    def __init__(self, clock: Callable[[], float] = lambda: 0.0, on_move: MoveListener | None = None,
+                 trace: Trace | None = None) -> None:
         self.born = 0
         self.counts = [0] * len(STATES)
+        self._clock = clock
+        self._on_move = on_move
+        self._trace = trace if trace is not None else Trace()
 
     def add_births(self, n: int, state: int) -> None:
         """Record ``n`` births entering ``state`` (``pending`` or ``never_sought``)."""
+        if state not in (PENDING, NEVER_SOUGHT):
+            raise LedgerError(f"births enter pending or never_sought, not {STATES[state]}")
         self.born += n
         self.counts[state] += n
 
-    def move(self, family: _HasState, new: int) -> None:
+    def move(self, family: HasState, new: int) -> None:
         """Move one family to ``new``; a terminal state can never be left."""
         old = family.state
         if old in TERMINAL:
             raise LedgerError(f"family {family.fid} cannot leave terminal state {STATES[old]}")
-        self.counts[old] -= 1
-        self.counts[new] += 1
+        counts = self.counts
+        counts[old] -= 1
+        counts[new] += 1
         family.state = new
-
-    def move_count(self, old: int, new: int, n: int = 1) -> None:
-        """Move ``n`` anonymous families (no object) from ``old`` to ``new``."""
-        self.counts[old] -= n
-        self.counts[new] += n
+        now = self._clock()
+        if self._on_move is not None:
+            self._on_move(family, old, new, now)
+        if self._trace.active:
+            self._trace.emit(now, "move", family, (STATES[old], STATES[new]))
 
     def unaccounted(self) -> int:
         """Return born minus the families in all states (0 when nothing is lost)."""
         return self.born - sum(self.counts)
 
+    def check(self) -> None:
+        """Raise LedgerError if a family is lost or a count is negative."""
+        if any(c < 0 for c in self.counts):
+            bad = [STATES[i] for i, c in enumerate(self.counts) if c < 0]
+            raise LedgerError(f"negative count of families in {', '.join(bad)}")
+        if self.unaccounted() != 0:
+            raise LedgerError(f"{self.unaccounted()} children unaccounted for (born {self.born})")
+
     def as_dict(self) -> dict[str, int]:
         """Return the state counts by name."""
         return dict(zip(STATES, self.counts, strict=True))
-
-
-class _HasState(Protocol):
-    fid: int
-    state: int

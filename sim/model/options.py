@@ -3,26 +3,29 @@
 For every district and age band, the classes any family could reach (within the largest
 possible travel limit) are kept as arrays sorted by distance, so a family's candidates are
 a prefix of each band that fits its child's age (one binary search on its travel limit).
-Ranking is then one small utility computation from :mod:`sim.model.choice`: vectorised for
-many candidates, plain Python for a handful. Net fees (fee minus the voucher a newly
-admitted child would bring) are cached and refreshed when fees or vouchers change.
+Ranking applies the one utility of :mod:`sim.model.choice`: to arrays for many candidates,
+to floats for a handful. Provider fees (fee minus the voucher a newly admitted child would
+bring) are cached and refreshed when fees or vouchers change (:meth:`Options.refresh_prices`,
+or a rebuild after closures: :meth:`Options.invalidate` marks them stale and the next
+ranking rebuilds once).
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.choice import smallest
+from sim.model.choice import base_utility, smallest, utility
 from sim.params.distributions import from_spec
 
 if TYPE_CHECKING:
-    from sim.model.city import AgeClass
-    from sim.model.family import Family
-    from sim.model.world import World
+    from sim.model.city import AgeClass, District, Institution
+    from sim.model.rng import Streams
+    from sim.params.schema import FamiliesConfig
 
 _SMALL = 24
 
@@ -31,7 +34,7 @@ class _BandOptions:
     """One district's candidate classes of one age band, nearest first."""
 
     __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list",
-                 "base")
+                 "base", "base_list")
 
     def __init__(self, min_age: float, max_age: float) -> None:
         self.min_age = min_age
@@ -44,6 +47,7 @@ class _BandOptions:
         self.pref = np.empty(0)
         self.fee = np.empty(0)
         self.base = np.empty(0)  # pref - distance_weight * km: the part of utility no family changes
+        self.base_list: list[float] = []
 
     def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float],
             distance_weight: float) -> None:
@@ -55,7 +59,8 @@ class _BandOptions:
         self.km = np.array(self.km_list, dtype=float)
         self.pref = np.array(self.pref_list, dtype=float)
         self.fee = np.array(self.fee_list, dtype=float)
-        self.base = self.pref - distance_weight * self.km
+        self.base = base_utility(self.pref, self.km, distance_weight)
+        self.base_list = self.base.tolist()
 
     def set_fees(self, fee: list[float]) -> None:
         """Replace the net fees (same classes, same order)."""
@@ -64,40 +69,68 @@ class _BandOptions:
 
 
 class Options:
-    """Ranked options for families, per district."""
+    """Ranked options for families, per district.
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        f = world.params.families
-        ch = f.choice
+    Parameters
+    ----------
+    families
+        The families' configuration (choice weights, travel limits, how many to consider).
+    streams
+        The run's streams (taste draws come from ``family.taste``).
+    districts, km
+        The districts and the km between them.
+    classes
+        Every age class of the world (the list grows as institutions open).
+    provider_fee
+        What a newly admitted child would pay an institution (fee minus voucher).
+    """
+
+    def __init__(self, families: FamiliesConfig, streams: Streams, districts: Sequence[District],
+                 km: np.ndarray, classes: list[AgeClass],
+                 provider_fee: Callable[[Institution], float]) -> None:
+        ch = families.choice
+        self.districts = districts
+        self.km = km
+        self.classes = classes
+        self.provider_fee = provider_fee
         self.price_weight = ch.price_weight
         self.distance_weight = ch.distance_weight_per_km
         self.type_pref = dict(ch.type_preference)
         self.taste_sd = ch.taste_sd
-        self.limit = max(1, f.max_considered)
-        self.reach = from_spec(f.travel_limit_km).bounds()[1]
-        self.taste = world.streams["family.taste"]
-        self.bands = sorted({(c.min_age, c.max_age) for c in world.classes})
+        self.limit = max(1, families.max_considered)
+        self.reach = from_spec(families.travel_limit_km).bounds()[1]
+        self.taste = streams["family.taste"]
+        self.bands: list[tuple[float, float]] = []
         self.by_district: list[list[_BandOptions]] = []
+        self.stale = True
+        self.prices_stale = False
+
+    def invalidate(self) -> None:
+        """Institutions closed: rebuild the candidates before the next ranking."""
+        self.stale = True
+
+    def invalidate_prices(self) -> None:
+        """Fees or vouchers changed: re-read provider fees before the next ranking."""
+        self.prices_stale = True
 
     def build(self) -> None:
         """(Re)build every district's candidates from the open institutions' classes.
 
-        Runs at the start and after every month with closures: vectorised per district and
-        band (a Python loop over every district x class pair took seconds in a large city).
+        Vectorised per district and band (a Python loop over every district x class pair
+        took seconds in a large city).
         """
-        w = self.world
-        live = [c for c in w.classes if c.licensed > 0 and c.inst.open]
-        self.bands = sorted({(c.min_age, c.max_age) for c in w.classes})
-        net = np.array([w.net_fee(c.inst) for c in live], dtype=float)
+        self.stale = self.prices_stale = False
+        live = [c for c in self.classes if c.licensed > 0 and c.inst.open]
+        self.bands = sorted({(c.min_age, c.max_age) for c in self.classes})
+        net = np.array([self.provider_fee(c.inst) for c in live], dtype=float)
         pref = np.array([self.type_pref.get(c.inst.type, 0.0) for c in live], dtype=float)
         home = np.array([c.inst.district.idx for c in live], dtype=np.intp)
         cidx = np.array([c.idx for c in live], dtype=np.intp)
         band_index = {b: i for i, b in enumerate(self.bands)}
         band_of = np.array([band_index[(c.min_age, c.max_age)] for c in live], dtype=np.intp)
         self.by_district = []
-        for d in w.districts:
-            km_row = w.km[d.idx, home] if live else np.empty(0)
+        for d in self.districts:
+            km_row = self.km[d.idx, home] if live else np.empty(0)
             reachable = km_row <= self.reach
             bands = []
             for b, (lo, hi) in enumerate(self.bands):
@@ -109,10 +142,11 @@ class Options:
                 bands.append(bo)
             self.by_district.append(bands)
 
-    def add_institution(self, inst) -> None:  # type: ignore[no-untyped-def]
+    def add_institution(self, inst: Institution) -> None:
         """Insert a newly opened institution's classes into every district's candidates."""
-        w = self.world
-        net = w.net_fee(inst)
+        if self.stale:
+            return  # the next ranking rebuilds with it
+        net = self.provider_fee(inst)
         pref = self.type_pref.get(inst.type, 0.0)
         for c in inst.classes:
             if c.licensed <= 0:
@@ -122,8 +156,8 @@ class Options:
                 self.build()
                 return
             b = self.bands.index(key)
-            for d in w.districts:
-                km = float(w.km[d.idx, inst.district.idx])
+            for d in self.districts:
+                km = float(self.km[d.idx, inst.district.idx])
                 if km > self.reach:
                     continue
                 bo = self.by_district[d.idx][b]
@@ -135,17 +169,24 @@ class Options:
                 bo.km = np.insert(bo.km, i, km)
                 bo.pref = np.insert(bo.pref, i, pref)
                 bo.fee = np.insert(bo.fee, i, net)
-                bo.base = np.insert(bo.base, i, pref - self.distance_weight * km)
+                b0 = base_utility(pref, km, self.distance_weight)
+                bo.base = np.insert(bo.base, i, b0)
+                bo.base_list.insert(i, b0)
 
     def refresh_prices(self) -> None:
         """Re-read net fees everywhere (yearly fee setting, budget exhausted or renewed)."""
-        net_fee = self.world.net_fee
+        self.prices_stale = False
+        fee = self.provider_fee
         for bands in self.by_district:
             for bo in bands:
-                bo.set_fees([net_fee(c.inst) for c in bo.classes])
+                bo.set_fees([fee(c.inst) for c in bo.classes])
 
-    def ranked(self, fam: Family, age: float) -> tuple[list[AgeClass], list[float]]:
-        """Return the classes ``fam`` considers at ``age``, best first, and their net fees."""
+    def ranked(self, fam: Any, age: float) -> tuple[list[AgeClass], list[float]]:
+        """Return the classes ``fam`` considers at ``age``, best first, and their provider fees."""
+        if self.stale:
+            self.build()
+        elif self.prices_stale:
+            self.refresh_prices()
         slices = []
         total = 0
         reach = fam.travel_km
@@ -171,7 +212,7 @@ class Options:
         best: list[tuple[float, int, AgeClass, float]] = []
         pos = 0
         for bo, k in slices:
-            neg = pw * bo.fee[:k] - bo.base[:k]
+            neg = -utility(bo.base[:k], bo.fee[:k], pw)
             if taste is not None:
                 neg -= taste[pos:pos + k]
             classes, fees = bo.classes, bo.fee_list
@@ -184,9 +225,8 @@ class Options:
         return [b[2] for b in best], [b[3] for b in best]
 
     def _ranked_small(self, slices: list[tuple[_BandOptions, int]],
-                      fam: Family) -> tuple[list[AgeClass], list[float]]:
+                      fam: Any) -> tuple[list[AgeClass], list[float]]:
         pw = self.price_weight / fam.income
-        dw = self.distance_weight
         sd = self.taste_sd
         u01 = self.taste.uniform
         log = math.log
@@ -194,12 +234,11 @@ class Options:
         pos = 0
         for bo, k in slices:
             fees = bo.fee_list
-            prefs = bo.pref_list
-            kms = bo.km_list
+            base = bo.base_list
             classes = bo.classes
             for i in range(k):
                 fee = fees[i]
-                u = prefs[i] - pw * fee - dw * kms[i]
+                u = utility(base[i], fee, pw)
                 if sd > 0:
                     u -= sd * log(-log(u01()))
                 scored.append((-u, pos, classes[i], fee))

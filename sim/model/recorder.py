@@ -1,22 +1,24 @@
-"""What a run measures: change-only levels, counters after warm-up, waits, monthly rows.
+"""What a run measures: flows and waits from the ledger's moves, and the monthly rows.
 
-Nothing here polls the model: the model updates the counters and levels when something
-happens (``FamilyProcess`` writes the arrival, waitlist and admission counters itself, on
-its hot path; reneges and care spells go through the ``on_*`` hooks), and one monthly tick
-writes a row per district. Counters about arrivals count only families
-that applied at or after the end of warm-up; levels are reset at the end of warm-up.
+The recorder is fed by the ledger (:meth:`Recorder.on_move` sees every change of a family's
+state) and nothing else changes its family counters: arrivals, applications, admissions,
+waits, reneges, waitlist spells and the time-weighted waitlist per district all come from
+those moves. Place-side levels (licensed, usable, enrolled by provider, caregivers) live in
+:class:`sim.model.places.Places`. Counters about arrivals count only families that applied
+at or after the end of warm-up; levels are reset at the end of warm-up.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sim.model.accumulators import Level, WaitTally
+from sim.model.ledger import BLOCKED, ENROLLED, PENDING, RENEGED, WAITING
 
 if TYPE_CHECKING:
-    from sim.model.city import District
-    from sim.model.family import Family
-    from sim.model.world import World
+    from sim.model.city import District, Institution
+    from sim.model.places import Places
 
 TIMESERIES_COLUMNS = (
     "month", "year", "district", "children_under3", "licensed_places", "usable_places",
@@ -26,19 +28,13 @@ FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee"})  # the others are integer
 
 
 class Recorder:
-    """Counters, levels and monthly rows of one run."""
+    """Family flows, waits, the waitlist level and the monthly rows of one run."""
 
-    def __init__(self, t0: float, warmup: float, start_year: int) -> None:
+    def __init__(self, t0: float, warmup: float, horizon: float, start_year: int, n_districts: int) -> None:
         self.warmup = warmup
+        self.horizon = horizon
         self.start_year = start_year
-        self.waiting = Level(t0)
-        self.enrolled = Level(t0)
-        self.licensed = Level(t0)
-        self.usable = Level(t0)
-        self.cg_required = Level(t0)
-        self.cg_missing = Level(t0)
-        self.levels = (self.waiting, self.enrolled, self.licensed, self.usable,
-                       self.cg_required, self.cg_missing)
+        self.waiting = [Level(t0) for _ in range(n_districts)]  # by the family's home district
         self.child_area = 0.0
         self.waits = WaitTally()
         self.sought = 0
@@ -55,20 +51,43 @@ class Recorder:
         self.care_months = 0.0
         self.burden_months = 0.0
         self.net_fee_months = 0.0
-        self.horizon = float("inf")
-        self.row_list: list[tuple] = []  # one tuple per district and month, in column order
+        self.row_list: list[tuple[Any, ...]] = []  # one tuple per district and month, in column order
 
     def reset(self, t: float) -> None:
         """End of warm-up: start every level's observation window at ``t``."""
-        for lv in self.levels:
+        for lv in self.waiting:
             lv.reset(t)
 
-    # -- hooks called by the model ------------------------------------------------------
-    def on_renege(self, fam: Family, now: float) -> None:
-        if fam.counted:
+    # -- fed by the ledger -----------------------------------------------------------------
+    def on_move(self, fam: Any, old: int, new: int, now: float) -> None:
+        """Count one change of a family's state (see :class:`sim.model.ledger.Ledger`)."""
+        if old == WAITING:
+            self.waiting[fam.district.idx].add(now, -1)
+            if fam.join_time >= self.warmup:
+                self.wl_time_sum += now - fam.join_time
+                self.wl_time_n += 1
+        elif old == ENROLLED:
+            self.on_care_spell(fam, fam.admit_t, now)
+        if old == PENDING and new in (WAITING, ENROLLED, BLOCKED):
+            self.sought += 1
+            if fam.counted:
+                self.arrivals += 1
+        if new == ENROLLED:
+            self.admissions += 1
+            if fam.counted:
+                self.waits.add(now - fam.seek_time)
+            if fam.displaced:
+                self.displaced_replaced += 1
+        elif new == WAITING:
+            self.waiting[fam.district.idx].add(now, 1)
+            if now >= self.warmup:
+                self.joins += 1
+        elif fam.counted and new == BLOCKED:
+            self.blocked += 1
+        elif fam.counted and new == RENEGED:
             self.reneged += 1
 
-    def on_care_spell(self, fam: Family, start: float, end: float) -> None:
+    def on_care_spell(self, fam: Any, start: float, end: float) -> None:
         """A spell in care from ``start`` to ``end``: its part in the window counts for prices."""
         months = min(end, self.horizon) - max(start, self.warmup)
         if months > 0:
@@ -76,31 +95,40 @@ class Recorder:
             self.burden_months += months * fam.net_fee / fam.income
             self.net_fee_months += months * fam.net_fee
 
+    def mean_waitlist(self, t: float) -> float:
+        """Return the time-average number of families waiting over the window up to ``t``."""
+        return sum(lv.mean(t) for lv in self.waiting)
+
+    def waiting_now(self) -> int:
+        """Return the number of families waiting now."""
+        return int(round(sum(lv.value for lv in self.waiting)))
+
     # -- monthly rows ---------------------------------------------------------------------
-    def snapshot(self, month: int, districts: list[District], world: World) -> None:
+    def snapshot(self, month: int, districts: Sequence[District], places: Places,
+                 institutions: Sequence[Institution], cost: Sequence[float]) -> None:
         """Append one row per district: stocks at the end of ``month``, flows during it."""
         year = self.start_year + month // 12
         n = len(districts)
         fee_sum = [0.0] * n
-        places = [0] * n
+        lic_sum = [0] * n
         n_open = [0] * n
-        for inst in world.institutions:
+        for inst in institutions:
             if inst.open:
                 k = inst.district.idx
                 n_open[k] += 1
-                lic = inst.acct.places
+                lic = inst.licensed
                 fee_sum[k] += inst.fee * lic
-                places[k] += lic
-        cost = world.gov.month_cost
+                lic_sum[k] += lic
         append = self.row_list.append
         for d in districts:
             k = d.idx
-            append((month, year, d.spec.name, d.children_under3(month + 1), d.licensed, d.usable,
-                    d.enrolled, d.waiting, d.caregivers, cost[k],
-                    fee_sum[k] / places[k] if places[k] else 0.0, n_open[k]))
+            append((month, year, d.spec.name, d.children_under3(month + 1), places.licensed_in(k),
+                    places.usable_in(k), places.enrolled_in(k), int(round(self.waiting[k].value)),
+                    places.caregivers_in(k), cost[k], fee_sum[k] / lic_sum[k] if lic_sum[k] else 0.0,
+                    n_open[k]))
 
     @property
-    def rows(self) -> dict[str, list]:
+    def rows(self) -> dict[str, list[Any]]:
         """The monthly rows as columns (``TIMESERIES_COLUMNS``)."""
         if not self.row_list:
             return {c: [] for c in TIMESERIES_COLUMNS}

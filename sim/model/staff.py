@@ -1,92 +1,114 @@
-"""Caregivers: hired with a recruitment delay, leaving with a monthly quit hazard.
+"""Caregivers: posts that are recruited for, filled, and left again.
 
-Each caregiver is an entity represented by its pending quit event; each vacancy by a pending
-hire event. A class wants the caregivers its children need (ratios from the 2019
-standards): with ``staff.staffing=licensed`` enough for every licensed place; with
-``demand`` (default) enough for its enrolled children plus ``spare_caregivers_per_class``
-caregivers' worth of free places, so an emptier class employs fewer people (surplus staff
-leave by attrition: a quitter is replaced only while the class is below its target). When
-caregivers are short, usable places fall below licensed places and admissions stop.
+Each post a class wants is a SimPy process read top to bottom: a vacancy waits the
+recruitment delay, is filled if the class still wants it, and the caregiver stays for an
+exponential tenure (monthly quit hazard ``staff.quit_hazard_per_month``, assumption) before
+quitting; the post is then recruited for again only while the class is below its target
+(surplus staff leave by attrition). A class wants the caregivers its children need (ratios
+from the 2019 national standards, calibration/china.md s.5): with ``staff.staffing=licensed``
+enough for every licensed place; with ``demand`` (default) enough for its enrolled children
+plus ``spare_caregivers_per_class`` (assumption, 0-2). When caregivers are short, usable
+places fall below licensed places and admissions stop.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
 
-from simpy.events import Timeout
+import simpy
 
 from sim.params.distributions import from_spec
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass
-    from sim.model.world import World
+    from sim.model.places import Places
+    from sim.model.rng import Streams
+    from sim.params.schema import StaffConfig
+
+_EPS = 1e-9  # places / ratio within rounding of a whole number counts as that number
+
+
+def required_caregivers(places: int, ratio: float) -> int:
+    """Return the caregivers needed for ``places`` children at ``ratio`` children each (rounded up)."""
+    return math.ceil(places / ratio - _EPS) if places > 0 else 0
 
 
 def usable_places(licensed: int, caregivers: int, ratio: float) -> int:
     """Return the places that ``caregivers`` can cover, at most ``licensed``."""
-    return min(licensed, int(caregivers * ratio + 1e-9))
+    return min(licensed, int(caregivers * ratio + _EPS))
 
 
-class StaffProcess:
-    """Hire and quit events for every class of the world."""
+def staff_target(licensed: int, enrolled: int, ratio: float, by_demand: bool, spare: int) -> int:
+    """Return the caregivers a class wants: all its licensed places, or its children plus spares."""
+    full = required_caregivers(licensed, ratio)
+    if not by_demand:
+        return full
+    return min(full, required_caregivers(enrolled, ratio) + spare)
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        cfg = world.params.staff
-        self.env = world.env
-        self.horizon = world.horizon
-        self.mean_tenure = 1.0 / cfg.quit_hazard_per_month if cfg.quit_hazard_per_month > 0 else 0.0
-        self.quit_stream = world.streams["staff.quit"]
-        self.delay: Callable[[], float] = from_spec(cfg.recruitment_delay).sampler(
-            world.streams["staff.recruit"])
+
+class Staff:
+    """The caregiver posts of every class of the world."""
+
+    def __init__(self, env: simpy.Environment, cfg: StaffConfig, streams: Streams, horizon: float) -> None:
+        self.env = env
+        self.horizon = horizon
+        self.binding = cfg.binding
+        self.mean_tenure = 1.0 / cfg.quit_hazard_per_month if cfg.quit_hazard_per_month > 0 else math.inf
+        self.quit_stream = streams["staff.quit"]
+        self.delay: Callable[[], float] = from_spec(cfg.recruitment_delay).sampler(streams["staff.recruit"])
         self.initial_fill = cfg.initial_fill
         self.by_demand = cfg.staffing == "demand"
         self.spare = cfg.spare_caregivers_per_class
+        self.places: Places | None = None  # set by the world
 
     def target(self, c: AgeClass) -> int:
-        """Return the caregivers class ``c`` wants now."""
-        if not c.inst.open or c.licensed <= 0:
+        """Return the caregivers class ``c`` wants now (0 unless staff bind and the class is open)."""
+        if not self.binding or not c.inst.open or c.licensed <= 0:
             return 0
-        full = c.required_caregivers()
-        if not self.by_demand:
-            return full
-        return min(full, math.ceil(c.enrolled / c.ratio - 1e-9) + self.spare)
+        return staff_target(c.licensed, c.enrolled, c.ratio, self.by_demand, self.spare)
 
-    def start(self, c: AgeClass, places: int) -> None:
-        """Give a new class with ``places`` its initial share of the caregivers it wants."""
-        required = math.ceil(places / c.ratio - 1e-9) if places else 0
+    def initial(self, c: AgeClass, places: int) -> int:
+        """Return the caregivers a class opening with ``places`` starts with (``initial_fill``)."""
+        required = required_caregivers(places, c.ratio)
         if self.by_demand:
             required = min(required, self.spare)
-        n = min(required, int(round(required * self.initial_fill)))
-        self.world.set_caregivers(c, n)
+        return min(required, int(round(required * self.initial_fill)))
+
+    def start(self, c: AgeClass, n: int) -> None:
+        """Start ``n`` filled posts in ``c`` (its caregivers at the start of the run)."""
         for _ in range(n):
-            self._schedule_quit(c)
+            self.env.process(self.post(c, filled=True))
 
     def recruit(self, c: AgeClass) -> None:
-        """Open a vacancy for every caregiver missing and not already being recruited."""
+        """Open a vacancy for every caregiver ``c`` wants and is not already recruiting."""
         for _ in range(c.target - c.caregivers - c.pending_hires):
             c.pending_hires += 1
-            Timeout(self.env, self.delay(), c).callbacks.append(self._on_hire)
+            self.env.process(self.post(c, filled=False))
 
-    def _schedule_quit(self, c: AgeClass) -> None:
-        if self.mean_tenure <= 0:
-            return
-        t = self.env.now + self.quit_stream.exponential(self.mean_tenure)
-        if t < self.horizon:
-            self.world.at(t, c, self._on_quit)
-
-    def _on_quit(self, ev: Timeout) -> None:
-        c = cast("AgeClass", ev.value)
-        if not c.inst.open or c.caregivers <= 0:
-            return
-        self.world.set_caregivers(c, c.caregivers - 1)
-        self.recruit(c)
-
-    def _on_hire(self, ev: Timeout) -> None:
-        c = cast("AgeClass", ev.value)
-        c.pending_hires -= 1
-        if c.inst.open and c.caregivers < c.target:
-            self._schedule_quit(c)
-            self.world.set_caregivers(c, c.caregivers + 1)
+    def post(self, c: AgeClass, filled: bool) -> Generator[simpy.Event, Any, None]:
+        """One post: recruit (unless filled), employ until the caregiver quits, recruit again."""
+        env = self.env
+        places = self.places
+        assert places is not None
+        while True:
+            if not filled:
+                yield env.timeout(self.delay())
+                c.pending_hires -= 1
+                if not c.inst.open or c.caregivers >= c.target:
+                    return
+                places.set_caregivers(c, c.caregivers + 1)
+            filled = False
+            tenure = math.inf
+            if self.mean_tenure < math.inf:
+                tenure = self.quit_stream.exponential(self.mean_tenure)
+            if env.now + tenure >= self.horizon:
+                return
+            yield env.timeout(tenure)
+            if not c.inst.open or c.caregivers <= 0:
+                return
+            places.set_caregivers(c, c.caregivers - 1)
+            if c.caregivers + c.pending_hires >= c.target:
+                return
+            c.pending_hires += 1

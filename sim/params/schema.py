@@ -1,23 +1,102 @@
 """Structured configuration: every key a user can set, with its type and default.
 
-These dataclasses are registered with Hydra's ConfigStore (see :mod:`sim.config.store`), so
-composition rejects unknown keys and wrong types; :mod:`sim.config.validate` then checks
-ranges and cross-references. The same objects, once validated, are the run's parameters:
-the model reads them and never writes them. Defaults and their sources are documented in
-the YAML files under ``configs/``; values here are neutral fall-backs.
+These dataclasses are registered with Hydra's ConfigStore (:func:`sim.config.load.register`),
+so composition rejects unknown keys and wrong types; :mod:`sim.config.validate` then checks
+ranges and cross-references. The same objects, once validated, are frozen (:func:`freeze`)
+and become the run's parameters: the model receives them and cannot change them (assigning
+an attribute, or changing a list or mapping inside, raises). Defaults and their sources are
+documented in the YAML files under ``configs/``; values here are neutral fall-backs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 MISSING: Any = "???"
 DISCIPLINES = ("fifo", "lottery")  # waitlist disciplines (sim.model.allocation)
 
 
+class FrozenError(dataclasses.FrozenInstanceError):
+    """Raised when code tries to change frozen parameters."""
+
+
+class Frozen:
+    """Mixin of every parameter class: after :func:`freeze`, assigning an attribute raises.
+
+    ``copy.deepcopy`` returns a thawed, changeable copy: the way to derive new parameters
+    (calibration, tests), which are then validated and frozen again. (Hydra composes into
+    these classes, so they cannot be ``frozen=True`` dataclasses: a frozen structured config
+    refuses command-line overrides.)
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_frozen"):
+            raise FrozenError(f"parameters are frozen: cannot set {type(self).__name__}.{name}")
+        object.__setattr__(self, name, value)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return thaw(self)
+
+
+def _refuse(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
+    raise FrozenError("parameters are frozen: cannot change a list or mapping in them")
+
+
+class FrozenList(list):  # type: ignore[type-arg]
+    """A list that refuses changes (and pickles as one)."""
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenList, (list(self),))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return thaw(self)
+
+
+class FrozenDict(dict):  # type: ignore[type-arg]
+    """A mapping that refuses changes (and pickles as one)."""
+
+    __setitem__ = __delitem__ = pop = popitem = clear = update = setdefault = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return thaw(self)
+
+
+def freeze(obj: Any) -> Any:
+    """Return ``obj`` with every parameter object, list and mapping inside it made read-only."""
+    if isinstance(obj, Frozen) and dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            object.__setattr__(obj, f.name, freeze(getattr(obj, f.name)))
+        object.__setattr__(obj, "_frozen", True)
+        return obj
+    if isinstance(obj, list):
+        return FrozenList(freeze(v) for v in obj)
+    if isinstance(obj, dict):
+        return FrozenDict({k: freeze(v) for k, v in obj.items()})
+    return obj
+
+
+def thaw(obj: Any) -> Any:
+    """Return a changeable deep copy of (possibly frozen) parameters."""
+    if isinstance(obj, Frozen) and dataclasses.is_dataclass(obj):
+        return type(obj)(**{f.name: thaw(getattr(obj, f.name)) for f in dataclasses.fields(obj)})
+    if isinstance(obj, list):
+        return [thaw(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: thaw(v) for k, v in obj.items()}
+    return obj
+
+
 @dataclass
-class DistSpec:
+class DistSpec(Frozen):
     """A distribution written as a small mapping, e.g. ``{dist: exponential, mean: 12}``."""
 
     dist: str = "fixed"
@@ -32,7 +111,7 @@ class DistSpec:
 
 
 @dataclass
-class BandSpec:
+class BandSpec(Frozen):
     """An age class standard: ages [min_age, max_age) months, group cap, caregiver ratio."""
 
     min_age: float = 0.0
@@ -42,7 +121,7 @@ class BandSpec:
 
 
 @dataclass
-class InstitutionTypeSpec:
+class InstitutionTypeSpec(Frozen):
     """A kind of provider: ownership, affordable status, fee and its usual classes."""
 
     sector: str = "private"
@@ -54,7 +133,7 @@ class InstitutionTypeSpec:
 
 
 @dataclass
-class DistrictSpec:
+class DistrictSpec(Frozen):
     """One district of a city."""
 
     name: str = MISSING
@@ -74,7 +153,7 @@ class DistrictSpec:
 
 
 @dataclass
-class InstitutionSpec:
+class InstitutionSpec(Frozen):
     """An existing institution: name, district, type and licensed places per age band."""
 
     name: str = MISSING
@@ -84,7 +163,7 @@ class InstitutionSpec:
 
 
 @dataclass
-class CityConfig:
+class CityConfig(Frozen):
     """The city: districts, births path, age-class standards, provider types, supply."""
 
     name: str = "city"
@@ -104,7 +183,7 @@ class CityConfig:
 
 
 @dataclass
-class NeedSpec:
+class NeedSpec(Frozen):
     """Logistic need for care: logit p = intercept + b_dual*dual + b_gp*gp + b_inc*log(y/ymed)."""
 
     intercept: float = -0.7
@@ -115,7 +194,7 @@ class NeedSpec:
 
 
 @dataclass
-class PriceResponseSpec:
+class PriceResponseSpec(Frozen):
     """Take-up given need: p = 1 / (1 + (burden / burden50) ** steepness)."""
 
     enabled: bool = True
@@ -124,7 +203,7 @@ class PriceResponseSpec:
 
 
 @dataclass
-class ChoiceSpec:
+class ChoiceSpec(Frozen):
     """Utility of an option: -price*fee/income - distance*km + type preference + taste."""
 
     price_weight: float = 4.0
@@ -134,7 +213,7 @@ class ChoiceSpec:
 
 
 @dataclass
-class FamiliesConfig:
+class FamiliesConfig(Frozen):
     """Families: arrivals, attributes, need, choice, waiting and leaving."""
 
     arrivals: str = "poisson"
@@ -154,7 +233,7 @@ class FamiliesConfig:
 
 
 @dataclass
-class StaffConfig:
+class StaffConfig(Frozen):
     """Caregivers: whether they bind, initial staffing, quits, recruitment."""
 
     binding: bool = True
@@ -167,14 +246,14 @@ class StaffConfig:
 
 
 @dataclass
-class AllocationConfig:
+class AllocationConfig(Frozen):
     """Waitlist discipline: fifo (by application time) or lottery (random order)."""
 
     discipline: str = "fifo"
 
 
 @dataclass
-class PolicyConfig:
+class PolicyConfig(Frozen):
     """Government levers: family subsidies, vouchers, provider subsidies, fee caps, budget."""
 
     name: str = "baseline"
@@ -189,7 +268,7 @@ class PolicyConfig:
 
 
 @dataclass
-class CapacityConfig:
+class CapacityConfig(Frozen):
     """The public capacity programme: a places-per-1,000 target reached by building and converting."""
 
     name: str = "status_quo"
@@ -207,7 +286,7 @@ class CapacityConfig:
 
 
 @dataclass
-class EconomicsConfig:
+class EconomicsConfig(Frozen):
     """Provider accounts, closures, market entry and market fee setting."""
 
     enabled: bool = True
@@ -229,7 +308,7 @@ class EconomicsConfig:
 
 
 @dataclass
-class QueueConfig:
+class QueueConfig(Frozen):
     """The five keys of ``scenario=queue`` (mapped onto ordinary keys by interpolation)."""
 
     arrival_rate: float = 9.0
@@ -240,7 +319,7 @@ class QueueConfig:
 
 
 @dataclass
-class RunConfig:
+class RunConfig(Frozen):
     """How long and how often to run."""
 
     horizon_months: float = 120.0
@@ -253,7 +332,7 @@ class RunConfig:
 
 
 @dataclass
-class Config:
+class Config(Frozen):
     """The whole run configuration."""
 
     seed: int = 42

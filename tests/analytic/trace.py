@@ -1,9 +1,9 @@
 """An independent record of a run: every ledger transition with its time.
 
 The ledger is the model's single point of truth for a family's state (README, "The
-ledger"): only ``Ledger.move`` changes a state. Wrapping it for the length of one run gives
-an exact event log (admissions, joins, reneges, departures) that does not go through the
-recorder whose KPIs are being checked. From the log this module rebuilds every waitlist
+ledger"): only ``Ledger.move`` changes a state, and every move goes to the run's trace hook
+(``world.trace``). Listening to it for one run gives an exact event log (admissions, joins,
+reneges, departures) that does not go through the recorder whose KPIs are being checked. From the log this module rebuilds every waitlist
 spell and splits the Little's-law balance of the observation window into its parts.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.load import load
-from sim.model import ledger as L
+from sim.model.trace import TraceEvent
 from sim.model.world import RunResult, World
 from tests.analytic.theory import batch_means_se
 
@@ -26,21 +26,18 @@ Event = tuple[float, int, str, str]  # (time, family id, old state, new state)
 
 @contextmanager
 def ledger_log(world: World) -> Iterator[list[Event]]:
-    """Record every ``Ledger.move`` of ``world`` while the context is open."""
+    """Record every ledger move of ``world`` (through its trace hook) while the context is open."""
     log: list[Event] = []
-    original = L.Ledger.move
-    env = world.env
 
-    def move(self: L.Ledger, family: L._HasState, new: int) -> None:
-        if self is world.ledger:
-            log.append((env.now, family.fid, L.STATES[family.state], L.STATES[new]))
-        original(self, family, new)
+    def listen(ev: TraceEvent) -> None:
+        if ev.kind == "move":
+            log.append((ev.time, ev.subject.fid, ev.data[0], ev.data[1]))
 
-    L.Ledger.move = move  # type: ignore[method-assign]
+    world.trace.subscribe(listen)
     try:
         yield log
     finally:
-        L.Ledger.move = original  # type: ignore[method-assign]
+        world.trace.unsubscribe(listen)
 
 
 def run_traced(overrides: list[str], seed: int, replication: int = 0) -> tuple[World, RunResult, list[Event]]:

@@ -24,9 +24,9 @@ from scipy import stats
 
 from sim.config.load import load
 from sim.model import ledger as L
-from sim.model.city import Institution, type_size
-from sim.model.economics import Statement
+from sim.model.city import type_size
 from sim.model.family import Family
+from sim.model.trace import TraceEvent
 from sim.model.world import World
 
 CONFIDENCE = 0.95
@@ -76,6 +76,8 @@ class Observed:
     still_displaced: dict[str, int] = field(default_factory=dict)
     closed_log: list[tuple[float, int]] = field(default_factory=list)  # (time, places), last 24 months
     spent_by_year: dict[int, float] = field(default_factory=dict)
+    booked_by_year: dict[int, float] = field(default_factory=dict)  # rebuilt from payments and commitments
+    commitments: list[tuple[float, float]] = field(default_factory=list)
     refused_years: set[int] = field(default_factory=set)
 
 
@@ -84,37 +86,48 @@ def _rel_err(a: float, b: float) -> float:
 
 
 def _instrument(w: World, obs: Observed) -> dict[int, Family]:
-    """Wrap the provider postings, displacements and budget refusals of ``w``."""
+    """Watch ``w`` through its trace: statements, closures, payments, commitments, refusals.
+
+    Returns the children found in institutions at the moment they close (the displaced),
+    counted from the closing institutions themselves, not from the code that displaces them.
+    """
     displaced: dict[int, Family] = {}
-    post, displace, exhaust = w.providers.post, w.families.displace, w.gov._exhaust
+    last_cash: dict[int, float] = {}
+    start_year = w.params.run.start_year
 
-    def posting(inst: Institution, st: Statement, public_transfer: float, in_window: bool) -> None:
-        transfer = public_transfer
-        before = inst.acct.cash
-        post(inst, st, transfer, in_window)
-        change = inst.acct.cash - before
-        if _rel_err(change, st.revenue + transfer - st.cost) > 1e-9 * max(1.0, abs(before)):
-            obs.statement_errors.append(f"{inst.name} at {w.env.now}: cash {change} "
-                                        f"!= revenue {st.revenue} + transfer {transfer} - cost {st.cost}")
-        if inst.sector == "public" and change < -1e-6:
-            obs.public_cash_falls += 1
-        obs.vouchers_by_affordable[inst.affordable] += st.vouchers
-        obs.operating_paid += st.operating_subsidy + st.place_subsidy
-        obs.public_transfers += transfer
+    def year_of(t: float) -> int:
+        return start_year + math.floor(t / 12.0 + 1e-9)
 
-    def displacing(fam: Family) -> None:
-        obs.displacements += 1
-        displaced[fam.fid] = fam
-        displace(fam)
+    def listen(ev: TraceEvent) -> None:
+        if ev.kind == "statement":
+            inst, (st, transfer) = ev.subject, ev.data
+            before = last_cash.get(inst.idx, inst.acct.cash_start)
+            change = inst.acct.cash - before
+            last_cash[inst.idx] = inst.acct.cash
+            if _rel_err(change, st.revenue + transfer - st.cost) > 1e-9 * max(1.0, abs(before)):
+                obs.statement_errors.append(f"{inst.name} at {ev.time}: cash {change} "
+                                            f"!= revenue {st.revenue} + transfer {transfer} - cost {st.cost}")
+            if inst.sector == "public" and change < -1e-6:
+                obs.public_cash_falls += 1
+            obs.vouchers_by_affordable[inst.affordable] += st.vouchers
+            obs.operating_paid += st.operating_subsidy + st.place_subsidy
+            obs.public_transfers += transfer
+        elif ev.kind == "close":
+            for c in ev.subject.classes:
+                for fam in c.children:
+                    obs.displacements += 1
+                    displaced[fam.fid] = fam
+        elif ev.kind == "budget_exhausted":
+            obs.refused_years.add(year_of(ev.time - 1e-9))
+        elif ev.kind == "pay":  # a payment for the month just ended belongs to that month's year
+            year = year_of(ev.time - 1.0)
+            obs.booked_by_year[year] = obs.booked_by_year.get(year, 0.0) + ev.data[0]
+        elif ev.kind == "commit":  # a commitment belongs to the year it is made in
+            year = year_of(ev.time)
+            obs.booked_by_year[year] = obs.booked_by_year.get(year, 0.0) + ev.data
+            obs.commitments.append((ev.time, ev.data))
 
-    def exhausting() -> None:
-        t = w.env.now
-        obs.refused_years.add(w.params.run.start_year + math.floor((t - 1e-9) / 12.0))
-        exhaust()
-
-    w.providers.post = posting  # type: ignore[method-assign]
-    w.families.displace = displacing  # type: ignore[method-assign]
-    w.gov._exhaust = exhausting  # type: ignore[method-assign]
+    w.trace.subscribe(listen)
     return displaced
 
 
@@ -325,6 +338,12 @@ def test_an_exhausted_budget_cuts_take_up_compared_with_an_unlimited_one():
 def test_construction_commitments_are_booked_in_the_budget_year_that_paid_them():
     obs = observe("budget_and_capacity", FAST_SEEDS[0])
     assert obs.summary["public_cost_construction"] > 0
+    assert obs.commitments, "the programme must commit to some building"
+    assert {obs.start_year + int(t // 12) for t, _ in obs.commitments} > {obs.start_year}, \
+        "commitments in several years are needed to tell the years apart"
+    assert obs.spent_by_year.keys() == obs.booked_by_year.keys()
+    for year, spent in obs.spent_by_year.items():
+        assert spent == pytest.approx(obs.booked_by_year[year], rel=1e-12, abs=1e-6), year
     assert min(obs.spent_by_year) >= obs.start_year
     assert all(spent <= obs.budget + 0.01 for spent in obs.spent_by_year.values())
 

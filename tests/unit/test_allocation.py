@@ -1,25 +1,29 @@
-"""Waitlists: FIFO and lottery keys, lazy deletion of cancelled entries."""
+"""Waitlists and disciplines: FIFO and lottery keys (they see the family and the class), lazy
+deletion of cancelled entries. The allocator's own rules (who gets a freed place, displaced
+children first, moving up before the waitlist) are tested on a small world in
+tests/model/test_allocation_rules.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from sim.model.allocation import DISCIPLINES, Waitlist, fifo_key, key_function, lottery_key
+from sim.model.allocation import DISCIPLINES, Fifo, Lottery, Waitlist, discipline
 
 
 class Fam:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, seek_time: float = 0.0, lottery_u: float = 0.5) -> None:
         self.name = name
         self.token = 0
+        self.seek_time = seek_time
+        self.lottery_u = lottery_u
 
 
-def current(fam: Fam, token: int) -> bool:
-    return fam.token == token
+CLS = object()  # the disciplines here do not depend on the class
 
 
 def drain(wl: Waitlist) -> list[str]:
     out = []
-    while (fam := wl.pop_valid(current)) is not None:
+    while (fam := wl.pop()) is not None:
         out.append(fam.name)
     return out
 
@@ -27,7 +31,8 @@ def drain(wl: Waitlist) -> list[str]:
 def test_fifo_serves_families_in_order_of_application():
     wl = Waitlist()
     for name, t in [("c", 3.0), ("a", 1.0), ("d", 4.5), ("b", 2.0)]:
-        wl.push(fifo_key(t, 0.9), Fam(name))
+        f = Fam(name, seek_time=t, lottery_u=0.9)
+        wl.push(Fifo().key(f, CLS), f)
     assert drain(wl) == ["a", "b", "c", "d"]
 
 
@@ -41,7 +46,8 @@ def test_equal_keys_are_served_in_order_of_joining():
 def test_lottery_serves_families_in_order_of_their_draws_not_their_application():
     wl = Waitlist()
     for name, t, draw in [("first", 1.0, 0.9), ("second", 2.0, 0.1), ("third", 3.0, 0.5)]:
-        wl.push(lottery_key(t, draw), Fam(name))
+        f = Fam(name, seek_time=t, lottery_u=draw)
+        wl.push(Lottery().key(f, CLS), f)
     assert drain(wl) == ["second", "third", "first"]
 
 
@@ -65,23 +71,22 @@ def test_a_requeued_family_is_served_once_under_its_new_entry():
     assert drain(wl) == ["b", "a"]
 
 
-def test_pop_valid_of_an_empty_or_all_stale_waitlist_is_none():
+def test_pop_of_an_empty_or_all_stale_waitlist_is_none():
     wl = Waitlist()
-    assert wl.pop_valid(current) is None
+    assert wl.pop() is None
     f = Fam("gone")
     wl.push(0.0, f)
     f.token += 1
-    assert wl.pop_valid(current) is None
+    assert wl.pop() is None
 
 
-def test_key_functions_follow_their_discipline():
-    assert fifo_key(5.0, 0.3) == 5.0
-    assert lottery_key(5.0, 0.3) == 0.3
-    assert key_function("fifo") is fifo_key
-    assert key_function("lottery") is lottery_key
-    assert set(DISCIPLINES) == {"fifo", "lottery"}
+def test_disciplines_key_on_what_their_rule_names():
+    f = Fam("x", seek_time=5.0, lottery_u=0.3)
+    assert discipline("fifo").key(f, CLS) == 5.0
+    assert discipline("lottery").key(f, CLS) == 0.3
+    assert {discipline(n).name for n in DISCIPLINES} == set(DISCIPLINES) == {"fifo", "lottery"}
 
 
 def test_an_unknown_discipline_is_an_error():
     with pytest.raises(ValueError, match="random"):
-        key_function("random")
+        discipline("random")

@@ -83,19 +83,21 @@ def test_regular_births_of_a_zero_rate_or_empty_span_are_none():
     assert len(birth_times_regular(5.0, 2.0, 5.0)) == 0
 
 
-def test_poisson_birth_times_are_sorted_inside_the_span_with_the_right_mean_count():
+def test_poisson_birth_times_are_sorted_inside_their_months_with_the_right_counts():
     gen = np.random.default_rng(5)
     rate, months = 50.0, 400
-    counts = []
-    for m in range(months):
-        t = birth_times_poisson(gen, rate, float(m), 1.0)
-        assert (np.diff(t) >= 0).all() and (t >= m).all() and (t < m + 1).all()
-        counts.append(len(t))
+    start = np.arange(months, dtype=float)
+    t, counts = birth_times_poisson(gen, start, np.ones(months), np.full(months, rate))
+    assert (np.diff(t) >= 0).all() and len(t) == counts.sum()
+    month_of = np.floor(t).astype(int)
+    assert (np.bincount(month_of, minlength=months) == counts).all()
     assert abs(np.mean(counts) - rate) <= Z * math.sqrt(rate / months)
     assert abs(np.var(counts, ddof=1) / rate - 1.0) <= Z * math.sqrt(2.0 / (months - 1)) + 0.05
 
 
-def test_poisson_birth_times_respect_a_partial_span():
-    t = birth_times_poisson(np.random.default_rng(1), 1000.0, 10.0, 0.25)
+def test_poisson_birth_times_respect_a_partial_span_and_each_months_rate():
+    t, counts = birth_times_poisson(np.random.default_rng(1), np.array([10.0, 11.0]), np.array([0.25, 1.0]),
+                                    np.array([1000.0, 0.0]))
+    assert counts[1] == 0
     assert (t >= 10.0).all() and (t < 10.25).all()
     assert abs(len(t) - 250) <= Z * math.sqrt(250)

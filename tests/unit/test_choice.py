@@ -1,4 +1,5 @@
-"""Ranking a family's options and filtering the ones it can use: pure functions over arrays."""
+"""Ranking a family's options: the one utility (sim.model.choice) and the model's ranking of
+the options it can reach (sim.model.options), which must order by that utility."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.choice import eligible, rank_options
+from sim.model.choice import base_utility, smallest, utility
 
 INCOME = 10_000.0
 
@@ -14,6 +15,23 @@ INCOME = 10_000.0
 def utilities(fee, km, pref, price_weight=4.0, distance_weight=0.15, taste=None):
     u = pref - price_weight / INCOME * fee - distance_weight * km
     return u if taste is None else u + taste
+
+
+def rank_options(fee, km, pref, income, price_weight, distance_weight, taste, limit):
+    """Rank with the model's utility and top-k, as :meth:`Options.ranked` does."""
+    u = utility(base_utility(pref, km, distance_weight), fee, price_weight / income)
+    if taste is not None:
+        u = u + taste
+    return smallest(-u, limit)
+
+
+def test_the_utility_on_floats_equals_the_utility_on_arrays():
+    fee, km, pref = np.array([1200.0, 3000.0]), np.array([0.5, 4.0]), np.array([0.3, -0.2])
+    arr = utility(base_utility(pref, km, 0.15), fee, 4.0 / INCOME)
+    one = [utility(base_utility(float(p), float(k), 0.15), float(f), 4.0 / INCOME)
+           for f, k, p in zip(fee, km, pref, strict=True)]
+    assert arr.tolist() == one
+    assert np.allclose(arr, utilities(fee, km, pref))
 
 
 def test_rank_options_orders_by_utility_best_first():
@@ -76,24 +94,6 @@ def test_rank_options_limited_ranking_is_the_prefix_of_the_full_ranking_even_wit
     full = rank_options(z, z, pref, INCOME, 4.0, 0.15, None, len(pref))
     limited = rank_options(z, z, pref, INCOME, 4.0, 0.15, None, 7)
     assert list(limited) == list(full[:7])
-
-
-def test_eligible_keeps_classes_serving_the_age_with_lower_bound_inclusive_upper_exclusive():
-    min_age = np.array([6.0, 12.0, 24.0, 6.0])
-    max_age = np.array([12.0, 24.0, 36.0, 36.0])
-    km = np.zeros(4)
-    assert list(eligible(min_age, max_age, km, 12.0, 5.0)) == [1, 3]
-    assert list(eligible(min_age, max_age, km, 11.999, 5.0)) == [0, 3]
-    assert list(eligible(min_age, max_age, km, 36.0, 5.0)) == []
-    assert list(eligible(min_age, max_age, km, 5.0, 5.0)) == []
-
-
-def test_eligible_keeps_classes_within_the_travel_limit_inclusive():
-    min_age = np.zeros(3)
-    max_age = np.full(3, 36.0)
-    km = np.array([1.0, 5.0, 5.0001])
-    assert list(eligible(min_age, max_age, km, 20.0, 5.0)) == [0, 1]
-    assert list(eligible(min_age, max_age, km, 20.0, 0.0)) == []
 
 
 @settings(max_examples=300, deadline=None)

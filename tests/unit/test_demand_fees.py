@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.model.demand import need_probability, take_up_probability
-from sim.model.fees import fee_burden, list_fee, net_monthly_price
+from sim.model.fees import contract, list_fee, net_fee, provider_fee
 
 
 def need(dual=0.0, gp=0.0, income=10_000.0, median=10_000.0, intercept=0.0, b_dual=1.0,
@@ -71,11 +71,24 @@ def test_list_fee_scales_the_type_fee_by_the_district_index():
     assert list_fee(2000.0, 1.5) == 3000.0
 
 
-def test_net_price_subtracts_subsidies_and_never_goes_below_zero():
-    assert net_monthly_price(2000.0, 300.0) == 1700.0
-    assert net_monthly_price(2000.0) == 2000.0
-    assert net_monthly_price(200.0, 300.0) == 0.0
+def test_provider_fee_is_the_fee_minus_the_voucher_never_below_zero():
+    assert provider_fee(2000.0, 300.0) == 1700.0
+    assert provider_fee(2000.0, 0.0) == 2000.0
+    assert provider_fee(200.0, 300.0) == 0.0
 
 
-def test_fee_burden_is_price_over_income():
-    assert fee_burden(2000.0, 10_000.0) == pytest.approx(0.2)
+def test_net_fee_subtracts_the_family_subsidy_never_below_zero():
+    assert net_fee(1700.0, 300.0) == 1400.0
+    assert net_fee(1700.0, 0.0) == 1700.0
+    assert net_fee(200.0, 300.0) == 0.0
+
+
+@pytest.mark.parametrize("fee, voucher, subsidy, expected", [
+    (2000.0, 300.0, 300.0, (300.0, 1700.0, 1400.0)),   # both subsidies count
+    (2000.0, 0.0, 300.0, (0.0, 2000.0, 1700.0)),       # the family subsidy alone lowers the net fee
+    (2000.0, 300.0, 0.0, (300.0, 1700.0, 1700.0)),
+    (200.0, 300.0, 300.0, (200.0, 0.0, 0.0)),          # the voucher used is at most the fee
+    (1000.0, 0.0, 1500.0, (0.0, 1000.0, 0.0)),
+])
+def test_an_admission_contract_applies_the_voucher_then_the_family_subsidy(fee, voucher, subsidy, expected):
+    assert contract(fee, voucher, subsidy) == expected

@@ -19,7 +19,6 @@ from sim.model.economics import (
     family_subsidy_per_month,
     market_fee_update,
     monthly_statement,
-    net_price,
     pay_within_budget,
 )
 from sim.params.schema import CityConfig
@@ -175,17 +174,6 @@ def test_the_national_family_subsidy_is_300_yuan_a_month():
     assert family_subsidy_per_month(0.0) == 0.0
 
 
-def test_net_price_subtracts_voucher_and_family_subsidy():
-    assert net_price(2200.0, 300.0, 300.0) == 1600.0
-    assert net_price(2200.0, 0.0, 0.0) == 2200.0
-
-
-def test_net_price_never_goes_below_zero():
-    assert net_price(500.0, 300.0, 300.0) == 0.0
-    assert net_price(0.0, 0.0, 300.0) == 0.0
-
-
-# -- paying within a budget -------------------------------------------------------------------------
 def test_without_a_budget_everything_due_is_paid():
     assert pay_within_budget(1e12, None) == (1e12, 0.0)
 

@@ -58,11 +58,35 @@ def test_the_terminal_states_are_the_final_ones_and_waiting_enrolled_pending_are
     assert not {L.PENDING, L.WAITING, L.ENROLLED} & L.TERMINAL
 
 
-def test_move_count_moves_anonymous_families_and_conserves():
-    led = ledger_with(5, 0)
-    led.move_count(L.PENDING, L.NEVER_SOUGHT, 3)
-    assert led.counts[L.PENDING] == 2 and led.counts[L.NEVER_SOUGHT] == 3
-    assert led.unaccounted() == 0
+def test_every_move_is_passed_to_the_recorder_and_the_trace_with_its_time():
+    from sim.model.trace import Trace
+
+    seen, traced = [], []
+    trace = Trace()
+    trace.subscribe(traced.append)
+    led = L.Ledger(lambda: 7.5, lambda fam, old, new, now: seen.append((fam.fid, old, new, now)), trace)
+    led.add_births(1, L.PENDING)
+    f = Fam(3, L.PENDING)
+    led.move(f, L.WAITING)
+    assert seen == [(3, L.PENDING, L.WAITING, 7.5)]
+    assert [(e.time, e.kind, e.subject, e.data) for e in traced] == [(7.5, "move", f, ("pending", "waiting"))]
+
+
+def test_births_enter_only_pending_or_never_sought():
+    with pytest.raises(L.LedgerError):
+        L.Ledger().add_births(1, L.ENROLLED)
+
+
+def test_check_raises_on_a_lost_family_or_a_negative_count():
+    led = ledger_with(3, 0)
+    led.check()
+    led.counts[L.PENDING] -= 1
+    with pytest.raises(L.LedgerError, match="unaccounted"):
+        led.check()
+    led.counts[L.PENDING] -= 3
+    led.counts[L.WAITING] += 1
+    with pytest.raises(L.LedgerError, match="negative"):
+        led.check()
 
 
 def test_unaccounted_reports_families_missing_from_every_state():

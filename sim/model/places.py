@@ -1,0 +1,150 @@
+"""Place mechanics: enrolment, licensed and usable places, and caregivers, in one owner.
+
+Every change to a class's children, licensed places or caregivers goes through
+:class:`Places`, which keeps the class counts (the one home of those numbers), advances the
+institution's account before a rate changes, and keeps time-weighted levels per district and
+provider type (enrolled, licensed, usable, caregivers, caregivers required and missing) from
+which the city's KPIs and the monthly rows are read. When usable places grow, the freed
+places are offered at once (the allocator's ``fill``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sim.model.accumulators import Level
+from sim.model.staff import usable_places
+
+if TYPE_CHECKING:
+    import simpy
+
+    from sim.model.city import AgeClass
+    from sim.model.staff import Staff
+
+QUANTITIES = ("enrolled", "licensed", "usable", "caregivers", "cg_required", "cg_missing")
+
+
+class Places:
+    """Places of every class, and their time-weighted levels per district and provider type."""
+
+    def __init__(self, env: simpy.Environment, staff: Staff, n_districts: int, n_types: int,
+                 t0: float) -> None:
+        self.env = env
+        self.staff = staff
+        self.n_types = n_types
+        self.by_demand = staff.binding and staff.by_demand
+        n = n_districts * n_types
+        self.levels: dict[str, list[Level]] = {q: [Level(t0) for _ in range(n)] for q in QUANTITIES}
+        self.enrolled = self.levels["enrolled"]
+        self.on_free: Callable[[AgeClass], None] = lambda c: None  # the allocator's fill
+
+    def _key(self, c: AgeClass) -> int:
+        inst = c.inst
+        return inst.district.idx * self.n_types + inst.type_idx
+
+    # -- children ----------------------------------------------------------------------------
+    def occupy(self, c: AgeClass, fam: Any, delta: int) -> None:
+        """Add (+1) or remove (-1) ``fam``'s child in class ``c`` now."""
+        now = self.env.now
+        inst = c.inst
+        a = inst.acct
+        a.advance_enrolment(now)
+        a.fee_rate += delta * fam.fee_paid
+        a.voucher_rate += delta * fam.voucher
+        c.enrolled += delta
+        if delta > 0:
+            c.children[fam] = None
+        else:
+            del c.children[fam]
+        self.enrolled[inst.district.idx * self.n_types + inst.type_idx].add(now, delta)
+        if self.by_demand:
+            self.update_staffing(c)
+
+    # -- licensed places and staff --------------------------------------------------------------
+    def open_class(self, c: AgeClass, with_staff: bool) -> None:
+        """Open class ``c`` with the places it was built with (and its initial caregivers)."""
+        places = c.licensed
+        c.licensed = 0
+        if with_staff and self.staff.binding:
+            n = self.staff.initial(c, places)
+            self.set_caregivers(c, n)
+            self.staff.start(c, n)
+        self.set_licensed(c, places)
+
+    def set_licensed(self, c: AgeClass, places: int) -> None:
+        """Change the licensed places of ``c`` (opening, closure)."""
+        now = self.env.now
+        c.inst.acct.advance(now)
+        self.levels["licensed"][self._key(c)].add(now, places - c.licensed)
+        c.licensed = places
+        self._update_usable(c)
+        self.update_staffing(c)
+
+    def set_caregivers(self, c: AgeClass, n: int) -> None:
+        """Change the caregivers of ``c`` to ``n`` and update its usable places."""
+        now = self.env.now
+        k = self._key(c)
+        self.levels["cg_missing"][k].add(now, max(0, c.target - n) - max(0, c.target - c.caregivers))
+        c.inst.acct.advance(now)
+        self.levels["caregivers"][k].add(now, n - c.caregivers)
+        c.caregivers = n
+        self._update_usable(c)
+
+    def update_staffing(self, c: AgeClass) -> None:
+        """Re-evaluate the caregivers ``c`` wants; recruit for any gap."""
+        new = self.staff.target(c)
+        old = c.target
+        if new == old:
+            return
+        now = self.env.now
+        k = self._key(c)
+        self.levels["cg_required"][k].add(now, new - old)
+        self.levels["cg_missing"][k].add(now, max(0, new - c.caregivers) - max(0, old - c.caregivers))
+        c.target = new
+        if new > old:
+            self.staff.recruit(c)
+
+    def _update_usable(self, c: AgeClass) -> None:
+        new = usable_places(c.licensed, c.caregivers, c.ratio) if self.staff.binding else c.licensed
+        if new != c.usable:
+            self.levels["usable"][self._key(c)].add(self.env.now, new - c.usable)
+            grew = new > c.usable
+            c.usable = new
+            if grew:
+                self.on_free(c)
+
+    # -- reading the levels ----------------------------------------------------------------------
+    def reset(self, t: float) -> None:
+        """End of warm-up: start every level's observation window at ``t``."""
+        for levels in self.levels.values():
+            for lv in levels:
+                lv.reset(t)
+
+    def mean(self, quantity: str, t: float) -> float:
+        """Return the city's time-average of ``quantity`` over the window up to ``t``."""
+        return sum(lv.mean(t) for lv in self.levels[quantity])
+
+    def total(self, quantity: str) -> int:
+        """Return the city's current ``quantity``."""
+        return int(round(sum(lv.value for lv in self.levels[quantity])))
+
+    def _in(self, quantity: str, district: int) -> int:
+        lo = district * self.n_types
+        return int(round(sum(lv.value for lv in self.levels[quantity][lo:lo + self.n_types])))
+
+    def enrolled_in(self, district: int) -> int:
+        """Children enrolled at providers in ``district`` now."""
+        return self._in("enrolled", district)
+
+    def licensed_in(self, district: int) -> int:
+        """Licensed places in ``district`` now."""
+        return self._in("licensed", district)
+
+    def usable_in(self, district: int) -> int:
+        """Usable places in ``district`` now."""
+        return self._in("usable", district)
+
+    def caregivers_in(self, district: int) -> int:
+        """Caregivers employed in ``district`` now."""
+        return self._in("caregivers", district)
