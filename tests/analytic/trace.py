@@ -3,8 +3,9 @@
 The ledger is the model's single point of truth for a family's state (README, "The
 ledger"): only ``Ledger.move`` changes a state, and every move goes to the run's trace hook
 (``world.trace``). Listening to it for one run gives an exact event log (admissions, joins,
-reneges, departures) that does not go through the recorder whose KPIs are being checked. From the log this module rebuilds every waitlist
-spell and splits the Little's-law balance of the observation window into its parts.
+reneges, departures) that does not go through the recorder whose KPIs are being checked.
+From the log this module rebuilds every waitlist spell and splits the Little's-law balance
+of the observation window into its parts.
 """
 
 from __future__ import annotations
