@@ -75,6 +75,7 @@ class Proc:
     stdout: str
     cpu: float = 0.0
     load: float = 0.0
+    summary: dict[str, Any] | None = None  # a simulator run's summary.json, read right after it
 
 
 @dataclass
@@ -136,21 +137,21 @@ def timed(cmd: list[str], cwd: Path, tree: Path | None = None) -> Proc:
 def fastest(procs: list[Proc]) -> Proc:
     """Return the fastest of ``procs``, with the largest RSS seen in any of them."""
     best = min(procs, key=lambda p: p.wall)
-    return Proc(best.wall, max(p.rss_mib for p in procs), best.stdout, best.cpu, best.load)
-
-
-def best_of(cmd: list[str], cwd: Path, repeat: int, tree: Path | None = None) -> Proc:
-    """Run ``cmd`` ``repeat`` times; keep the fastest run (its RSS is the largest seen)."""
-    return fastest([timed(cmd, cwd, tree) for _ in range(max(1, repeat))])
+    return Proc(best.wall, max(p.rss_mib for p in procs), best.stdout, best.cpu, best.load, best.summary)
 
 
 @dataclass
 class Side:
-    """One program of an interleaved comparison: a name, its command and the tree it imports."""
+    """One program of an interleaved comparison: a name, its command and the tree it imports.
+
+    A simulator run names its ``run_dir``: its summary.json is read after every run, before
+    the next run of the side overwrites it.
+    """
 
     name: str
     cmd: list[str]
     tree: Path | None
+    run_dir: Path | None = None
 
 
 def interleaved(b: Bench, sides: list[Side], repeat: int) -> dict[str, list[Proc]]:
@@ -161,7 +162,10 @@ def interleaved(b: Bench, sides: list[Side], repeat: int) -> dict[str, list[Proc
     runs: dict[str, list[Proc]] = {s.name: [] for s in sides}
     for _ in range(max(1, repeat)):
         for s in sides:
-            runs[s.name].append(timed(s.cmd, b.out, s.tree))
+            p = timed(s.cmd, b.out, s.tree)
+            if s.run_dir is not None:
+                p.summary = json.loads((s.run_dir / "summary.json").read_text())
+            runs[s.name].append(p)
     return runs
 
 
@@ -172,19 +176,20 @@ def sim_cmd(*overrides: str, multirun: bool = False) -> list[str]:
 
 def run_sim(b: Bench, name: str, *overrides: str, repeat: int = 1) -> tuple[Proc, dict[str, Any]]:
     """Run the simulator into ``<out>/<name>``; return the process and its summary.json."""
-    p = best_of(sim_side(b, name, b.tree, *overrides).cmd, b.out, repeat, b.tree)
-    return p, record_sim(b, name, [p])
+    procs = interleaved(b, [sim_side(b, name, b.tree, *overrides)], repeat)[name]
+    return fastest(procs), record_sim(b, name, procs)
 
 
 def sim_side(b: Bench, name: str, tree: Path, *overrides: str) -> Side:
     """Return the simulator run into ``<out>/<name>`` with ``tree``'s code, as a comparison side."""
-    return Side(name, sim_cmd(f"hydra.run.dir={b.out / name}", *overrides), tree)
+    return Side(name, sim_cmd(f"hydra.run.dir={b.out / name}", *overrides), tree, b.out / name)
 
 
 def record_sim(b: Bench, name: str, procs: list[Proc]) -> dict[str, Any]:
     """Store the fastest of a simulator's runs under ``name``; return its summary.json."""
     p = fastest(procs)
-    summary = json.loads((b.out / name / "summary.json").read_text())
+    summary = p.summary
+    assert summary is not None
     b.data[name] = {"wall": p.wall, "cpu": p.cpu, "rss_mib": p.rss_mib, "load_before": p.load,
                     "sim_wall": summary["meta"]["wall_seconds"], "walls": [q.wall for q in procs],
                     "rss_mibs": [q.rss_mib for q in procs]}
