@@ -313,7 +313,7 @@ def bench_megacity(b: Bench) -> None:
 
 
 def add_against(b: Bench, what: str, runs: dict[str, list[Proc]], name: str, limit: float | None) -> None:
-    """Add the work tree vs REV rows of an interleaved pair: wall time and peak RSS.
+    """Add the measured tree vs REV rows of an interleaved pair: wall time and peak RSS.
 
     Wall time: fastest run of each side; the note gives the range of the per-round ratios.
     Peak RSS: the largest of each side's runs. ``limit`` judges both (issue 11: 1.3).
@@ -323,9 +323,10 @@ def add_against(b: Bench, what: str, runs: dict[str, list[Proc]], name: str, lim
     pairs = [x.wall / y.wall for x, y in zip(tree, rev, strict=True)]
     note = f"interleaved, fastest of {len(pairs)} each; per-round ratios {min(pairs):.2f}-{max(pairs):.2f}"
     target = "report" if limit is None else f"<= {limit}"
-    add(b, f"{what}: work tree vs {b.against_rev}, wall time (process)", a.wall, r.wall, "s", target, limit,
-        note, cpu=(a.cpu, r.cpu))
-    add(b, f"{what}: work tree vs {b.against_rev}, peak RSS", a.rss_mib, r.rss_mib, "MiB", target, limit)
+    pair = f"{b.data.get('rev') or 'work tree'} vs {b.against_rev}"
+    add(b, f"{what}: {pair}, wall time (process)", a.wall, r.wall, "s", target, limit, note,
+        cpu=(a.cpu, r.cpu))
+    add(b, f"{what}: {pair}, peak RSS", a.rss_mib, r.rss_mib, "MiB", target, limit)
 
 
 def doubled_districts_csv(b: Bench, mode: str) -> Path:
