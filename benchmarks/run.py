@@ -1,4 +1,4 @@
-"""Measure every performance target of issue 6 side by side and print one table.
+"""Measure the performance targets of issues 6 and 11 side by side and print one table.
 
 Each figure is a whole process (``python -m sim ...`` or ``benchmarks/reference_mmc.py``)
 timed from start to exit, so imports, configuration and output files count; its peak
@@ -11,6 +11,11 @@ Usage::
     python benchmarks/run.py --quick      # tiny sizes, seconds: checks that the script works
     python benchmarks/run.py --only queue,megacity --repeat 1
     python benchmarks/run.py --rev HEAD   # measure the last commit, not the work tree
+    python benchmarks/run.py --only megacity --against 2df1a81   # issue 11's comparison only
+
+``--against REV`` (default ``2df1a81``, the last commit before issue 11's rewrite; ``none``
+to skip) runs the megacity and the queue preset of REV (exported with git archive) in the
+same invocation, interleaved with the work tree's runs (A, B, A, B ... for ``--repeat``).
 
 Outputs go to a fresh folder under /tmp (``--out`` to choose); ``results.json`` and
 ``table.md`` there hold every measurement. ``--quick`` never judges a time: its result
@@ -37,6 +42,8 @@ REPO = HERE.parent
 REFERENCE = HERE / "reference_mmc.py"
 PY = sys.executable
 GROUPS = ("reference", "queue", "megacity", "scaling", "parallel")
+# The last commit before issue 11's rewrite: what its speed targets compare with.
+AGAINST = "2df1a81"
 # Issue 6's figures for the reference scripts at 200,000 arrivals (seconds).
 ISSUE_200K = {"heapq": 0.27, "callbacks": 0.53, "store": 1.3, "idiomatic": 2.0}
 RATE, STAY, PLACES = 9.0, 1.0, 10
@@ -68,6 +75,7 @@ class Proc:
     stdout: str
     cpu: float = 0.0
     load: float = 0.0
+    summary: dict[str, Any] | None = None  # a simulator run's summary.json, read right after it
 
 
 @dataclass
@@ -83,6 +91,7 @@ class Row:
     note: str = ""
     cpu_ratio: float | None = None
     judged: bool = False
+    skipped: bool = False
 
 
 @dataclass
@@ -94,6 +103,8 @@ class Bench:
     sizes: Sizes
     quick: bool
     repeat: int
+    against_rev: str | None = None
+    against: Path | None = None  # REV's exported tree, once exported
     rows: list[Row] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -123,11 +134,39 @@ def timed(cmd: list[str], cwd: Path, tree: Path | None = None) -> Proc:
     return Proc(wall, usage.ru_maxrss / 1024.0, text, usage.ru_utime + usage.ru_stime, load)
 
 
-def best_of(cmd: list[str], cwd: Path, repeat: int, tree: Path | None = None) -> Proc:
-    """Run ``cmd`` ``repeat`` times; keep the fastest run (its RSS is the largest seen)."""
-    procs = [timed(cmd, cwd, tree) for _ in range(max(1, repeat))]
+def fastest(procs: list[Proc]) -> Proc:
+    """Return the fastest of ``procs``, with the largest RSS seen in any of them."""
     best = min(procs, key=lambda p: p.wall)
-    return Proc(best.wall, max(p.rss_mib for p in procs), best.stdout, best.cpu, best.load)
+    return Proc(best.wall, max(p.rss_mib for p in procs), best.stdout, best.cpu, best.load, best.summary)
+
+
+@dataclass
+class Side:
+    """One program of an interleaved comparison: a name, its command and the tree it imports.
+
+    A simulator run names its ``run_dir``: its summary.json is read after every run, before
+    the next run of the side overwrites it.
+    """
+
+    name: str
+    cmd: list[str]
+    tree: Path | None
+    run_dir: Path | None = None
+
+
+def interleaved(b: Bench, sides: list[Side], repeat: int) -> dict[str, list[Proc]]:
+    """Run every side once per round (A, B, A, B ...), ``repeat`` rounds; return each side's runs.
+
+    Interleaving spreads a drift of the machine's load over every side alike.
+    """
+    runs: dict[str, list[Proc]] = {s.name: [] for s in sides}
+    for _ in range(max(1, repeat)):
+        for s in sides:
+            p = timed(s.cmd, b.out, s.tree)
+            if s.run_dir is not None:
+                p.summary = json.loads((s.run_dir / "summary.json").read_text())
+            runs[s.name].append(p)
+    return runs
 
 
 def sim_cmd(*overrides: str, multirun: bool = False) -> list[str]:
@@ -137,19 +176,41 @@ def sim_cmd(*overrides: str, multirun: bool = False) -> list[str]:
 
 def run_sim(b: Bench, name: str, *overrides: str, repeat: int = 1) -> tuple[Proc, dict[str, Any]]:
     """Run the simulator into ``<out>/<name>``; return the process and its summary.json."""
-    run_dir = b.out / name
-    p = best_of(sim_cmd(f"hydra.run.dir={run_dir}", *overrides), b.out, repeat, b.tree)
-    summary = json.loads((run_dir / "summary.json").read_text())
+    procs = interleaved(b, [sim_side(b, name, b.tree, *overrides)], repeat)[name]
+    return fastest(procs), record_sim(b, name, procs)
+
+
+def sim_side(b: Bench, name: str, tree: Path, *overrides: str) -> Side:
+    """Return the simulator run into ``<out>/<name>`` with ``tree``'s code, as a comparison side."""
+    return Side(name, sim_cmd(f"hydra.run.dir={b.out / name}", *overrides), tree, b.out / name)
+
+
+def record_sim(b: Bench, name: str, procs: list[Proc]) -> dict[str, Any]:
+    """Store the fastest of a simulator's runs under ``name``; return its summary.json."""
+    p = fastest(procs)
+    summary = p.summary
+    assert summary is not None
     b.data[name] = {"wall": p.wall, "cpu": p.cpu, "rss_mib": p.rss_mib, "load_before": p.load,
-                    "sim_wall": summary["meta"]["wall_seconds"]}
-    return p, summary
+                    "sim_wall": summary["meta"]["wall_seconds"], "walls": [q.wall for q in procs],
+                    "rss_mibs": [q.rss_mib for q in procs]}
+    return summary
+
+
+def reference_cmd(variant: str, customers: int) -> list[str]:
+    """Return the command line of one variant of the hand-written M/M/c."""
+    return [PY, str(REFERENCE), variant, "--customers", str(customers), "--rate", str(RATE),
+            "--mean-stay", str(STAY), "--servers", str(PLACES)]
 
 
 def run_reference(b: Bench, variant: str, customers: int, repeat: int = 1) -> tuple[Proc, dict]:
     """Run one variant of the hand-written M/M/c; return the process and its JSON line."""
-    cmd = [PY, str(REFERENCE), variant, "--customers", str(customers), "--rate", str(RATE),
-           "--mean-stay", str(STAY), "--servers", str(PLACES)]
-    p = best_of(cmd, b.out, repeat)
+    return record_reference(b, variant, customers, [timed(reference_cmd(variant, customers), b.out)
+                                                    for _ in range(max(1, repeat))])
+
+
+def record_reference(b: Bench, variant: str, customers: int, procs: list[Proc]) -> tuple[Proc, dict]:
+    """Store the fastest of a reference script's runs; return it and its JSON line."""
+    p = fastest(procs)
     line = json.loads(p.stdout.strip().splitlines()[-1])
     b.data[f"ref_{variant}_{customers}"] = {"wall": p.wall, "cpu": p.cpu, "rss_mib": p.rss_mib,
                                              "load_before": p.load, **line}
@@ -189,15 +250,21 @@ def bench_reference(b: Bench) -> None:
 
 
 def bench_queue(b: Bench) -> None:
-    """Queue preset vs the hand-written SimPy scripts, the same number of arrivals."""
+    """Queue preset vs the hand-written SimPy scripts, the same number of arrivals (and vs REV)."""
     n = b.sizes.queue_arrivals
     horizon = math.ceil(n / RATE)  # whole months (the model's monthly rows need them)
-    model, s = run_sim(b, "queue", "scenario=queue", f"queue.arrival_rate={RATE}",
-                       f"queue.mean_stay_months={STAY}", f"queue.places={PLACES}",
-                       f"run.horizon_months={horizon}", "run.warmup_months=10", repeat=b.repeat)
+    preset = ("scenario=queue", f"queue.arrival_rate={RATE}", f"queue.mean_stay_months={STAY}",
+              f"queue.places={PLACES}", f"run.horizon_months={horizon}", "run.warmup_months=10")
+    sides = [sim_side(b, "queue", b.tree, *preset), Side("idiomatic", reference_cmd("idiomatic", n), None)]
+    rev = against_tree(b)
+    if rev is not None:
+        sides.append(sim_side(b, "queue_against", rev, *preset))
+    runs = interleaved(b, sides, b.repeat)
+    s = record_sim(b, "queue", runs["queue"])
+    model = fastest(runs["queue"])
     b.data["queue"]["arrivals"] = s["children_born"]
     label = f"{n:,} arrivals"
-    idio, idio_line = run_reference(b, "idiomatic", n, b.repeat)
+    idio, idio_line = record_reference(b, "idiomatic", n, runs["idiomatic"])
     add(b, f"queue preset vs idiomatic SimPy, {label} (process)", model.wall, idio.wall, "s",
         "<= 1.0", 1.0, cpu=(model.cpu, idio.cpu))
     add(b, f"queue preset vs idiomatic SimPy, {label} (in-process: simulation only, no start-up "
@@ -209,14 +276,30 @@ def bench_queue(b: Bench) -> None:
         ref, _ = run_reference(b, v, n, b.repeat)
         add(b, f"queue preset vs {v} floor, {label} (process)", model.wall, ref.wall, "s", "report", None,
             cpu=(model.cpu, ref.cpu))
+    add(b, f"queue preset vs idiomatic SimPy, {label} (process; issue 11's limit)", model.wall, idio.wall,
+        "s", "<= 1.5", 1.5, "interleaved with the idiomatic script", cpu=(model.cpu, idio.cpu))
+    if rev is not None:
+        record_sim(b, "queue_against", runs["queue_against"])
+        before = fastest(runs["queue_against"])
+        add(b, f"queue preset at {b.against_rev} vs idiomatic SimPy, {label} (process)", before.wall,
+            idio.wall, "s", "report", None, cpu=(before.cpu, idio.cpu))
+        add_against(b, f"queue preset, {label}", runs, "queue", None)
 
 
 def bench_megacity(b: Bench) -> None:
     """Megacity, 10 simulated years: wall time, peak memory and the idiomatic-SimPy ratio."""
     z = b.sizes
     city = ("city=megacity", f"run.horizon_months={z.city_months}", f"run.burnin_months={z.city_burnin}")
-    p, s = run_sim(b, "megacity", *city)
     years = span(z.city_months)
+    rev = against_tree(b)
+    if rev is None:
+        p, s = run_sim(b, "megacity", *city)
+    else:
+        runs = interleaved(b, [sim_side(b, "megacity", b.tree, *city),
+                               sim_side(b, "megacity_against", rev, *city)], b.repeat)
+        s = record_sim(b, "megacity", runs["megacity"])
+        record_sim(b, "megacity_against", runs["megacity_against"])
+        p = fastest(runs["megacity"])
     add(b, f"megacity {years}: wall time (process)", p.wall, 60.0, "s", "< 60 s", 1.0, cpu=(p.cpu, 60.0))
     add(b, f"megacity {years}: peak RSS", p.rss_mib, 2048.0, "MiB", "< 2 GiB", 1.0)
     sought = int(s["sought_care"])
@@ -225,6 +308,25 @@ def bench_megacity(b: Bench) -> None:
         "report", None, cpu=(p.cpu, ref.cpu))
     b.data["megacity"]["sought_care"] = sought
     b.data["megacity"]["children_born"] = s["children_born"]
+    if rev is not None:
+        add_against(b, f"megacity {years}", runs, "megacity", 1.3)
+
+
+def add_against(b: Bench, what: str, runs: dict[str, list[Proc]], name: str, limit: float | None) -> None:
+    """Add the measured tree vs REV rows of an interleaved pair: wall time and peak RSS.
+
+    Wall time: fastest run of each side; the note gives the range of the per-round ratios.
+    Peak RSS: the largest of each side's runs. ``limit`` judges both (issue 11: 1.3).
+    """
+    tree, rev = runs[name], runs[f"{name}_against"]
+    a, r = fastest(tree), fastest(rev)
+    pairs = [x.wall / y.wall for x, y in zip(tree, rev, strict=True)]
+    note = f"interleaved, fastest of {len(pairs)} each; per-round ratios {min(pairs):.2f}-{max(pairs):.2f}"
+    target = "report" if limit is None else f"<= {limit}"
+    pair = f"{b.data.get('rev') or 'work tree'} vs {b.against_rev}"
+    add(b, f"{what}: {pair}, wall time (process)", a.wall, r.wall, "s", target, limit, note,
+        cpu=(a.cpu, r.cpu))
+    add(b, f"{what}: {pair}, peak RSS", a.rss_mib, r.rss_mib, "MiB", target, limit)
 
 
 def doubled_districts_csv(b: Bench, mode: str) -> Path:
@@ -357,6 +459,8 @@ def bench_parallel(b: Bench) -> None:
 # -- the table -----------------------------------------------------------------------------------
 def verdict(r: Row, quick: bool) -> str:
     """Return the result cell of a row."""
+    if r.skipped:
+        return "skipped"
     if r.ok is None:
         return "quick" if quick and r.judged else "info"
     return "pass" if r.ok else "FAIL"
@@ -393,6 +497,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                      help="source tree whose sim/ and configs/ to measure (default: this checkout)")
     src.add_argument("--rev", default=None,
                      help="measure this git revision (exported with git archive into the output folder)")
+    ap.add_argument("--against", default=AGAINST, metavar="REV",
+                    help=f"also run the megacity and queue groups at REV, interleaved with the measured "
+                         f"tree, and report the ratios (default {AGAINST}; 'none' to skip)")
     return ap.parse_args(argv)
 
 
@@ -409,6 +516,46 @@ def export_rev(rev: str, dest: Path) -> Path:
     return dest
 
 
+def check_imports(b: Bench, tree: Path) -> None:
+    """Raise RuntimeError unless a child given ``tree`` imports ``sim`` from that tree.
+
+    The child runs where the measured ones do (``b.out``): an installed copy found first
+    would make both sides of a comparison the same code.
+    """
+    p = timed([PY, "-c", "import sim; print(sim.__file__)"], b.out, tree)
+    found = Path(p.stdout.strip()).resolve()
+    if not found.is_relative_to(tree.resolve()):
+        raise RuntimeError(f"a child given {tree} imports sim from {found}")
+
+
+def against_tree(b: Bench) -> Path | None:
+    """Return REV's tree for ``--against`` (exported and checked once); None if not compared.
+
+    A revision that cannot be exported (not in this clone, or no git) skips the comparison
+    with a line on stderr and a ``skipped`` row; it is not an error.
+    """
+    if b.against is not None or b.against_rev is None or "against" in b.data:
+        return b.against
+    rev = b.against_rev
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--verify", f"{rev}^{{commit}}"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        tree = export_rev(commit, b.out / "against")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        reason = (getattr(exc, "stderr", None) or str(exc)).strip().splitlines()[-1]
+        b.data["against"] = {"rev": rev, "skipped": reason}
+        print(f"against {rev}: skipped, not found or not exported from this clone (git: {reason})",
+              file=sys.stderr, flush=True)
+        b.rows.append(Row(f"work tree vs {rev} (issue 11)", "not measured", f"{rev}: {reason}", None,
+                          "<= 1.3", None, skipped=True))
+        return None
+    check_imports(b, b.tree)
+    check_imports(b, tree)
+    b.against = tree
+    b.data["against"] = {"rev": rev, "commit": commit, "tree": str(tree)}
+    return tree
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen groups, print the table and write results.json and table.md."""
     a = parse(argv)
@@ -417,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     repeat = a.repeat if a.repeat is not None else (1 if a.quick else 3)
     out = out.resolve()
     tree = export_rev(a.rev, out / "tree") if a.rev else (a.tree or REPO).resolve()
-    b = Bench(out, tree, QUICK if a.quick else Sizes(), a.quick, repeat)
+    against = None if a.against.strip().lower() in ("", "none") else a.against.strip()
+    b = Bench(out, tree, QUICK if a.quick else Sizes(), a.quick, repeat, against)
     b.data["tree"] = str(tree)
     b.data["rev"] = a.rev
     groups = [g.strip() for g in a.only.split(",") if g.strip()]

@@ -225,14 +225,33 @@ def _loads_and_runs(overrides: list[str]) -> None:
     World(cfg, cfg.seed).run()
 
 
-def test_an_age_out_below_the_start_age_is_rejected_or_runs():
-    _loads_and_runs(small("families.age_out_months=20", horizon=TINY))
+@pytest.mark.parametrize("start_age, p_past", [
+    ("{dist:fixed,value:24}", 1.0),
+    ("{dist:fixed,value:20}", 1.0),
+    ("{dist:uniform,low:6,high:30}", 10 / 24),
+], ids=["past the age-out", "at the age-out", "straddling it"])
+def test_a_child_whose_start_age_is_at_or_past_the_age_out_never_seeks_care(start_age, p_past):
+    # Every child needs care here and leaves at 20 months; one who would start seeking care
+    # at or after that never seeks it. The number never seeking care is then binomial with
+    # p = P(start age >= 20), checked within 4 sd (a false alarm once in 16,000 seeds).
+    s = run(small("families.age_out_months=20", f"families.start_age={start_age}",
+                  "families.need.override=1", horizon=TINY)).summary
+    n = s["children_born"]
+    assert n > 1000
+    assert abs(s["never_sought"] - n * p_past) <= 4 * (n * p_past * (1 - p_past)) ** 0.5
+    if p_past == 1.0:
+        assert s["sought_care"] == s["enrolled_ever"] == s["waitlist_joins"] == 0
+    else:
+        assert s["enrolled_ever"] > 0
 
 
 @pytest.mark.parametrize("key", ["families.start_age", "families.patience"])
-def test_a_normal_with_a_negative_lower_bound_is_rejected_or_runs(key):
-    _loads_and_runs(small(f"{key}={{dist:normal,mean:1,sd:5,low:-10}}", places_per_1000=SCARCE,
-                          births_per_year=(1800, 1800), horizon=TINY))
+def test_a_normal_with_a_negative_lower_bound_is_rejected_by_its_key(key):
+    # ages and durations are never negative: clipping at a negative bound cannot be run
+    with pytest.raises(ConfigError) as info:
+        load(small(f"{key}={{dist:normal,mean:1,sd:5,low:-10}}", horizon=TINY))
+    assert info.value.line() == (
+        f"error: {key}: 'low' must be a finite number >= 0 (durations and ages), got -10.0")
 
 
 @pytest.mark.parametrize("overrides", [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,8 +57,43 @@ def test_a_word_or_a_structure_for_a_numeric_key_is_a_config_error(key, value):
     assert_config_error(f"{key}={value}")
 
 
+# a distribution is checked as one value: its parameters are reported at the distribution
+REPORTED_AT = {"families.patience.mean": "families.patience"}
+
+
+def reported_key(key: str) -> str:
+    """Return the key an error about ``key`` names.
+
+    The key itself, except for a distribution's parameter: a distribution is checked as one
+    value, so ``families.patience.mean=-1`` is ``error: families.patience: 'mean' must be > 0``.
+    """
+    return REPORTED_AT.get(key, key)
+
+
+def dotted(key: str) -> str:
+    """Return ``key`` with OmegaConf's list items (``a[0].b``) written as overrides write them (``a.0.b``)."""
+    return re.sub(r"\[(\d+)\]", r".\1", key)
+
+
+@pytest.mark.parametrize("key", NON_NEGATIVE)
+def test_a_negative_value_for_each_non_negative_key_is_a_config_error_naming_exactly_it(key):
+    err = assert_config_error(f"{key}=-1")
+    assert err.key == reported_key(key)
+    assert "got -1" in err.reason
+    if key in REPORTED_AT:
+        assert err.reason.startswith(f"'{key.rsplit('.', 1)[1]}' ")
+
+
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(NON_NEGATIVE), st.one_of(_negative, _non_finite))
 def test_a_negative_or_non_finite_value_for_a_non_negative_key_is_a_config_error_naming_it(key, value):
     err = assert_config_error(f"{key}={value}")
-    assert err.key == key or err.key.startswith(key.rsplit(".", 1)[0])
+    assert dotted(err.key) == reported_key(key)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "sim/config/load.py names a list item the way OmegaConf does (city.districts[0].population), "
+    "not the way overrides and validate.py do (city.districts.0.population)"))
+def test_a_composition_error_in_a_list_item_names_it_as_the_override_does():
+    err = assert_config_error("city.districts.0.population=.nan")
+    assert err.key == "city.districts.0.population"

@@ -157,17 +157,15 @@ def test_an_institution_in_an_unknown_district_is_rejected_when_loading(tmp_path
     assert "Atlantis" in info.value.reason
 
 
-def test_an_institutions_file_without_rows_is_rejected_or_gives_no_places(tmp_path):
-    from sim.model.world import World
-
+def test_an_institutions_file_without_rows_is_rejected(tmp_path):
+    # An empty institution list means "generate institutions from places_per_1000", so a
+    # file listing none would silently give the districts' generated places: it is an error.
     p = write(tmp_path, "i.csv", "name,district,type,places_toddler\n")
-    try:
-        cfg = load([f"city.districts_csv={EXAMPLES / 'districts.csv'}", f"city.institutions_csv={p}",
-                    "run.horizon_months=1", "run.burnin_months=0"])
-    except ConfigError:
-        return
-    world = World(cfg, 1)
-    assert sum(c.licensed for c in world.classes) == 0
+    line = "error: city.institutions_csv: i.csv: no institutions (a header but no rows)"
+    assert error_of(read_institutions, p).line() == line
+    with pytest.raises(ConfigError) as info:
+        load([f"city.districts_csv={EXAMPLES / 'districts.csv'}", f"city.institutions_csv={p}"])
+    assert info.value.line() == line
 
 
 def test_a_duplicated_column_is_rejected(tmp_path):

@@ -36,15 +36,48 @@ def test_mean_ci95_of_no_values_is_nan():
     assert math.isnan(m) and math.isnan(h)
 
 
-def test_mean_ci95_covers_the_true_mean_about_95_percent_of_the_time():
-    rng = np.random.default_rng(1)
-    trials, n = 2000, 5
+# Coverage of the 95% interval: exact (0.95) for normal data, whatever the sample size.
+COVERAGE_TRIALS, COVERAGE_N, FALSE_ALARM = 10_000, 5, 1e-4
+
+
+def coverage_band(trials: int, p: float, false_alarm: float) -> tuple[int, int]:
+    """Return the central range of Binomial(trials, p) holding all but ``false_alarm`` of it."""
+    return (int(stats.binom.ppf(false_alarm / 2, trials, p)),
+            int(stats.binom.isf(false_alarm / 2, trials, p)))
+
+
+def p_accepted(trials: int, p: float, band: tuple[int, int]) -> float:
+    """Return the probability that Binomial(trials, p) falls in ``band`` (both ends included)."""
+    lo, hi = band
+    return float(stats.binom.cdf(hi, trials, p) - stats.binom.cdf(lo - 1, trials, p))
+
+
+def test_mean_ci95_covers_the_true_mean_95_percent_of_the_time():
+    """The number of intervals covering the mean is Binomial(10,000, 0.95) for normal data.
+
+    Acceptance band: the central 1 - 1e-4 of that distribution, 9,413 to 9,583 hits (coverage
+    0.9413-0.9583); a correct interval fails with probability 8.7e-5 over seeds (this seed is
+    fixed). Power, P(outside the band), from the binomial under each wrong coverage:
+
+    - a nominal 90% interval: hits ~ Bin(10,000, 0.90), mean 9,000, sd 30; the band starts
+      (9,413 - 9,000) / 30 = 13.8 sd above, so it is rejected with probability 1 - 1e-49;
+    - a nominal 99% interval: mean 9,900, sd 9.95; the band ends (9,900 - 9,583) / 9.95 = 31.9 sd
+      below: rejected with probability 1 - 1e-125;
+    - with n = 5, the normal quantile 1.96 instead of t(4) covers 0.878 (rejected, 1 - 1e-98), and
+      the variance divided by n instead of n - 1 covers 0.932: mean 9,320, sd 25.2, 3.7 sd below
+      the band, rejected with probability 0.9999. 2,000 trials at the same false-alarm rate
+      would reject 90% and 99% too, but this last one only with probability 0.34.
+    """
+    band = coverage_band(COVERAGE_TRIALS, 0.95, FALSE_ALARM)
+    assert band == (9413, 9583)
+    for wrong in (0.90, 0.932, 0.99):  # the design above, kept true if the constants change
+        assert p_accepted(COVERAGE_TRIALS, wrong, band) < 1e-3
+    samples = np.random.default_rng(1).normal(10.0, 3.0, (COVERAGE_TRIALS, COVERAGE_N))
     hits = 0
-    for _ in range(trials):
-        m, h = mean_ci95(list(rng.exponential(2.0, n) + rng.normal(0, 1, n)))
-        hits += abs(m - 2.0) <= h
-    # binomial standard error of the coverage, five of them (skewed data: allow 2 points more)
-    assert abs(hits / trials - 0.95) <= 5 * math.sqrt(0.95 * 0.05 / trials) + 0.02
+    for row in samples.tolist():
+        m, h = mean_ci95(row)
+        hits += abs(m - 10.0) <= h
+    assert band[0] <= hits <= band[1]
 
 
 def test_summarise_one_row_gives_the_values_without_ci():

@@ -157,3 +157,22 @@ def test_overrides_are_validated_when_loading():
     with pytest.raises(ConfigError) as info:
         load(["staff.initial_fill=1.5"])
     assert info.value.line() == "error: staff.initial_fill: must be a probability in [0, 1], got 1.5"
+
+
+# -- type mixes: each share is a probability, not only the total -----------------------------
+MIXES_SUMMING_TO_ONE = [
+    # (mix, the share at fault, its value): the first share out of [0, 1] in the mix's order
+    ({"public": 1.5, "market": -0.5}, "public", 1.5),
+    ({"public": 0.5, "market": -0.5, "affordable": 1.0}, "market", -0.5),
+]
+
+
+@pytest.mark.parametrize("mix_key", ["city.type_mix", "city.districts.0.type_mix"])
+@pytest.mark.parametrize("mix, share, value", MIXES_SUMMING_TO_ONE, ids=["above 1", "below 0"])
+def test_a_type_mix_share_outside_0_1_is_rejected_even_when_the_shares_add_up_to_1(
+        default, mix_key, mix, share, value):
+    assert math.fsum(mix.values()) == 1.0  # only the range check can reject it
+    cfg = copy.deepcopy(default)
+    _set(mix_key, dict(mix))(cfg)
+    err = rejected(cfg)
+    assert err.line() == f"error: {mix_key}.{share}: must be a probability in [0, 1], got {value}"
