@@ -71,11 +71,19 @@ class District:
 
 
 class AgeClass:
-    """One age class of an institution: licensed and usable places, staff, waitlist."""
+    """One age class of an institution: places, staff, waitlist, and its enrolment over time.
+
+    The class is the one home of its counts (licensed, usable, caregivers, enrolled), changed
+    only by :class:`sim.model.places.Places`. It integrates its own enrolment (child-months,
+    and the fees and vouchers of the children in it) between events; the institution's
+    account sums its classes when the month closes. ``levels`` are the time-weighted levels
+    of its district and provider type that its changes feed.
+    """
 
     __slots__ = (
         "idx", "inst", "band", "min_age", "max_age", "licensed", "ratio", "caregivers",
         "pending_hires", "enrolled", "usable", "waitlist", "transfers", "children", "target",
+        "required", "te", "fee_rate", "voucher_rate", "child_area", "fee_area", "voucher_area", "levels",
     )
 
     def __init__(self, idx: int, inst: Institution, band: str, spec: BandSpec, places: int) -> None:
@@ -94,10 +102,24 @@ class AgeClass:
         self.waitlist = Waitlist()
         self.transfers: list[Any] = []
         self.children: dict[Any, None] = {}  # insertion-ordered: deterministic iteration
+        self.required = 0  # caregivers needed to staff every licensed place
+        self.te = -math.inf  # enrolment integrated up to te
+        self.fee_rate = self.voucher_rate = 0.0
+        self.child_area = self.fee_area = self.voucher_area = 0.0
+        self.levels: Any = None
 
     def required_caregivers(self) -> int:
         """Return the caregivers needed to staff every licensed place."""
         return required_caregivers(self.licensed, self.ratio)
+
+    def integrate(self, t: float) -> None:
+        """Integrate the enrolment rates (children, their fees and vouchers) up to time ``t``."""
+        dt = t - self.te
+        if dt > 0:
+            self.child_area += self.enrolled * dt
+            self.fee_area += self.fee_rate * dt
+            self.voucher_area += self.voucher_rate * dt
+            self.te = t
 
 
 class Institution:
@@ -189,7 +211,9 @@ def build_institution(city: CityConfig, district: District, spec: InstitutionSpe
     k = first_class_idx
     for band, n in places.items():
         if n > 0:
-            inst.classes.append(AgeClass(k, inst, band, city.bands[band], n))
+            c = AgeClass(k, inst, band, city.bands[band], n)
+            c.te = t0
+            inst.classes.append(c)
             k += 1
     inst.classes.sort(key=lambda c: c.min_age)
     return inst

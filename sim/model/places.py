@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sim.model.accumulators import Level
-from sim.model.staff import usable_places
+from sim.model.staff import required_caregivers, usable_places
 
 if TYPE_CHECKING:
     import simpy
@@ -36,28 +36,26 @@ class Places:
         self.by_demand = staff.binding and staff.by_demand
         n = n_districts * n_types
         self.levels: dict[str, list[Level]] = {q: [Level(t0) for _ in range(n)] for q in QUANTITIES}
-        self.enrolled = self.levels["enrolled"]
         self.on_free: Callable[[AgeClass], None] = lambda c: None  # the allocator's fill
 
-    def _key(self, c: AgeClass) -> int:
-        inst = c.inst
-        return inst.district.idx * self.n_types + inst.type_idx
+    def attach(self, c: AgeClass) -> None:
+        """Give class ``c`` the levels of its district and provider type (before it opens)."""
+        k = c.inst.district.idx * self.n_types + c.inst.type_idx
+        c.levels = {q: self.levels[q][k] for q in QUANTITIES}
 
     # -- children ----------------------------------------------------------------------------
     def occupy(self, c: AgeClass, fam: Any, delta: int) -> None:
         """Add (+1) or remove (-1) ``fam``'s child in class ``c`` now."""
         now = self.env.now
-        inst = c.inst
-        a = inst.acct
-        a.advance_enrolment(now)
-        a.fee_rate += delta * fam.fee_paid
-        a.voucher_rate += delta * fam.voucher
+        c.integrate(now)
+        c.fee_rate += delta * fam.fee_paid
+        c.voucher_rate += delta * fam.voucher
         c.enrolled += delta
         if delta > 0:
             c.children[fam] = None
         else:
             del c.children[fam]
-        self.enrolled[inst.district.idx * self.n_types + inst.type_idx].add(now, delta)
+        c.levels["enrolled"].add(now, delta)
         if self.by_demand:
             self.update_staffing(c)
 
@@ -66,6 +64,7 @@ class Places:
         """Open class ``c`` with the places it was built with (and its initial caregivers)."""
         places = c.licensed
         c.licensed = 0
+        self.attach(c)
         if with_staff and self.staff.binding:
             n = self.staff.initial(c, places)
             self.set_caregivers(c, n)
@@ -76,18 +75,19 @@ class Places:
         """Change the licensed places of ``c`` (opening, closure)."""
         now = self.env.now
         c.inst.acct.advance(now)
-        self.levels["licensed"][self._key(c)].add(now, places - c.licensed)
+        c.levels["licensed"].add(now, places - c.licensed)
         c.licensed = places
+        c.required = required_caregivers(places, c.ratio)
         self._update_usable(c)
         self.update_staffing(c)
 
     def set_caregivers(self, c: AgeClass, n: int) -> None:
         """Change the caregivers of ``c`` to ``n`` and update its usable places."""
         now = self.env.now
-        k = self._key(c)
-        self.levels["cg_missing"][k].add(now, max(0, c.target - n) - max(0, c.target - c.caregivers))
+        lv = c.levels
+        lv["cg_missing"].add(now, max(0, c.target - n) - max(0, c.target - c.caregivers))
         c.inst.acct.advance(now)
-        self.levels["caregivers"][k].add(now, n - c.caregivers)
+        lv["caregivers"].add(now, n - c.caregivers)
         c.caregivers = n
         self._update_usable(c)
 
@@ -98,9 +98,9 @@ class Places:
         if new == old:
             return
         now = self.env.now
-        k = self._key(c)
-        self.levels["cg_required"][k].add(now, new - old)
-        self.levels["cg_missing"][k].add(now, max(0, new - c.caregivers) - max(0, old - c.caregivers))
+        lv = c.levels
+        lv["cg_required"].add(now, new - old)
+        lv["cg_missing"].add(now, max(0, new - c.caregivers) - max(0, old - c.caregivers))
         c.target = new
         if new > old:
             self.staff.recruit(c)
@@ -108,7 +108,7 @@ class Places:
     def _update_usable(self, c: AgeClass) -> None:
         new = usable_places(c.licensed, c.caregivers, c.ratio) if self.staff.binding else c.licensed
         if new != c.usable:
-            self.levels["usable"][self._key(c)].add(self.env.now, new - c.usable)
+            c.levels["usable"].add(self.env.now, new - c.usable)
             grew = new > c.usable
             c.usable = new
             if grew:

@@ -76,12 +76,13 @@ class Providers:
         base = self.cfg.rent_per_place_month if t.rent_per_place_month is None else t.rent_per_place_month
         return base * cost_index(inst.district)
 
-    def statement(self, inst: Institution, op_sub: float, place_sub: float) -> Statement:
-        """Return the institution's statement for the closing period."""
+    def statement(self, inst: Institution, op_sub: float, place_sub: float,
+                  voucher_share: float = 1.0) -> Statement:
+        """Return the institution's statement for the closing period (vouchers paid at ``voucher_share``)."""
         a = inst.acct
         ci = cost_index(inst.district)
         return monthly_statement(
-            family_fees=a.fee_area, vouchers=a.voucher_area, child_months=a.child_area,
+            family_fees=a.fee_area, vouchers=a.voucher_area * voucher_share, child_months=a.child_area,
             caregiver_months=a.cg_area, place_months=a.place_area, months=1.0,
             operating_subsidy_per_child_month=op_sub, place_subsidy_per_place_month=place_sub,
             wage_per_month=self.wage * ci, rent_per_place_month=self.rent(inst),
@@ -129,10 +130,8 @@ class Providers:
     def book(self, inst: Institution, in_window: bool) -> None:
         """Book the month's statement at the subsidy shares the government paid."""
         assert self.gov is not None
-        a = inst.acct
         v_share, op, pl = self.gov.provider_terms(inst)
-        a.voucher_area *= v_share
-        st = self.statement(inst, op, pl)
+        st = self.statement(inst, op, pl, v_share)
         transfer = 0.0
         if inst.sector == "public" and st.result < 0:
             transfer = -st.result

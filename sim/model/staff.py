@@ -40,9 +40,9 @@ def usable_places(licensed: int, caregivers: int, ratio: float) -> int:
     return min(licensed, int(caregivers * ratio + _EPS))
 
 
-def staff_target(licensed: int, enrolled: int, ratio: float, by_demand: bool, spare: int) -> int:
-    """Return the caregivers a class wants: all its licensed places, or its children plus spares."""
-    full = required_caregivers(licensed, ratio)
+def staff_target(full: int, enrolled: int, ratio: float, by_demand: bool, spare: int) -> int:
+    """Return the caregivers a class wants: ``full`` (enough for every licensed place), or
+    by demand enough for its children plus ``spare``, at most ``full``."""
     if not by_demand:
         return full
     return min(full, required_caregivers(enrolled, ratio) + spare)
@@ -67,7 +67,7 @@ class Staff:
         """Return the caregivers class ``c`` wants now (0 unless staff bind and the class is open)."""
         if not self.binding or not c.inst.open or c.licensed <= 0:
             return 0
-        return staff_target(c.licensed, c.enrolled, c.ratio, self.by_demand, self.spare)
+        return staff_target(c.required, c.enrolled, c.ratio, self.by_demand, self.spare)
 
     def initial(self, c: AgeClass, places: int) -> int:
         """Return the caregivers a class opening with ``places`` starts with (``initial_fill``)."""

@@ -139,6 +139,6 @@ def test_usable_places_are_what_the_caregivers_cover_at_most_the_licensed():
 
 
 def test_a_class_staffed_by_demand_wants_its_childrens_caregivers_plus_spares():
-    assert staff_target(20, 8, 5.0, by_demand=True, spare=1) == 3
-    assert staff_target(20, 20, 5.0, by_demand=True, spare=1) == 4
-    assert staff_target(20, 0, 5.0, by_demand=False, spare=1) == 4
+    assert staff_target(4, 8, 5.0, by_demand=True, spare=1) == 3
+    assert staff_target(4, 20, 5.0, by_demand=True, spare=1) == 4
+    assert staff_target(4, 0, 5.0, by_demand=False, spare=1) == 4
