@@ -33,7 +33,7 @@ from sim.analysis.tables import (
     timeseries_frame,
     waits_frame,
 )
-from sim.experiment.outputs import atomic_write_bytes, atomic_write_parquet
+from sim.experiment.atomic import atomic_write_bytes, atomic_write_parquet
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;

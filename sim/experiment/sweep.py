@@ -33,15 +33,19 @@ import yaml
 from sim.cli import execute
 from sim.config.errors import ConfigError
 from sim.config.load import compose
-from sim.experiment.outputs import ERROR, SUMMARY, atomic_write_bytes, write_error
-from sim.model.ledger import LedgerError
+from sim.experiment.atomic import atomic_write_bytes
+from sim.experiment.layout import (
+    DEFAULT_FIGURES,
+    DEFAULT_KPIS,
+    ERROR,
+    EXPERIMENT_FILE,
+    RUN_FILE,
+    RUNS_DIR,
+    SUMMARY,
+)
+from sim.experiment.outputs import write_error
+from sim.model import LedgerError
 
-EXPERIMENT_FILE = "experiment.json"
-RUN_FILE = "run.json"
-RUNS_DIR = "runs"
-DEFAULT_KPIS = ("mean_waitlist", "mean_wait_months", "enrollment_rate", "occupancy",
-                "places_per_1000_end", "public_cost_total")
-DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits")
 _KEYS = {"purpose", "scenarios", "grid", "replications", "common", "kpis", "figures",
          "baseline", "headline", "cost"}
 _REPO = Path(__file__).resolve().parents[2]
