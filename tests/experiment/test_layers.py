@@ -31,11 +31,12 @@ def loaded_by(module: str) -> list[str]:
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("module", ["sim.analysis.tables", "sim.analysis.report", "sim.experiment.layout"])
+@pytest.mark.parametrize("module", ["sim.analysis.tables", "sim.analysis.report", "sim.cli.report",
+                                    "sim.experiment.layout"])
 def test_reading_results_loads_neither_hydra_nor_the_model(module):
     assert loaded_by(module) == []
 
 
 def test_the_probe_sees_hydra_and_the_model_when_they_are_loaded():
-    loaded = loaded_by("sim.cli")
+    loaded = loaded_by("sim.experiment.rundir")
     assert {"hydra", "omegaconf", "simpy", "sim.model", "sim.config"} <= set(loaded)
