@@ -3,17 +3,15 @@
 :func:`build_report` reads a study directory (see :mod:`sim.analysis.tables`), writes
 ``runs.parquet``, ``scenarios.csv``, ``timeseries.parquet`` and ``figures/*.png`` next to
 it, and renders ``report.html`` with every image embedded (base64), so the file can be
-mailed and read offline. ``childcare-sim-report DIR`` regenerates it.
+mailed and read offline. ``childcare-sim-report DIR`` (:mod:`sim.cli.report`) regenerates it.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime as dt
 import html
 import re
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +31,7 @@ from sim.analysis.tables import (
     timeseries_frame,
     waits_frame,
 )
-from sim.experiment.outputs import atomic_write_bytes, atomic_write_parquet
+from sim.experiment.atomic import atomic_write_bytes, atomic_write_parquet
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;
@@ -223,17 +221,3 @@ def build_report(d: Path) -> Path:
     atomic_write_bytes(out, render(study, runs, scen, figs, ctx).encode("utf-8"))
     return out
 
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``childcare-sim-report DIR``."""
-    p = argparse.ArgumentParser(prog="childcare-sim-report",
-                                description="Regenerate tables, figures and report.html from an "
-                                            "experiment, multirun sweep or run directory.")
-    p.add_argument("dir", type=Path, help="the directory (e.g. results/experiments/NAME)")
-    args = p.parse_args(argv)
-    try:
-        out = build_report(args.dir)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
-    print(f"report: {out}")

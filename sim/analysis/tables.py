@@ -21,9 +21,18 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.experiment.outputs import ERROR, REPLICATIONS, SUMMARY, TIMESERIES, WAITS
+from sim.experiment.layout import (
+    DEFAULT_FIGURES,
+    DEFAULT_KPIS,
+    ERROR,
+    EXPERIMENT_FILE,
+    REPLICATIONS,
+    RUNS_DIR,
+    SUMMARY,
+    TIMESERIES,
+    WAITS,
+)
 from sim.experiment.stats import mean_ci95
-from sim.experiment.sweep import DEFAULT_FIGURES, DEFAULT_KPIS, EXPERIMENT_FILE, RUNS_DIR
 
 ID_COLUMNS = ("scenario", "seed", "replication")
 _NOT_KPIS = {"replication", "seed", "wall_seconds"}

@@ -1,9 +1,10 @@
-"""Run-directory outputs, written atomically (temp file, then rename).
+"""Run-directory outputs, written atomically (:mod:`sim.experiment.atomic`).
 
 ``summary.json`` is written last: a run directory with a ``summary.json`` is complete.
-Files: ``summary.json`` (flat KPI -> number, plus ``meta``), ``timeseries.parquet`` (one
-row per month, district and replication), ``replications.parquet`` (one row per
-replication), ``waits.parquet`` (histogram of waits of admitted families).
+Files (names in :mod:`sim.experiment.layout`): ``summary.json`` (flat KPI -> number, plus
+``meta``), ``timeseries.parquet`` (one row per month, district and replication),
+``replications.parquet`` (one row per replication), ``waits.parquet`` (histogram of waits
+of admitted families).
 """
 
 from __future__ import annotations
@@ -11,68 +12,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 import sim
+from sim.experiment.atomic import atomic_write_bytes, atomic_write_parquet
+from sim.experiment.layout import ERROR, REPLICATIONS, SUMMARY, TIMESERIES, WAITS
 from sim.experiment.stats import summarise
-from sim.model.recorder import FLOAT_COLUMNS, TIMESERIES_COLUMNS
-from sim.model.world import RunResult
+from sim.model import FLOAT_COLUMNS, TIMESERIES_COLUMNS, RunResult
 
 if TYPE_CHECKING:
     import pandas as pd
-
-SUMMARY = "summary.json"
-TIMESERIES = "timeseries.parquet"
-REPLICATIONS = "replications.parquet"
-WAITS = "waits.parquet"
-ERROR = "error.json"
-
-
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_parquet(path: Path, data: pd.DataFrame | pa.Table) -> None:
-    """Write a DataFrame or an Arrow table as Parquet atomically (a DataFrame without its index)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        if isinstance(data, pa.Table):
-            pq.write_table(data, tmp)
-        else:
-            data.to_parquet(tmp, index=False)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def config_hash(resolved_yaml: str) -> str:
     """Return a short stable hash of the resolved configuration text."""

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-from sim.model.world import RunResult, World
+from sim.model import RunResult, World
 from sim.params.schema import Config
 
 ProgressFn = Callable[[float, float], None]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.analysis.report import main as report_main
+from sim.cli.report import main as report_main
 
 SWEEP = ["policy=baseline,fee_cap", "run.horizon_months=12", "run.burnin_months=12",
          "run.replications=2"]

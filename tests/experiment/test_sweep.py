@@ -9,14 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.experiment.sweep import (
-    DEFAULT_FIGURES,
-    ExperimentError,
-    expand_grid,
-    load_experiment,
-    main,
-    parse_experiment,
-)
+from sim.cli.experiment import main
+from sim.experiment.layout import DEFAULT_FIGURES
+from sim.experiment.spec import ExperimentError, expand_grid, load_experiment, parse_experiment
 
 SMOKE_SCENARIOS = ("baseline", "target")
 KPI_SAMPLE = ("mean_waitlist", "enrollment_rate", "occupancy", "public_cost_total", "children_born")

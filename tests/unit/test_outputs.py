@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.experiment import atomic as A
+from sim.experiment import layout as L
 from sim.experiment import outputs as O
-from sim.model.world import RunResult
+from sim.model import RunResult
 
 
 def result(rep: int, born: float, wait: float = 1.0) -> RunResult:
@@ -33,22 +35,22 @@ def leftovers(d: Path) -> list[str]:
 
 def test_atomic_write_bytes_writes_the_content_and_leaves_no_temp_file(tmp_path):
     target = tmp_path / "sub" / "f.json"
-    O.atomic_write_bytes(target, b"{}")
-    O.atomic_write_bytes(target, b"[1]")  # replaces
+    A.atomic_write_bytes(target, b"{}")
+    A.atomic_write_bytes(target, b"[1]")  # replaces
     assert target.read_bytes() == b"[1]"
     assert leftovers(target.parent) == []
 
 
 def test_atomic_write_parquet_round_trips_and_leaves_no_temp_file(tmp_path):
     df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
-    O.atomic_write_parquet(tmp_path / "t.parquet", df)
+    A.atomic_write_parquet(tmp_path / "t.parquet", df)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), df)
     assert leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize("writer, payload", [
-    (O.atomic_write_bytes, b"new"),
-    (O.atomic_write_parquet, pd.DataFrame({"a": [1]})),
+    (A.atomic_write_bytes, b"new"),
+    (A.atomic_write_parquet, pd.DataFrame({"a": [1]})),
 ])
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monkeypatch, writer, payload):
     target = tmp_path / "out"
@@ -57,7 +59,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, mon
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(O.os, "replace", broken_replace)
+    monkeypatch.setattr(A.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         writer(target, payload)
     assert target.read_bytes() == b"old"
@@ -68,9 +70,9 @@ def test_write_run_writes_every_file_and_the_summary_has_flat_numbers_and_meta(t
     out = tmp_path / "run"
     payload = O.write_run(out, [result(0, 100.0), result(1, 110.0)], dict(META), seed=7)
     names = {p.name for p in out.iterdir()}
-    assert {O.SUMMARY, O.TIMESERIES, O.REPLICATIONS, O.WAITS} <= names
+    assert {L.SUMMARY, L.TIMESERIES, L.REPLICATIONS, L.WAITS} <= names
     assert leftovers(out) == []
-    text = (out / O.SUMMARY).read_text()
+    text = (out / L.SUMMARY).read_text()
     summary = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert summary == payload
     assert summary["meta"] == META
@@ -84,22 +86,22 @@ def test_write_run_writes_every_file_and_the_summary_has_flat_numbers_and_meta(t
 def test_write_run_tables_have_one_row_per_replication_and_month_and_district(tmp_path):
     out = tmp_path / "run"
     O.write_run(out, [result(0, 100.0), result(1, 110.0)], dict(META), seed=7)
-    ts = pd.read_parquet(out / O.TIMESERIES)
+    ts = pd.read_parquet(out / L.TIMESERIES)
     assert list(ts.columns[:3]) == ["replication", "month", "district"]
     assert len(ts) == 8 and not ts.duplicated(["replication", "month", "district"]).any()
-    reps = pd.read_parquet(out / O.REPLICATIONS)
+    reps = pd.read_parquet(out / L.REPLICATIONS)
     assert reps["replication"].tolist() == [0, 1] and (reps["seed"] == 7).all()
     assert reps["children_born"].tolist() == [100.0, 110.0]
-    waits = pd.read_parquet(out / O.WAITS)
+    waits = pd.read_parquet(out / L.WAITS)
     assert list(waits.columns) == ["replication", "wait_months", "families"]
     assert waits["families"].sum() == 8
 
 
 def test_a_successful_run_removes_an_old_error_file(tmp_path):
     O.write_error(tmp_path, "seed", "bad", "config")
-    assert json.loads((tmp_path / O.ERROR).read_text()) == {"error": "config", "key": "seed", "reason": "bad"}
+    assert json.loads((tmp_path / L.ERROR).read_text()) == {"error": "config", "key": "seed", "reason": "bad"}
     O.write_run(tmp_path, [result(0, 1.0)], dict(META), seed=7)
-    assert not (tmp_path / O.ERROR).exists()
+    assert not (tmp_path / L.ERROR).exists()
 
 
 def test_config_hash_is_short_stable_and_sensitive_to_the_text():

@@ -1,4 +1,4 @@
-"""The ``childcare-sim`` command: a Hydra application around :func:`execute`.
+"""The ``childcare-sim`` command: a Hydra application around :func:`sim.experiment.rundir.execute`.
 
 Before Hydra makes any directory, the command line is composed and validated (for a
 ``--multirun``, every combination of the sweep), so bad input prints one line
@@ -12,21 +12,19 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from sim import __version__
 from sim.config.errors import ConfigError
 from sim.config.load import CONFIG_DIR, compose, register, to_params
-from sim.experiment.outputs import config_hash, git_commit, write_error, write_run
-from sim.experiment.runner import run_replications
-from sim.model.ledger import LedgerError
+from sim.experiment.outputs import write_error
+from sim.experiment.rundir import execute, failure
 
 _FAILFILE_ENV = "CHILDCARE_SIM_FAILFILE"
 _MAX_PREVALIDATE = 500
@@ -65,46 +63,6 @@ def format_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class _Progress:
-    """A one-line progress indicator on stderr (only when stderr is a terminal)."""
-
-    def __init__(self, label: str, enabled: bool) -> None:
-        self.label = label
-        self.enabled = enabled and sys.stderr.isatty()
-        self.t0 = time.perf_counter()
-
-    def __call__(self, done: float, total: float) -> None:
-        if not self.enabled or total <= 0:
-            return
-        frac = min(1.0, max(0.0, done / total))
-        bar = "#" * int(frac * 30)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {frac:4.0%} {time.perf_counter() - self.t0:5.1f}s")
-        if frac >= 1.0:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
-def execute(cfg: DictConfig, out_dir: Path, quiet: bool = False) -> dict[str, Any]:
-    """Validate ``cfg``, run its replications and write the run directory. Return the summary."""
-    params = to_params(cfg)
-    t0 = time.perf_counter()
-    reps = params.run.replications
-    label = "simulating" if reps == 1 else f"{reps} replications"
-    results = run_replications(params, _Progress(label, params.run.progress and not quiet))
-    plain = OmegaConf.to_yaml({k: v for k, v in cfg.items() if k != "hydra"}, resolve=True)
-    meta = {
-        "seed": params.seed,
-        "replications": reps,
-        "config_hash": config_hash(plain),
-        "version": __version__,
-        "git_commit": git_commit(),
-        "wall_seconds": round(time.perf_counter() - t0, 3),
-        "city": params.city.name,
-        "scenario": "queue" if params.queue is not None else "city",
-    }
-    return write_run(out_dir, results, meta, params.seed)
-
-
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base=None)
 def _app(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
@@ -112,16 +70,11 @@ def _app(cfg: DictConfig) -> None:
     multirun = hc.mode == RunMode.MULTIRUN
     try:
         summary = execute(cfg, out_dir, quiet=multirun)
-    except ConfigError as exc:
-        _fail(out_dir, exc.key, exc.reason, "config", multirun)
-        return
-    except LedgerError as exc:
-        _fail(out_dir, "ledger", str(exc), "conservation", multirun)
-        return
     except Exception as exc:  # noqa: BLE001 - a sweep must survive one failing run
-        if not multirun:
+        kind, key, reason = failure(exc)
+        if kind == "crash" and not multirun:
             raise
-        _fail(out_dir, type(exc).__name__, str(exc), "crash", multirun)
+        _fail(out_dir, key, reason, kind, multirun)
         return
     tag = f" [{hc.job.num}] {' '.join(hc.overrides.task)}" if multirun else ""
     print(f"childcare-sim {__version__}{tag}: {summary['meta']['wall_seconds']:.1f}s -> {out_dir}")

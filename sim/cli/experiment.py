@@ -1,0 +1,68 @@
+"""The ``childcare-sim-experiment`` command: run a named experiment, then its report.
+
+``childcare-sim-experiment NAME [OVERRIDES] [--jobs N] [--out DIR] [--force] [--no-report]``
+reads ``experiments/NAME.yaml`` (:mod:`sim.experiment.spec`), runs every incomplete scenario
+(:func:`sim.experiment.sweep.run_experiment`) into ``results/experiments/NAME/`` and writes
+the tables, figures and ``report.html`` (:func:`sim.analysis.report.build_report`). A malformed
+experiment exits with status 2, failed runs with status 1, an interrupt with status 130 (the
+complete runs are kept, and the same command resumes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from sim.experiment.spec import ExperimentError, load_experiment
+from sim.experiment.sweep import run_experiment
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="childcare-sim-experiment",
+        description="Run a named experiment (experiments/NAME.yaml): every scenario and "
+                    "replication, then tables, figures and report.html.")
+    p.add_argument("name", help="experiment name (experiments/NAME.yaml) or a path to a YAML file")
+    p.add_argument("overrides", nargs="*",
+                   help="extra Hydra overrides for every run, e.g. run.horizon_months=60")
+    p.add_argument("--jobs", "-j", type=int, default=-1, help="processes (default: every core)")
+    p.add_argument("--out", "-o", type=Path, default=None,
+                   help="output directory (default: results/experiments/NAME)")
+    p.add_argument("--force", action="store_true", help="rerun runs that are already complete")
+    p.add_argument("--no-report", action="store_true", help="run only; no tables, figures or report")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``childcare-sim-experiment``."""
+    args = _parser().parse_intermixed_args(argv)
+    try:
+        exp = load_experiment(args.name, args.overrides)
+    except ExperimentError as exc:
+        print(f"error: experiment {exc}", file=sys.stderr)
+        sys.exit(2)
+    out_dir = args.out or Path("results") / "experiments" / exp.name
+    jobs = os.cpu_count() or 1 if args.jobs < 1 else args.jobs
+    t0 = time.perf_counter()
+    try:
+        outcomes = run_experiment(exp, out_dir, jobs, args.force)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: complete runs are kept in {out_dir}; run the same command again "
+              "to resume", file=sys.stderr)
+        sys.exit(130)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print(f"error: run {o.scenario!r} failed: {o.error}", file=sys.stderr)
+    if not args.no_report:
+        from sim.analysis.report import build_report  # here: pandas and matplotlib only when needed
+
+        report = build_report(out_dir)
+        print(f"report: {report}")
+    print(f"childcare-sim-experiment {exp.name}: {len(outcomes)} run(s) in "
+          f"{time.perf_counter() - t0:.1f}s -> {out_dir}")
+    if failed:
+        print(f"{len(failed)} run(s) failed; see error.json in their directories", file=sys.stderr)
+        sys.exit(1)

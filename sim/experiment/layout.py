@@ -1,0 +1,26 @@
+"""Where results live: the file and directory names of runs and experiments, and the defaults
+an experiment compares when its file does not say.
+
+The writers (:mod:`sim.experiment.outputs`, :mod:`sim.experiment.sweep`) and the readers
+(:mod:`sim.analysis`) share these names. This module imports nothing, so the analysis can
+read result files without loading Hydra or the model.
+"""
+
+from __future__ import annotations
+
+# One run directory (see sim.experiment.outputs); summary.json is written last.
+SUMMARY = "summary.json"
+TIMESERIES = "timeseries.parquet"
+REPLICATIONS = "replications.parquet"
+WAITS = "waits.parquet"
+ERROR = "error.json"
+
+# One experiment directory (see sim.experiment.sweep): the manifest, and a directory per
+# scenario under runs/ with the overrides it was run with.
+EXPERIMENT_FILE = "experiment.json"
+RUN_FILE = "run.json"
+RUNS_DIR = "runs"
+
+DEFAULT_KPIS = ("mean_waitlist", "mean_wait_months", "enrollment_rate", "occupancy",
+                "places_per_1000_end", "public_cost_total")
+DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits")
