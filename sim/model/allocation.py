@@ -131,8 +131,9 @@ class Allocator:
 
     def admit_first_free(self, fam: Any, opts: list[AgeClass]) -> AgeClass | None:
         """Admit ``fam`` to the first of ``opts`` with room; return the class or None."""
+        has_room = self.has_room
         for c in opts:
-            if c.enrolled < c.usable and not c.transfers:
+            if has_room(c):
                 self.admit(fam, c)
                 return c
         return None
@@ -198,7 +199,7 @@ class Allocator:
     # -- moving up ---------------------------------------------------------------------------
     def age_up(self, fam: Any, nxt: AgeClass) -> bool:
         """Move ``fam`` into ``nxt`` now if it has room (True), else claim its next free place."""
-        if nxt.enrolled < nxt.usable and not nxt.transfers:
+        if self.has_room(nxt):
             self.move_up(fam, nxt)
             return True
         fam.transfer_to = nxt

@@ -167,12 +167,14 @@ class Government:
             share = self.pay("family_subsidy", fs * sum(kids), in_window)
             for d, k in zip(self.districts, kids, strict=True):
                 self.month_cost[d.idx] += fs * k * share
+        op = pol.operating_subsidy_per_child_month
+        pl = pol.place_subsidy_per_year / 12.0
+        if not (self.economics or pol.voucher_per_month > 0 or op > 0 or pl > 0):
+            return  # no scheme pays providers and no provider keeps books: nothing to close
         insts = [i for i in institutions if i.open]
         for inst in insts:
             inst.acct.advance(t)
         aff = [i for i in insts if i.affordable]
-        op = pol.operating_subsidy_per_child_month
-        pl = pol.place_subsidy_per_year / 12.0
         # a scheme at zero owes nothing: pay() would return a share of 1 without booking
         v_share = op_share = pl_share = 1.0
         if pol.voucher_per_month > 0:

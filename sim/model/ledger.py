@@ -73,21 +73,21 @@ class Ledger:
 
     Parameters
     ----------
-    clock
-        Returns the current simulation time (``lambda: env.now``).
+    env
+        What tells the time: the run's environment (anything with ``now``; time 0 if None).
     on_move
         Called as ``on_move(family, old, new, now)`` after every move (the recorder).
     trace
         The run's trace; every move is emitted as ``kind="move"`` when it is active.
     """
 
-    __slots__ = ("born", "counts", "_clock", "_on_move", "_trace")
+    __slots__ = ("born", "counts", "_env", "_on_move", "_trace")
 
-    def __init__(self, clock: Callable[[], float] = lambda: 0.0, on_move: MoveListener | None = None,
+    def __init__(self, env: Any = None, on_move: MoveListener | None = None,
                  trace: Trace | None = None) -> None:
         self.born = 0
         self.counts = [0] * len(STATES)
-        self._clock = clock
+        self._env = env if env is not None else _Epoch()
         self._on_move = on_move
         self._trace = trace if trace is not None else Trace()
 
@@ -107,7 +107,7 @@ class Ledger:
         counts[old] -= 1
         counts[new] += 1
         family.state = new
-        now = self._clock()
+        now = self._env.now
         if self._on_move is not None:
             self._on_move(family, old, new, now)
         if self._trace.active:
@@ -128,3 +128,9 @@ class Ledger:
     def as_dict(self) -> dict[str, int]:
         """Return the state counts by name."""
         return dict(zip(STATES, self.counts, strict=True))
+
+
+class _Epoch:
+    """The clock of a ledger outside a run: always time 0."""
+
+    now = 0.0

@@ -5,13 +5,15 @@ district, a provider of ``economics.entry_type`` would expect the children now e
 that type's providers plus the district's waiting families, spread over their places, the
 places already ordered and its own; while that reaches its break-even occupancy
 (:func:`sim.model.economics.breakeven_occupancy` at the list fee), up to
-``max_entries_per_district_year`` (pro rata per check) open after ``entry_lead_months``.
+``max_entries_per_district_year`` (pro rata per check, rounded up; none when it is 0) open
+after ``entry_lead_months``.
 Parameters are assumptions (economics in config); market fees are reset by each provider
 (:meth:`sim.model.provider.Providers.reset_fee`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +90,7 @@ class Market:
             enrolled = sum(c.enrolled for i in mk for c in i.classes)
             licensed = sum(i.licensed for i in mk) + self.providers.pipeline.get(d.idx, 0)
             waiting = self.recorder.waiting[d.idx].value
-            for _ in range(max(1, int(round(per_check)))):
+            for _ in range(math.ceil(per_check - 1e-9)):
                 if min(1.0, (enrolled + waiting) / (licensed + places)) < need:
                     break
                 licensed += places

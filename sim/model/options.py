@@ -63,7 +63,7 @@ class _BandOptions:
         self.base_list = self.base.tolist()
 
     def set_fees(self, fee: list[float]) -> None:
-        """Replace the net fees (same classes, same order)."""
+        """Replace the provider fees (same classes, same order)."""
         self.fee_list = [float(f) for f in fee]
         self.fee = np.array(self.fee_list, dtype=float)
 
@@ -174,7 +174,7 @@ class Options:
                 bo.base_list.insert(i, b0)
 
     def refresh_prices(self) -> None:
-        """Re-read net fees everywhere (yearly fee setting, budget exhausted or renewed)."""
+        """Re-read provider fees everywhere (yearly fee setting, budget exhausted or renewed)."""
         self.prices_stale = False
         fee = self.provider_fee
         for bands in self.by_district:

@@ -63,6 +63,7 @@ class Providers:
         self.gov: Government | None = None
         self.month_closed: Broadcast | None = None
         self.opened = 0
+        self.ordered = 0
         self.closed = 0
         self.closed_log: list[tuple[float, int]] = []  # (time, places) of the last 24 months
         self.pipeline: dict[int, int] = {}  # places ordered but not yet open, per district
@@ -201,8 +202,8 @@ class Providers:
         """Order an institution of type ``tname`` in district ``d``, open after ``lead`` months."""
         places = sum(size.values())
         self.pipeline[d.idx] = self.pipeline.get(d.idx, 0) + places
-        spec = InstitutionSpec(f"{d.spec.name}-{tname}-new{len(self.institutions) + 1}", d.spec.name, tname,
-                               dict(size))
+        self.ordered += 1
+        spec = InstitutionSpec(f"{d.spec.name}-{tname}-new{self.ordered}", d.spec.name, tname, dict(size))
         self.env.process(self.opening(d, spec, places, lead))
 
     def opening(self, d: District, spec: InstitutionSpec, places: int,

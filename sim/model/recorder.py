@@ -1,9 +1,11 @@
 """What a run measures: flows and waits from the ledger's moves, and the monthly rows.
 
 The recorder is fed by the ledger (:meth:`Recorder.on_move` sees every change of a family's
-state) and nothing else changes its family counters: arrivals, applications, admissions,
-waits, reneges, waitlist spells and the time-weighted waitlist per district all come from
-those moves. Place-side levels (licensed, usable, enrolled by provider, caregivers) live in
+state): arrivals, applications, admissions, waits, reneges, waitlist spells and the
+time-weighted waitlist per district all come from those moves. Three counters are events
+that are not state changes and are counted where they happen: fee exits (the family
+process), displacements (closures) and the child-months of the births drawn. Place-side
+levels (licensed, usable, enrolled by provider, caregivers) live in
 :class:`sim.model.places.Places`. Counters about arrivals count only families that applied
 at or after the end of warm-up; levels are reset at the end of warm-up.
 """

@@ -1,9 +1,12 @@
 """One public hook through which tests, traces and debuggers see what happens in a run.
 
 ``world.trace.subscribe(fn)`` makes ``fn(event)`` see every :class:`TraceEvent` of the run:
-ledger moves (``kind="move"``, ``data=(old_state, new_state)``) and the other things that
-change the world (admissions to a class, displacements, openings, closures, provider
-statements, budget exhaustion, staff hires and quits). Nothing is built when no one listens:
+ledger moves (``kind="move"``, ``data=(old_state, new_state)``; admissions, joins, reneges
+and departures are moves), provider statements (``"statement"``, ``(Statement,
+public_transfer)``), openings and closures (``"open"``, ``"close"``, the institution, traced
+before its children are displaced), budget payments (``"pay"``, the scheme, ``(paid,
+refused)``), construction commitments (``"commit"``, the district, the amount) and budget
+exhaustion (``"budget_exhausted"``). Nothing is built when no one listens:
 emitters check :attr:`Trace.active` first.
 """
 

@@ -95,7 +95,7 @@ class World:
         self.institutions, self.classes = build_institutions(p.city, self.districts, ispecs, self.t_start)
         n_d = len(self.districts)
         self.recorder = Recorder(self.t_start, self.warmup, self.horizon, p.run.start_year, n_d)
-        self.ledger = Ledger(lambda: env.now, self.recorder.on_move, self.trace)
+        self.ledger = Ledger(env, self.recorder.on_move, self.trace)
         self.staff = Staff(env, p.staff, self.streams, self.horizon)
         self.places = Places(env, self.staff, n_d, len(p.city.types), self.t_start)
         self.staff.places = self.places
@@ -185,7 +185,9 @@ class World:
         for c in self.classes:
             self.places.open_class(c, with_staff=True)
         self.places_start = sum(c.licensed for c in self.classes)
-        env.process(self.market.entries(self.month_started))
+        e = self.params.economics
+        if e.enabled and e.entry:
+            env.process(self.market.entries(self.month_started))
         env.process(self.gov.year(self.month_started))
         if self.warmup > self.t_start:
             env.process(self._end_warmup())

@@ -142,3 +142,14 @@ def test_a_class_staffed_by_demand_wants_its_childrens_caregivers_plus_spares():
     assert staff_target(4, 8, 5.0, by_demand=True, spare=1) == 3
     assert staff_target(4, 20, 5.0, by_demand=True, spare=1) == 4
     assert staff_target(4, 0, 5.0, by_demand=False, spare=1) == 4
+
+
+@pytest.mark.parametrize("switch_off", ["economics.entry=false", "economics.max_entries_per_district_year=0"])
+def test_market_entry_switched_off_opens_no_provider(switch_off):
+    """The demo city opens market providers in three years; either switch stops every entry."""
+    from tests.conftest import run_model
+
+    on = run_model(["run.horizon_months=36"], seed=SEED).summary
+    off = run_model(["run.horizon_months=36", switch_off], seed=SEED).summary
+    assert on["institutions_opened"] > 0
+    assert off["institutions_opened"] == 0

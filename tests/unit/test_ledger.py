@@ -64,7 +64,10 @@ def test_every_move_is_passed_to_the_recorder_and_the_trace_with_its_time():
     seen, traced = [], []
     trace = Trace()
     trace.subscribe(traced.append)
-    led = L.Ledger(lambda: 7.5, lambda fam, old, new, now: seen.append((fam.fid, old, new, now)), trace)
+    class Clock:
+        now = 7.5
+
+    led = L.Ledger(Clock(), lambda fam, old, new, now: seen.append((fam.fid, old, new, now)), trace)
     led.add_births(1, L.PENDING)
     f = Fam(3, L.PENDING)
     led.move(f, L.WAITING)
