@@ -30,14 +30,19 @@ class Account:
         self.year_child_area = self.year_place_area = 0.0
 
     def advance(self, t: float) -> None:
-        """Integrate every rate up to time ``t``."""
-        dt = t - self.t
-        cg = places = 0
+        """Integrate every rate up to time ``t`` (before the books are read)."""
         for c in self.classes:
             c.integrate(t)
-            cg += c.caregivers
-            places += c.licensed
+        self.advance_staff(t)
+
+    def advance_staff(self, t: float) -> None:
+        """Integrate caregivers and licensed places up to ``t`` (before either changes)."""
+        dt = t - self.t
         if dt > 0:
+            cg = places = 0
+            for c in self.classes:
+                cg += c.caregivers
+                places += c.licensed
             self.cg_area += cg * dt
             self.place_area += places * dt
             self.t = t

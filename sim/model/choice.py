@@ -30,19 +30,29 @@ def utility(base: X, fee: X, price_per_yuan: float) -> X:
     return base - price_per_yuan * fee
 
 
+def disutility(base: X, fee: X, price_per_yuan: float) -> X:
+    """Return minus :func:`utility` (ranking sorts ascending), computed with one fewer array."""
+    return price_per_yuan * fee - base
+
+
 def base_utility(pref: X, km: X, distance_weight: float) -> X:
     """Return the part of the utility that depends only on the option: type preference and distance."""
     return pref - distance_weight * km
 
 
-def smallest(values: np.ndarray, limit: int) -> np.ndarray:
+def smallest(values: np.ndarray, limit: int, distinct: bool = False) -> np.ndarray:
     """Return the indices of the ``limit`` smallest values, smallest first, ties in index order.
 
     The same as ``np.argsort(values, kind="stable")[:limit]``, in linear time for long
     arrays: everything up to the limit-th smallest value, then a stable sort of those few.
+    With ``distinct`` (values drawn from a continuous distribution, so ties have probability
+    0) the candidates come from one ``argpartition``.
     """
     if len(values) <= max(limit, _PARTITION_FROM):
         return np.argsort(values, kind="stable")[:limit]
+    if distinct:
+        top = np.argpartition(values, limit - 1)[:limit]
+        return top[np.argsort(values[top], kind="stable")]
     kth = np.partition(values, limit - 1)[limit - 1]
     top = np.flatnonzero(values <= kth)
     return top[np.argsort(values[top], kind="stable")][:limit]

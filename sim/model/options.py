@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.choice import base_utility, smallest, utility
+from sim.model.choice import base_utility, disutility, smallest
 from sim.params.distributions import from_spec
 
 if TYPE_CHECKING:
@@ -212,12 +212,13 @@ class Options:
         best: list[tuple[float, int, AgeClass, float]] = []
         pos = 0
         for bo, k in slices:
-            neg = -utility(bo.base[:k], bo.fee[:k], pw)
+            neg = disutility(bo.base[:k], bo.fee[:k], pw)
             if taste is not None:
                 neg -= taste[pos:pos + k]
             classes, fees = bo.classes, bo.fee_list
-            for i in smallest(neg, limit).tolist():
-                best.append((float(neg[i]), pos + i, classes[i], fees[i]))
+            top = smallest(neg, limit, distinct=taste is not None)
+            for i, v in zip(top.tolist(), neg[top].tolist(), strict=True):
+                best.append((v, pos + i, classes[i], fees[i]))
             pos += k
         if len(slices) > 1:
             best.sort()  # (value, position) pairs are unique: classes are never compared
@@ -238,10 +239,10 @@ class Options:
             classes = bo.classes
             for i in range(k):
                 fee = fees[i]
-                u = utility(base[i], fee, pw)
+                neg = disutility(base[i], fee, pw)
                 if sd > 0:
-                    u -= sd * log(-log(u01()))
-                scored.append((-u, pos, classes[i], fee))
+                    neg += sd * log(-log(u01()))
+                scored.append((neg, pos, classes[i], fee))
                 pos += 1
         if len(scored) > 1:
             scored.sort()

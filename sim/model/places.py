@@ -74,7 +74,7 @@ class Places:
     def set_licensed(self, c: AgeClass, places: int) -> None:
         """Change the licensed places of ``c`` (opening, closure)."""
         now = self.env.now
-        c.inst.acct.advance(now)
+        c.inst.acct.advance_staff(now)
         c.levels["licensed"].add(now, places - c.licensed)
         c.licensed = places
         c.required = required_caregivers(places, c.ratio)
@@ -86,7 +86,7 @@ class Places:
         now = self.env.now
         lv = c.levels
         lv["cg_missing"].add(now, max(0, c.target - n) - max(0, c.target - c.caregivers))
-        c.inst.acct.advance(now)
+        c.inst.acct.advance_staff(now)
         lv["caregivers"].add(now, n - c.caregivers)
         c.caregivers = n
         self._update_usable(c)
