@@ -104,7 +104,8 @@ class CapacityProgramme:
         if unit <= 0:
             return
         pipe = self.providers.pipeline
-        places = {d.idx: float(self.places.licensed_in(d.idx) + pipe.get(d.idx, 0)) for d in self.districts}
+        licensed = self.places.by_district("licensed")
+        places = {d.idx: float(licensed[d.idx] + pipe.get(d.idx, 0)) for d in self.districts}
         month = int(round(self.env.now))
         kids = {d.idx: float(d.children_under3(month)) for d in self.districts}
         while need > unit / 2:

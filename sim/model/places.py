@@ -129,22 +129,10 @@ class Places:
         """Return the city's current ``quantity``."""
         return int(round(sum(lv.value for lv in self.levels[quantity])))
 
-    def _in(self, quantity: str, district: int) -> int:
-        lo = district * self.n_types
-        return int(round(sum(lv.value for lv in self.levels[quantity][lo:lo + self.n_types])))
-
-    def enrolled_in(self, district: int) -> int:
-        """Children enrolled at providers in ``district`` now."""
-        return self._in("enrolled", district)
-
-    def licensed_in(self, district: int) -> int:
-        """Licensed places in ``district`` now."""
-        return self._in("licensed", district)
-
-    def usable_in(self, district: int) -> int:
-        """Usable places in ``district`` now."""
-        return self._in("usable", district)
-
-    def caregivers_in(self, district: int) -> int:
-        """Caregivers employed in ``district`` now."""
-        return self._in("caregivers", district)
+    def by_district(self, quantity: str) -> list[int]:
+        """Return the current ``quantity`` of each district (all provider types)."""
+        n = self.n_types
+        values = [lv.value for lv in self.levels[quantity]]
+        if n > 1:
+            values = [sum(values[k:k + n]) for k in range(0, len(values), n)]
+        return [int(round(v)) for v in values]

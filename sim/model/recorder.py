@@ -26,6 +26,7 @@ TIMESERIES_COLUMNS = (
     "month", "year", "district", "children_under3", "licensed_places", "usable_places",
     "enrolled", "waitlist", "caregivers", "public_cost", "mean_fee", "open_institutions",
 )
+APPLIED = frozenset({WAITING, ENROLLED, BLOCKED})  # states a family enters when it applies
 FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee"})  # the others are integers, but district
 
 
@@ -63,17 +64,18 @@ class Recorder:
     # -- fed by the ledger -----------------------------------------------------------------
     def on_move(self, fam: Any, old: int, new: int, now: float) -> None:
         """Count one change of a family's state (see :class:`sim.model.ledger.Ledger`)."""
-        if old == WAITING:
+        if old == PENDING:
+            if new in APPLIED:
+                self.sought += 1
+                if fam.counted:
+                    self.arrivals += 1
+        elif old == WAITING:
             self.waiting[fam.district.idx].add(now, -1)
             if fam.join_time >= self.warmup:
                 self.wl_time_sum += now - fam.join_time
                 self.wl_time_n += 1
         elif old == ENROLLED:
             self.on_care_spell(fam, fam.admit_t, now)
-        if old == PENDING and new in (WAITING, ENROLLED, BLOCKED):
-            self.sought += 1
-            if fam.counted:
-                self.arrivals += 1
         if new == ENROLLED:
             self.admissions += 1
             if fam.counted:
@@ -84,10 +86,11 @@ class Recorder:
             self.waiting[fam.district.idx].add(now, 1)
             if now >= self.warmup:
                 self.joins += 1
-        elif fam.counted and new == BLOCKED:
-            self.blocked += 1
-        elif fam.counted and new == RENEGED:
-            self.reneged += 1
+        elif fam.counted:
+            if new == BLOCKED:
+                self.blocked += 1
+            elif new == RENEGED:
+                self.reneged += 1
 
     def on_care_spell(self, fam: Any, start: float, end: float) -> None:
         """A spell in care from ``start`` to ``end``: its part in the window counts for prices."""
@@ -121,13 +124,14 @@ class Recorder:
                 lic = inst.licensed
                 fee_sum[k] += inst.fee * lic
                 lic_sum[k] += lic
+        licensed, usable = places.by_district("licensed"), places.by_district("usable")
+        enrolled, caregivers = places.by_district("enrolled"), places.by_district("caregivers")
         append = self.row_list.append
         for d in districts:
             k = d.idx
-            append((month, year, d.spec.name, d.children_under3(month + 1), places.licensed_in(k),
-                    places.usable_in(k), places.enrolled_in(k), int(round(self.waiting[k].value)),
-                    places.caregivers_in(k), cost[k], fee_sum[k] / lic_sum[k] if lic_sum[k] else 0.0,
-                    n_open[k]))
+            append((month, year, d.spec.name, d.children_under3(month + 1), licensed[k], usable[k],
+                    enrolled[k], int(round(self.waiting[k].value)), caregivers[k], cost[k],
+                    fee_sum[k] / lic_sum[k] if lic_sum[k] else 0.0, n_open[k]))
 
     @property
     def rows(self) -> dict[str, list[Any]]:
