@@ -11,6 +11,11 @@ Usage::
     python benchmarks/golden.py --write /tmp/before.json     # on the old code
     python benchmarks/golden.py --compare /tmp/before.json   # on the new code: exit 1 if any differ
 
+The committed fingerprint ``benchmarks/golden.json`` is checked by CI (``.ci/run``): a change
+that moves any result must regenerate it on purpose (``--write benchmarks/golden.json``) and
+say why in its commit. A change that reorders random draws cannot stay bit-identical; show
+that it is statistically the same with ``benchmarks/equivalence.py`` instead.
+
 Both take ``--jobs`` (default 2) and ``--only NAME,...``.
 """
 

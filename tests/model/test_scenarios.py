@@ -44,10 +44,10 @@ def by_month(r: RunResult, column: str) -> list[float]:
 
 
 def assert_conserved(r: RunResult) -> None:
+    """The KPIs name every ledger state: their sum is every child born (the run itself has
+    already checked the ledger; this checks that no state is missing from the summary)."""
     s = r.summary
-    assert s["unaccounted"] == 0
     assert sum(s[k] for k in LEDGER_KPIS) == s["children_born"]
-    assert sum(r.ledger.values()) == s["children_born"]
 
 
 # -- capacity --------------------------------------------------------------------------------
