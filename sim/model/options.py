@@ -1,8 +1,11 @@
 """Each district's reachable age classes, and a family's ranked options among them.
 
-For every district and age band, the classes any family could reach (within the largest
-possible travel limit) are kept as arrays sorted by distance, so a family's candidates are
-a prefix of each band that fits its child's age (one binary search on its travel limit).
+For every district and age group (the ages between two consecutive class boundaries, so
+that every class serving a child of that age serves the whole group: 6-12, 12-24 and 24-36
+months with the standard bands, a 6-36 mixed-age class belonging to all three), the classes
+any family could reach (within the largest possible travel limit) are kept as one array
+sorted by distance, so a family's candidates are a prefix of its child's group (one binary
+search on its travel limit).
 Ranking applies the one utility of :mod:`sim.model.choice`: to arrays for many candidates,
 to floats for a handful. Provider fees (fee minus the voucher a newly admitted child would
 bring) are cached and refreshed when fees or vouchers change (:meth:`Options.refresh_prices`,
@@ -30,8 +33,15 @@ if TYPE_CHECKING:
 _SMALL = 24
 
 
+def age_groups(classes: Sequence[AgeClass]) -> list[tuple[float, float]]:
+    """Return the age groups: intervals between consecutive class boundaries that a class serves."""
+    edges = sorted({c.min_age for c in classes} | {c.max_age for c in classes})
+    return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False)
+            if any(c.min_age <= lo and hi <= c.max_age for c in classes)]
+
+
 class _BandOptions:
-    """One district's candidate classes of one age band, nearest first."""
+    """One district's candidate classes for one age group, nearest first."""
 
     __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list",
                  "base", "base_list")
@@ -121,20 +131,20 @@ class Options:
         """
         self.stale = self.prices_stale = False
         live = [c for c in self.classes if c.licensed > 0 and c.inst.open]
-        self.bands = sorted({(c.min_age, c.max_age) for c in self.classes})
+        self.bands = age_groups(self.classes)
         net = np.array([self.provider_fee(c.inst) for c in live], dtype=float)
         pref = np.array([self.type_pref.get(c.inst.type, 0.0) for c in live], dtype=float)
         home = np.array([c.inst.district.idx for c in live], dtype=np.intp)
         cidx = np.array([c.idx for c in live], dtype=np.intp)
-        band_index = {b: i for i, b in enumerate(self.bands)}
-        band_of = np.array([band_index[(c.min_age, c.max_age)] for c in live], dtype=np.intp)
+        lo_age = np.array([c.min_age for c in live], dtype=float)
+        hi_age = np.array([c.max_age for c in live], dtype=float)
         self.by_district = []
         for d in self.districts:
             km_row = self.km[d.idx, home] if live else np.empty(0)
             reachable = km_row <= self.reach
             bands = []
-            for b, (lo, hi) in enumerate(self.bands):
-                sel = np.flatnonzero(reachable & (band_of == b))
+            for lo, hi in self.bands:
+                sel = np.flatnonzero(reachable & (lo_age <= lo) & (hi_age >= hi))
                 order = sel[np.lexsort((cidx[sel], km_row[sel]))]  # by km, then class index
                 bo = _BandOptions(lo, hi)
                 bo.set([live[i] for i in order.tolist()], km_row[order].tolist(), pref[order].tolist(),
@@ -148,30 +158,35 @@ class Options:
             return  # the next ranking rebuilds with it
         net = self.provider_fee(inst)
         pref = self.type_pref.get(inst.type, 0.0)
+        edges = {lo for lo, _ in self.bands} | {hi for _, hi in self.bands}
         for c in inst.classes:
             if c.licensed <= 0:
                 continue
-            key = (c.min_age, c.max_age)
-            if key not in self.bands:
-                self.build()
+            if c.min_age not in edges or c.max_age not in edges:
+                self.build()  # a new class boundary splits an age group
                 return
-            b = self.bands.index(key)
-            for d in self.districts:
-                km = float(self.km[d.idx, inst.district.idx])
-                if km > self.reach:
-                    continue
-                bo = self.by_district[d.idx][b]
-                i = bisect_right(bo.km_list, km)
-                bo.classes.insert(i, c)
-                bo.km_list.insert(i, km)
-                bo.pref_list.insert(i, float(pref))
-                bo.fee_list.insert(i, float(net))
-                bo.km = np.insert(bo.km, i, km)
-                bo.pref = np.insert(bo.pref, i, pref)
-                bo.fee = np.insert(bo.fee, i, net)
-                b0 = base_utility(pref, km, self.distance_weight)
-                bo.base = np.insert(bo.base, i, b0)
-                bo.base_list.insert(i, b0)
+            for b, (lo, hi) in enumerate(self.bands):
+                if c.min_age <= lo and hi <= c.max_age:
+                    self._insert(c, b, net, pref)
+
+    def _insert(self, c: AgeClass, b: int, net: float, pref: float) -> None:
+        """Insert class ``c`` into age group ``b`` of every district that can reach it."""
+        for d in self.districts:
+            km = float(self.km[d.idx, c.inst.district.idx])
+            if km > self.reach:
+                continue
+            bo = self.by_district[d.idx][b]
+            i = bisect_right(bo.km_list, km)
+            bo.classes.insert(i, c)
+            bo.km_list.insert(i, km)
+            bo.pref_list.insert(i, float(pref))
+            bo.fee_list.insert(i, float(net))
+            bo.km = np.insert(bo.km, i, km)
+            bo.pref = np.insert(bo.pref, i, pref)
+            bo.fee = np.insert(bo.fee, i, net)
+            b0 = base_utility(pref, km, self.distance_weight)
+            bo.base = np.insert(bo.base, i, b0)
+            bo.base_list.insert(i, b0)
 
     def refresh_prices(self) -> None:
         """Re-read provider fees everywhere (yearly fee setting, budget exhausted or renewed)."""

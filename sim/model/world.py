@@ -69,6 +69,10 @@ class Broadcast:
         """Return the event of the next firing."""
         return self.event
 
+    def has_waiters(self) -> bool:
+        """True when some process waits for the next firing."""
+        return bool(self.event.callbacks)
+
     def fire(self, value: Any) -> simpy.Event:
         """Fire with ``value``: waiting processes resume in the order they started waiting."""
         ev = self.event
@@ -149,7 +153,8 @@ class World:
                 m = int(round(t))
                 if m == 0:
                     self.providers.start_cycles()
-                yield self.month_started.fire(m)
+                if self.month_started.has_waiters():
+                    yield self.month_started.fire(m)
             self.births.month(t)
             yield env.timeout(min(t + 1.0, self.horizon) - t)
 
@@ -182,13 +187,15 @@ class World:
 
         self.progress = progress
         env = self.env
+        p = self.params
         for c in self.classes:
             self.places.open_class(c, with_staff=True)
         self.places_start = sum(c.licensed for c in self.classes)
         e = self.params.economics
         if e.enabled and e.entry:
             env.process(self.market.entries(self.month_started))
-        env.process(self.gov.year(self.month_started))
+        if p.policy.budget_per_year is not None or p.capacity.target_per_1000 is not None:
+            env.process(self.gov.year(self.month_started))  # nothing to do each year otherwise
         if self.warmup > self.t_start:
             env.process(self._end_warmup())
         ticks = env.process(self.months())
