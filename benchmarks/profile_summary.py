@@ -4,7 +4,7 @@ Record a profile in py-spy's collapsed-stack format, then summarise it::
 
     py-spy record -r 250 -f raw -o /tmp/queue.txt -- python -m sim scenario=queue ...
     python benchmarks/profile_summary.py /tmp/queue.txt --top 25
-    python benchmarks/profile_summary.py /tmp/queue.txt --lines _start_families
+    python benchmarks/profile_summary.py /tmp/queue.txt --lines _families
 
 It prints, per function, the share of samples in the function itself ("self") and in it or
 anything it calls ("total"), and with ``--lines NAME`` the self share of each line of the
