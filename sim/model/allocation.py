@@ -91,10 +91,6 @@ class Waitlist:
                 return fam
         return None
 
-    def __len__(self) -> int:
-        """Entries on the heap, cancelled ones included."""
-        return len(self.heap)
-
 
 Contract = Callable[[Any, "Institution"], None]
 

@@ -21,17 +21,13 @@ _PARTITION_FROM = 64  # below this a full sort is as fast as a partition
 X = TypeVar("X", float, np.ndarray)
 
 
-def utility(base: X, fee: X, price_per_yuan: float) -> X:
-    """Return the utility of options: ``base`` minus the price term.
+def disutility(base: X, fee: X, price_per_yuan: float) -> X:
+    """Return ``-u`` of options without their taste draw (ranking sorts ascending).
 
     ``base`` is ``pref - distance_weight * km`` (the part no family changes, cached per
-    option), ``price_per_yuan`` is ``price_weight / income``. Works on floats and arrays.
+    option), ``price_per_yuan`` is ``price_weight / income``: ``-u = price_per_yuan * fee -
+    base``. Works on floats and arrays; the one definition of the utility.
     """
-    return base - price_per_yuan * fee
-
-
-def disutility(base: X, fee: X, price_per_yuan: float) -> X:
-    """Return minus :func:`utility` (ranking sorts ascending), computed with one fewer array."""
     return price_per_yuan * fee - base
 
 

@@ -96,10 +96,6 @@ class Stream:
         """Return one exponential draw with the given mean (inverse transform)."""
         return -mean * math.log(1.0 - self.uniform())
 
-    def bernoulli(self, p: float) -> bool:
-        """Return True with probability ``p``."""
-        return self.uniform() < p
-
 
 class Streams:
     """The named streams of one run, created on first use."""

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.choice import base_utility, smallest, utility
+from sim.model.choice import base_utility, disutility, smallest
 
 INCOME = 10_000.0
 
@@ -19,7 +19,7 @@ def utilities(fee, km, pref, price_weight=4.0, distance_weight=0.15, taste=None)
 
 def rank_options(fee, km, pref, income, price_weight, distance_weight, taste, limit):
     """Rank with the model's utility and top-k, as :meth:`Options.ranked` does."""
-    u = utility(base_utility(pref, km, distance_weight), fee, price_weight / income)
+    u = -disutility(base_utility(pref, km, distance_weight), fee, price_weight / income)
     if taste is not None:
         u = u + taste
     return smallest(-u, limit)
@@ -27,8 +27,8 @@ def rank_options(fee, km, pref, income, price_weight, distance_weight, taste, li
 
 def test_the_utility_on_floats_equals_the_utility_on_arrays():
     fee, km, pref = np.array([1200.0, 3000.0]), np.array([0.5, 4.0]), np.array([0.3, -0.2])
-    arr = utility(base_utility(pref, km, 0.15), fee, 4.0 / INCOME)
-    one = [utility(base_utility(float(p), float(k), 0.15), float(f), 4.0 / INCOME)
+    arr = -disutility(base_utility(pref, km, 0.15), fee, 4.0 / INCOME)
+    one = [-disutility(base_utility(float(p), float(k), 0.15), float(f), 4.0 / INCOME)
            for f, k, p in zip(fee, km, pref, strict=True)]
     assert arr.tolist() == one
     assert np.allclose(arr, utilities(fee, km, pref))

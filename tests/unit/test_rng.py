@@ -85,15 +85,6 @@ def test_exponential_draws_have_the_requested_mean():
     assert abs(x.mean() - mean) <= 5 * mean / math.sqrt(n)
 
 
-def test_bernoulli_frequency_matches_p():
-    n, p = 20_000, 0.3
-    s = Stream(11, 0, "b")
-    share = sum(s.bernoulli(p) for _ in range(n)) / n
-    assert abs(share - p) <= 5 * math.sqrt(p * (1 - p) / n)
-    assert not any(s.bernoulli(0.0) for _ in range(1000))
-    assert all(s.bernoulli(1.0) for _ in range(1000))
-
-
 @pytest.mark.parametrize("first", [0, 1, 4095, 4096, 5000])
 @pytest.mark.parametrize("n", [1, 4096, 9000])
 def test_take_gives_the_values_of_as_many_uniform_calls(first, n):
