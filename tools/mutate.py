@@ -9,8 +9,8 @@ Usage, from the repository root with the dev extras installed::
 The modules, their files and their tests are the table ``[tool.mutation.modules]`` in
 ``pyproject.toml``; the rest of mutmut's settings are ``[tool.mutmut]``. The script narrows
 mutmut's configuration to one file and its tests, runs ``mutmut run`` on that file's mutants
-with two workers, and prints the counts recorded in ``mutants/<file>.meta``. Inspect a
-survivor with ``mutmut show <name>``; the review of every survivor is in docs/testing.md.
+with two workers, and prints the diff of every survivor and the counts recorded in
+``mutants/<file>.meta`` (each run starts the module afresh); the review of every survivor is in docs/testing.md.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ def run(path: str, tests: list[str], workers: int) -> None:
     from mutmut import configuration
     from mutmut.__main__ import cli
 
+    # Start the module afresh: mutmut skips a file whose copy is newer than its source, and
+    # its recorded test-to-function map belongs to the previous module's test selection.
+    for stale in ("mutmut-stats.json", path, path + ".meta"):
+        Path("mutants", stale).unlink(missing_ok=True)
     config = configuration._load_config()
     configuration._config = dataclasses.replace(
         config, only_mutate=[path], pytest_add_cli_args_test_selection=list(tests))
@@ -61,6 +65,14 @@ def summary(path: str) -> dict[str, object]:
     return {"mutants": len(codes), **counts, "kill_rate": round(rate, 3), "survivors": survivors}
 
 
+def show_survivors(names: list[str]) -> None:
+    """Print the diff of each surviving mutant (while its file is still the mutated copy)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    for name in names:
+        print(get_diff_for_mutant(name))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run one module and print its summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     entry = table[args.module]
     if not args.summary:
         run(str(entry["path"]), list(entry["tests"]), args.workers)
-    print(json.dumps({"module": args.module, **summary(str(entry["path"]))}, indent=1))
+    result = summary(str(entry["path"]))
+    show_survivors(list(result["survivors"]))
+    print(json.dumps({"module": args.module, **result}, indent=1))
     return 0
 
 
