@@ -10,7 +10,8 @@ The modules, their files and their tests are the table ``[tool.mutation.modules]
 ``pyproject.toml``; the rest of mutmut's settings are ``[tool.mutmut]``. The script narrows
 mutmut's configuration to one file and its tests, runs ``mutmut run`` on that file's mutants
 with two workers, and prints the diff of every survivor and the counts recorded in
-``mutants/<file>.meta`` (each run starts the module afresh); the review of every survivor is in docs/testing.md.
+``mutants/<file>.meta`` (each run starts the module afresh). The review of every survivor
+is in docs/testing.md.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import sys
 import tomllib
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
           36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
 
 
-def modules() -> dict[str, dict[str, object]]:
+def modules() -> dict[str, Any]:
     """Return the table of rule modules from ``pyproject.toml``."""
     with open("pyproject.toml", "rb") as f:
         return tomllib.load(f)["tool"]["mutation"]["modules"]
@@ -53,7 +55,7 @@ def run(path: str, tests: list[str], workers: int) -> None:
             raise
 
 
-def summary(path: str) -> dict[str, object]:
+def summary(path: str) -> dict[str, Any]:
     """Return the counts and the surviving mutants recorded for ``path``."""
     meta = json.loads(Path("mutants", path + ".meta").read_text())
     codes = meta["exit_code_by_key"]
