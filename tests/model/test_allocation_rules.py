@@ -156,3 +156,18 @@ def test_closing_a_waitlist_returns_its_current_families_in_order():
     c.transfers.append(a)
     assert w.alloc.requeue_waiting(c) == [a, b]
     assert c.transfers == [] and len(c.waitlist) == 0
+
+
+def test_a_child_leaving_holds_no_class_and_no_claim():
+    """Kills ``fam.cls = ""`` and ``fam.transfer_to = ""`` in :meth:`Allocator.release`.
+
+    :func:`sim.model.family.next_in_care` plans an age-up only when ``transfer_to is None``.
+    """
+    w = world()
+    lower_c, upper_c = _two_class_institution(w)
+    lower, kids_low = full_class(w, lower_c)
+    full_class(w, upper_c)
+    leaver = kids_low[0]
+    assert w.alloc.age_up(leaver, upper_c) is False
+    assert w.alloc.release(leaver) is lower
+    assert leaver.cls is None and leaver.transfer_to is None
