@@ -1,0 +1,69 @@
+"""Caregiver posts: recruitment, filling and the initial staff (issue 19's mutation survivors).
+
+A small world that is built but not run, with binding staff staffed for every licensed place,
+a fixed recruitment delay of one month and (unless a test says otherwise) nobody quitting, so
+each step of :meth:`sim.model.staff.Staff.post` happens at a known time.
+"""
+
+from __future__ import annotations
+
+from sim.config.load import load
+from sim.model.staff import required_caregivers
+from sim.model.world import World
+from tests.scenarios import small
+
+DELAY = 1.0
+
+
+def staffed_world(*extra: str) -> World:
+    return World(load(small("staff.binding=true", "staff.staffing=licensed",
+                            "staff.quit_hazard_per_month=0",
+                            f"staff.recruitment_delay={{dist:fixed,value:{DELAY}}}", *extra)), 11)
+
+
+def open_class(w: World, with_staff: bool):
+    c = w.classes[0]
+    w.places.open_class(c, with_staff=with_staff)
+    return c
+
+
+def test_a_class_opened_without_staff_recruits_every_post_and_fills_them_after_the_delay():
+    """Kills ``while False``, ``if filled``, ``c.inst.open or ...``, the pending-hire counts
+    (``= 1``, ``+= 1``, ``+= 2`` and the sign changes in the number of vacancies) and
+    ``filled=True`` for a vacancy."""
+    w = staffed_world()
+    c = open_class(w, with_staff=False)
+    need = required_caregivers(c.licensed, c.ratio)
+    assert need >= 2
+    assert (c.caregivers, c.target, c.pending_hires, c.usable) == (0, need, need, 0)
+    w.env.run(until=w.env.now + DELAY / 2)
+    assert (c.caregivers, c.pending_hires) == (0, need)
+    w.env.run(until=w.env.now + DELAY)
+    assert (c.caregivers, c.pending_hires, c.usable) == (need, 0, c.licensed)
+
+
+def test_a_vacancy_is_not_filled_when_the_class_already_has_its_caregivers():
+    """Kills ``not c.inst.open and c.caregivers >= c.target`` (a surplus caregiver was hired)."""
+    w = staffed_world()
+    c = open_class(w, with_staff=False)
+    w.places.set_caregivers(c, c.target)  # staffed another way before the vacancies are filled
+    w.env.run(until=w.env.now + 2 * DELAY)
+    assert c.caregivers == c.target and c.pending_hires == 0
+
+
+def test_the_initial_caregivers_are_employed_at_once_and_recruit_nothing():
+    """Kills ``filled=None`` / ``filled=False`` in :meth:`Staff.start` (they were recruited again)."""
+    w = staffed_world()
+    c = open_class(w, with_staff=True)
+    need = required_caregivers(c.licensed, c.ratio)
+    assert (c.caregivers, c.pending_hires) == (need, 0)
+    w.env.run(until=w.env.now + 2 * DELAY)
+    assert (c.caregivers, c.pending_hires, c.usable) == (need, 0, c.licensed)
+
+
+def test_a_class_opens_with_initial_fill_times_its_required_caregivers():
+    """Kills ``required / initial_fill`` in :meth:`Staff.initial` (equal at the default fill 1)."""
+    w = staffed_world("staff.initial_fill=0.5")
+    c = w.classes[0]
+    need = required_caregivers(c.licensed, c.ratio)
+    assert w.staff.initial(c, c.licensed) == round(need * 0.5) < need
