@@ -67,3 +67,25 @@ def test_a_class_opens_with_initial_fill_times_its_required_caregivers():
     c = w.classes[0]
     need = required_caregivers(c.licensed, c.ratio)
     assert w.staff.initial(c, c.licensed) == round(need * 0.5) < need
+
+
+def test_a_caregiver_who_quits_is_replaced_and_the_posts_stay_at_the_target():
+    """With quits, every post is either filled or being recruited for: caregivers plus
+    pending hires equal the target at every step, and quits do happen.
+
+    Kills ``caregivers + 2`` / ``- 1`` when a vacancy is filled, ``c.inst.open or ...`` after
+    a quit (nobody ever left) and the changes to the re-recruitment after a quit.
+    """
+    w = staffed_world("staff.quit_hazard_per_month=1.0")
+    c = open_class(w, with_staff=True)
+    need = c.target
+    lowest = need
+    t = w.env.now
+    for _ in range(60):
+        t += 0.1
+        w.env.run(until=t)
+        assert c.caregivers + c.pending_hires == need
+        assert 0 <= c.caregivers <= need
+        lowest = min(lowest, c.caregivers)
+    assert lowest < need  # caregivers quit
+    assert c.caregivers > 0  # and were replaced
