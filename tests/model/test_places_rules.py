@@ -1,0 +1,74 @@
+"""Place levels: each district's and type's time-weighted counts follow its classes (issue 19).
+
+:class:`sim.model.places.Places` keeps one level per quantity, district and provider type; the
+recorder and the summary read only these. Mutation testing found the caregiver-shortfall level
+(``cg_missing``) and the city totals untested, so these tests check every level against the
+classes it sums, step by step, in a small world that is built but not run (binding staff,
+staffed for every licensed place, a fixed recruitment delay, nobody quitting).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.model import ledger as L
+from sim.model.places import QUANTITIES
+from tests.model.test_rules import family
+from tests.model.test_staff_rules import DELAY, staffed_world
+
+FIELDS = {"enrolled": "enrolled", "licensed": "licensed", "usable": "usable",
+          "caregivers": "caregivers", "cg_required": "target"}
+
+
+def expected(classes, quantity: str, district: int | None = None) -> int:
+    cs = [c for c in classes if district is None or c.inst.district.idx == district]
+    if quantity == "cg_missing":
+        return sum(max(0, c.target - c.caregivers) for c in cs)
+    return sum(getattr(c, FIELDS[quantity]) for c in cs)
+
+
+def assert_levels_follow(w, opened) -> None:
+    p = w.places
+    for q in QUANTITIES:
+        assert p.total(q) == expected(opened, q), q
+    for d in range(len(w.districts)):
+        assert p.enrolled_in(d) == expected(opened, "enrolled", d)
+        assert p.licensed_in(d) == expected(opened, "licensed", d)
+        assert p.usable_in(d) == expected(opened, "usable", d)
+        assert p.caregivers_in(d) == expected(opened, "caregivers", d)
+
+
+def test_every_level_equals_the_sum_of_its_classes_through_staffing_admissions_and_leaving():
+    """Kills the sign and constant changes in ``cg_missing`` (set_caregivers, update_staffing)
+    and ``int(None)`` / ``round(None)`` / ``sum(None)`` in :meth:`Places.total`."""
+    w = staffed_world()
+    a = w.classes[0]
+    b = next(c for c in w.classes if c.inst.district is not a.inst.district)
+    w.places.open_class(a, with_staff=True)
+    w.places.open_class(b, with_staff=False)
+    opened = [a, b]
+    assert_levels_follow(w, opened)
+    assert w.places.total("cg_missing") == b.target > 0
+    w.places.set_caregivers(a, a.caregivers - 1)  # one short: a place or more unusable
+    assert_levels_follow(w, opened)
+    kids = [family(w, i) for i in range(3)]
+    for k in kids:
+        w.alloc.admit(k, a)
+    assert_levels_follow(w, opened)
+    w.env.run(until=w.env.now + 2 * DELAY)  # b's vacancies are filled
+    assert_levels_follow(w, opened)
+    assert b.caregivers == b.target and w.places.total("cg_missing") == 1
+    w.families.leave(kids[0], L.AGED_OUT)
+    w.places.set_licensed(b, 0)  # b closes its places
+    assert_levels_follow(w, opened)
+
+
+def test_the_mean_of_a_level_is_its_time_average_over_the_window():
+    """The licensed places of one class opened half-way through a window average to half."""
+    w = staffed_world()
+    c = w.classes[0]
+    w.places.reset(0.0)
+    w.env.run(until=1.0)
+    w.places.open_class(c, with_staff=True)
+    w.env.run(until=2.0)
+    assert w.places.mean("licensed", 2.0) == pytest.approx(c.licensed / 2)
