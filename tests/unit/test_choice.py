@@ -120,19 +120,21 @@ def test_disutility_is_minus_the_utility():
     assert disutility(1.0, 2000.0, 4e-4) == pytest.approx(-0.2)
 
 
-@pytest.mark.parametrize("distinct", [False, True])
-@pytest.mark.parametrize("n, limit", [(64, 5), (65, 1), (65, 10), (200, 7), (200, 64), (300, 150)])
-def test_smallest_is_the_prefix_of_a_stable_argsort_on_arrays_past_the_partition_length(n, limit, distinct):
+@pytest.mark.parametrize("values_kind", ["ties", "continuous", "distinct"])
+@pytest.mark.parametrize("n, limit", [(64, 5), (65, 1), (65, 10), (65, 64), (200, 7), (200, 64),
+                                      (300, 150)])
+def test_smallest_is_the_prefix_of_a_stable_argsort_on_arrays_past_the_partition_length(
+        n, limit, values_kind):
     """The partition paths (more than 64 values) agree with a full stable sort.
 
-    Without ``distinct`` the values are small integers, so ties are everywhere and must be
-    broken by index; with it they are continuous. Mutation survivors (issue 19): every
-    change to the partition paths passed, because no test reached them with ``distinct``
-    or with long arrays of ties.
+    "ties": small integers, so ties are everywhere and must be broken by index; "continuous":
+    no ties, through the path for ties; "distinct": no ties, through the ``argpartition`` path.
+    ``limit = n - 1`` reaches the last index. Mutation survivors (issue 19): every change to
+    the partition paths passed, because no test reached them with ``distinct`` or long arrays.
     """
     rng = np.random.default_rng(1000 * n + limit)
-    values = rng.normal(size=n) if distinct else rng.integers(-3, 4, size=n).astype(float)
+    values = rng.integers(-3, 4, size=n).astype(float) if values_kind == "ties" else rng.normal(size=n)
     expected = np.argsort(values, kind="stable")[:limit].tolist()
-    assert smallest(values, limit, distinct).tolist() == expected
-    if not distinct:
+    assert smallest(values, limit, values_kind == "distinct").tolist() == expected
+    if values_kind == "ties":
         assert smallest(values, limit).tolist() == expected  # ties by index is the default
