@@ -96,3 +96,27 @@ def test_the_balance_tolerance_is_relative_to_the_larger_of_one_the_flow_and_the
     assert small.check() is None
     small.cash += 0.2e-6
     assert small.check() is not None
+
+
+def test_the_balance_tolerance_follows_the_flow_or_the_cash_whichever_is_larger():
+    """Mutation survivors (issue 19): dropping ``abs(flow)`` or ``abs(self.cash)`` from the
+    tolerance passed. An account that opened with cash of -1e6 (resp. +1e6) and booked a flow
+    of 1e6 (resp. 10) may be off by 0.5 yuan, within 1e-6 of the larger figure."""
+    indebted, _, _ = account()
+    indebted.cash = indebted.cash_start = -1e6
+    indebted.book(1e6, 0.0)
+    indebted.cash += 0.5
+    assert indebted.check() is None
+    rich, _, _ = account()
+    rich.cash = rich.cash_start = 1e6
+    rich.book(10.0, 0.0)
+    rich.cash += 0.5
+    assert rich.check() is None
+    rich.cash += 1.0
+    assert rich.check() is not None
+
+
+def test_a_new_account_has_no_cash_no_totals_and_no_deficit_months():
+    acct = Account([], 2.0)
+    assert (acct.t, acct.cash, acct.cash_start, acct.deficit_months) == (2.0, 0.0, 0.0, 0)
+    assert (acct.revenue_total, acct.cost_total, acct.cg_area, acct.place_area) == (0.0,) * 4
