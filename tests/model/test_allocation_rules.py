@@ -171,3 +171,19 @@ def test_a_child_leaving_holds_no_class_and_no_claim():
     assert w.alloc.age_up(leaver, upper_c) is False
     assert w.alloc.release(leaver) is lower
     assert leaver.cls is None and leaver.transfer_to is None
+
+
+def test_two_new_places_go_to_the_child_moving_up_and_then_to_the_waitlist():
+    """Kills ``continue`` -> ``break`` in :meth:`Allocator.fill` (after a move-up the second
+    new place stayed empty while a family waited for it)."""
+    w = world()
+    lower_c, upper_c = _two_class_institution(w)
+    lower, kids_low = full_class(w, lower_c)
+    upper, _ = full_class(w, upper_c)
+    mover = kids_low[0]
+    assert w.alloc.age_up(mover, upper) is False
+    waiting = family(w, 2)
+    w.alloc.join(waiting, [upper])
+    w.places.set_licensed(upper, upper.licensed + 2)
+    assert mover.cls is upper and waiting.cls is upper
+    assert upper.enrolled == upper.usable
