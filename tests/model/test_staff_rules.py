@@ -89,3 +89,23 @@ def test_a_caregiver_who_quits_is_replaced_and_the_posts_stay_at_the_target():
         lowest = min(lowest, c.caregivers)
     assert lowest < need  # caregivers quit
     assert c.caregivers > 0  # and were replaced
+
+
+def test_when_every_caregiver_quits_the_class_has_none_left_and_recruits_every_post():
+    """Kills ``c.caregivers <= 1`` after a quit (the last caregiver never left)."""
+    w = staffed_world("staff.quit_hazard_per_month=50")  # mean tenure under a day
+    c = open_class(w, with_staff=True)
+    need = c.target
+    w.env.run(until=w.env.now + DELAY / 2)  # all quit (each stays with probability e^-25)
+    assert (c.caregivers, c.pending_hires, c.usable) == (0, need, 0)
+
+
+def test_raising_the_target_recruits_only_the_new_posts_when_vacancies_are_pending():
+    """Kills ``+ c.pending_hires`` in :meth:`Staff.recruit` (pending vacancies counted twice)."""
+    w = staffed_world()
+    c = open_class(w, with_staff=False)
+    assert c.pending_hires == c.target > 0
+    w.places.set_licensed(c, 2 * c.licensed)
+    assert c.pending_hires == c.target == required_caregivers(c.licensed, c.ratio)
+    w.env.run(until=w.env.now + 2 * DELAY)
+    assert (c.caregivers, c.pending_hires) == (c.target, 0)
