@@ -109,3 +109,32 @@ def test_raising_the_target_recruits_only_the_new_posts_when_vacancies_are_pendi
     assert c.pending_hires == c.target == required_caregivers(c.licensed, c.ratio)
     w.env.run(until=w.env.now + 2 * DELAY)
     assert (c.caregivers, c.pending_hires) == (c.target, 0)
+
+
+def test_a_class_staffed_by_demand_wants_its_spare_caregivers_when_empty():
+    """Kills ``by_demand = None`` / a misspelt ``"demand"`` in :class:`Staff` and ``by_demand``
+    passed as ``None`` to :func:`staff_target` (the class then wanted every licensed post)."""
+    w = staffed_world("staff.staffing=demand", "staff.spare_caregivers_per_class=1")
+    c = open_class(w, with_staff=False)
+    assert required_caregivers(c.licensed, c.ratio) > 1
+    assert c.target == 1
+
+
+def test_the_target_is_zero_unless_staff_bind_and_the_class_is_open_with_places():
+    """Kills ``and`` for ``or`` in the guard of :meth:`Staff.target`, ``return 1`` and
+    ``licensed <= 1`` (a class of one place wanted nobody)."""
+    unbound = staffed_world("staff.binding=false")
+    c = open_class(unbound, with_staff=False)
+    assert unbound.staff.target(c) == 0
+    w = staffed_world("staff.staffing=demand", "staff.spare_caregivers_per_class=1")
+    c = open_class(w, with_staff=False)
+    w.places.set_licensed(c, 1)
+    assert w.staff.target(c) == 1
+    c.inst.open = False
+    w.places.set_licensed(c, 5)
+    assert w.staff.target(c) == 0
+
+
+def test_the_mean_tenure_is_one_over_the_quit_hazard():
+    """Kills ``1.0 * hazard`` and ``2.0 / hazard`` for ``1.0 / hazard``."""
+    assert staffed_world("staff.quit_hazard_per_month=0.25").staff.mean_tenure == 4.0
