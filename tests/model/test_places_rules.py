@@ -13,7 +13,7 @@ import pytest
 
 from sim.model import ledger as L
 from sim.model.places import QUANTITIES
-from tests.model.test_rules import family
+from tests.model.test_rules import family, full_class, world
 from tests.model.test_staff_rules import DELAY, staffed_world
 
 FIELDS = {"enrolled": "enrolled", "licensed": "licensed", "usable": "usable",
@@ -72,3 +72,19 @@ def test_the_mean_of_a_level_is_its_time_average_over_the_window():
     w.places.open_class(c, with_staff=True)
     w.env.run(until=2.0)
     assert w.places.mean("licensed", 2.0) == pytest.approx(c.licensed / 2)
+
+
+def test_a_class_bills_the_fees_and_vouchers_of_exactly_its_children():
+    """Kills ``=`` / ``-=`` for ``+=`` and ``/`` for ``*`` in the fee and voucher rates of
+    :meth:`Places.occupy` (the accounts integrate these rates)."""
+    w = world("policy.voucher_per_month=300", "policy.voucher_scope=all",
+              "policy.family_subsidy_per_year=1200")
+    c, kids = full_class(w)
+    assert len(kids) >= 3 and kids[0].voucher == 300.0 and kids[0].fee_paid > 1.0
+    assert c.fee_rate == pytest.approx(sum(k.fee_paid for k in kids))
+    assert c.voucher_rate == pytest.approx(300.0 * len(kids))
+    w.families.leave(kids[0], L.AGED_OUT)
+    rest = kids[1:]
+    assert c.fee_rate == pytest.approx(sum(k.fee_paid for k in rest))
+    assert c.voucher_rate == pytest.approx(300.0 * len(rest))
+    assert list(c.children) == rest
