@@ -13,6 +13,7 @@ import pytest
 
 from sim.model import ledger as L
 from sim.model.places import QUANTITIES
+from sim.model.staff import required_caregivers, usable_places
 from tests.model.test_rules import family, full_class, world
 from tests.model.test_staff_rules import DELAY, staffed_world
 
@@ -49,6 +50,8 @@ def test_every_level_equals_the_sum_of_its_classes_through_staffing_admissions_a
     opened = [a, b]
     assert_levels_follow(w, opened)
     assert w.places.total("cg_missing") == b.target > 0
+    w.places.set_licensed(b, b.licensed + 5)  # the target rises while b is still short
+    assert_levels_follow(w, opened)
     w.places.set_caregivers(a, a.caregivers - 1)  # one short: a place or more unusable
     assert_levels_follow(w, opened)
     kids = [family(w, i) for i in range(3)]
@@ -88,3 +91,33 @@ def test_a_class_bills_the_fees_and_vouchers_of_exactly_its_children():
     assert c.fee_rate == pytest.approx(sum(k.fee_paid for k in rest))
     assert c.voucher_rate == pytest.approx(300.0 * len(rest))
     assert list(c.children) == rest
+
+
+def test_usable_places_follow_the_caregivers_and_new_ones_are_offered_at_once():
+    """Kills ``binding and False`` (usable places ignored the caregivers) and ``grew = None``
+    in :meth:`Places._update_usable` (places that became usable were not offered)."""
+    w = staffed_world()
+    c = open_class_without_staff(w)
+    waiting = family(w, 1)
+    w.alloc.join(waiting, [c])
+    assert c.usable == 0 and waiting.state == L.WAITING
+    w.places.set_caregivers(c, 1)
+    assert c.usable == usable_places(c.licensed, 1, c.ratio) > 0
+    assert waiting.cls is c
+
+
+def test_a_class_staffed_by_demand_wants_more_caregivers_as_children_enrol():
+    """Kills ``by_demand = None`` in :class:`Places` (enrolment no longer moved the target)."""
+    w = staffed_world("staff.staffing=demand", "staff.spare_caregivers_per_class=0")
+    c = open_class_without_staff(w)
+    w.places.set_caregivers(c, c.required)  # every place usable
+    assert c.target == 0
+    for i in range(3):
+        w.alloc.admit(family(w, 10 + i), c)
+    assert c.target == required_caregivers(3, c.ratio) >= 1
+
+
+def open_class_without_staff(w):
+    c = w.classes[0]
+    w.places.open_class(c, with_staff=False)
+    return c
