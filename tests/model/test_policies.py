@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,9 +132,18 @@ def _instrument(w: World, obs: Observed) -> dict[int, Family]:
     return displaced
 
 
-@functools.cache
 def observe(scenario: str, seed: int) -> Observed:
-    """Run ``scenario`` once on ``seed`` with instruments; cached for the session."""
+    """Run ``scenario`` once on ``seed`` with instruments; cached for the session.
+
+    Not cached in a mutmut worker (``MUTANT_UNDER_TEST`` names a mutant): the worker is forked
+    from the process that ran the tests unmutated, and a cached result would hide the mutant.
+    """
+    if "__mutmut_" in os.environ.get("MUTANT_UNDER_TEST", ""):
+        return _observe(scenario, seed)
+    return _observe_cached(scenario, seed)
+
+
+def _observe(scenario: str, seed: int) -> Observed:
     params = load(list(SCENARIOS[scenario]))
     w = World(params, seed)
     obs = Observed(summary={}, start_year=params.run.start_year, budget=params.policy.budget_per_year)
@@ -153,6 +163,9 @@ def observe(scenario: str, seed: int) -> Observed:
             obs.still_displaced[name] = obs.still_displaced.get(name, 0) + 1
     obs.spent_by_year = dict(w.gov.spent_by_year)
     return obs
+
+
+_observe_cached = functools.cache(_observe)
 
 
 def kpi(scenario: str, seeds: tuple[int, ...], name: str) -> np.ndarray:

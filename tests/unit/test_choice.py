@@ -4,6 +4,7 @@ the options it can reach (sim.model.options), which must order by that utility."
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,3 +110,31 @@ def test_top_k_equals_the_first_k_of_a_full_stable_sort_even_with_ties(values, l
     expected = np.argsort(-u, kind="stable")[:limit]
     got = rank_options(fee, km, pref, 1.0, 0.0, 0.0, t, limit)
     assert got.tolist() == expected.tolist()
+
+
+def test_disutility_is_the_price_term_minus_the_base():
+    """Mutation survivors (issue 19): ``+ base`` and ``/ fee`` in :func:`disutility` passed."""
+    base = np.array([1.0, -0.5, 2.0])
+    fee = np.array([2000.0, 0.0, 500.0])
+    assert disutility(base, fee, 4e-4).tolist() == pytest.approx([0.8 - 1.0, 0.5, 0.2 - 2.0])
+    assert disutility(1.0, 2000.0, 4e-4) == pytest.approx(-0.2)
+
+
+@pytest.mark.parametrize("values_kind", ["ties", "continuous", "distinct"])
+@pytest.mark.parametrize("n, limit", [(64, 5), (65, 1), (65, 10), (65, 64), (200, 7), (200, 64),
+                                      (300, 150)])
+def test_smallest_is_the_prefix_of_a_stable_argsort_on_arrays_past_the_partition_length(
+        n, limit, values_kind):
+    """The partition paths (more than 64 values) agree with a full stable sort.
+
+    "ties": small integers, so ties are everywhere and must be broken by index; "continuous":
+    no ties, through the path for ties; "distinct": no ties, through the ``argpartition`` path.
+    ``limit = n - 1`` reaches the last index. Mutation survivors (issue 19): every change to
+    the partition paths passed, because no test reached them with ``distinct`` or long arrays.
+    """
+    rng = np.random.default_rng(1000 * n + limit)
+    values = rng.integers(-3, 4, size=n).astype(float) if values_kind == "ties" else rng.normal(size=n)
+    expected = np.argsort(values, kind="stable")[:limit].tolist()
+    assert smallest(values, limit, values_kind == "distinct").tolist() == expected
+    if values_kind == "ties":
+        assert smallest(values, limit).tolist() == expected  # ties by index is the default

@@ -51,6 +51,15 @@ def test_take_up_is_certain_at_zero_price():
     assert take_up_probability(-0.1, 0.25, 3.0) == 1.0
 
 
+def test_a_free_place_is_taken_up_even_when_take_up_ignores_the_price():
+    """Steepness 0 (allowed) makes every positive burden 1/2, but zero price is still certain.
+
+    Mutation survivor (issue 19): ``burden < 0.0`` for ``burden <= 0.0`` gave 0.5 here.
+    """
+    assert take_up_probability(0.0, 0.25, 0.0) == 1.0
+    assert take_up_probability(0.3, 0.25, 0.0) == pytest.approx(0.5)
+
+
 def test_take_up_is_one_half_at_burden50():
     assert take_up_probability(0.25, 0.25, 3.0) == pytest.approx(0.5)
 
@@ -92,3 +101,9 @@ def test_net_fee_subtracts_the_family_subsidy_never_below_zero():
 ])
 def test_an_admission_contract_applies_the_voucher_then_the_family_subsidy(fee, voucher, subsidy, expected):
     assert contract(fee, voucher, subsidy) == expected
+
+
+def test_a_net_fee_below_one_yuan_is_kept_not_rounded_to_zero():
+    """Mutation survivor (issue 19): ``net > 1.0`` for ``net > 0.0`` passed the tests above."""
+    assert net_fee(1000.5, 1000.0) == 0.5
+    assert contract(1000.0, 999.25, 0.0) == (999.25, 0.75, 0.75)

@@ -258,3 +258,9 @@ def test_births_multiplier_list_can_start_in_another_year():
     c = city([1.0, 0.5], year=2020, growth=0.1)
     assert births_multiplier(c, 2021, 2024) == 0.5
     assert births_multiplier(c, 2024, 2024) == pytest.approx(0.5 * 1.1**3)
+
+
+def test_breakeven_is_finite_for_a_margin_under_one_yuan_and_for_a_single_place():
+    """Mutation survivors (issue 19): ``margin <= 1`` and ``places <= 1`` passed the tests above."""
+    assert breakeven_occupancy(1000.5, 10, 100.0, 1000.0) == pytest.approx(20.0)
+    assert breakeven_occupancy(3000.0, 1, 1000.0, 1000.0) == pytest.approx(0.5)

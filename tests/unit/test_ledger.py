@@ -76,8 +76,19 @@ def test_every_move_is_passed_to_the_recorder_and_the_trace_with_its_time():
 
 
 def test_births_enter_only_pending_or_never_sought():
-    with pytest.raises(L.LedgerError):
+    with pytest.raises(L.LedgerError, match="^births enter pending or never_sought, not enrolled$"):
         L.Ledger().add_births(1, L.ENROLLED)
+
+
+def test_check_names_exactly_the_states_with_a_negative_count():
+    """Mutation survivors (issue 19): ``c <= 0`` / ``c < 1`` named empty states too, and the
+    separator of the names was not checked."""
+    led = ledger_with(3, 0)
+    led.counts[L.WAITING] -= 1
+    led.counts[L.AGED_OUT] -= 2
+    led.counts[L.PENDING] += 3
+    with pytest.raises(L.LedgerError, match="^negative count of families in waiting, aged_out$"):
+        led.check()
 
 
 def test_check_raises_on_a_lost_family_or_a_negative_count():

@@ -1,0 +1,101 @@
+"""Mutation testing of one rule module with its own fast tests (issue 19).
+
+Usage, from the repository root with the dev extras installed::
+
+    nice -n 19 python tools/mutate.py fees          # mutate sim/model/fees.py, then summarise
+    python tools/mutate.py fees --summary           # summarise the last run only
+    python tools/mutate.py --list                   # the modules and their tests
+
+The modules, their files and their tests are the table ``[tool.mutation.modules]`` in
+``pyproject.toml``; the rest of mutmut's settings are ``[tool.mutmut]``. The script narrows
+mutmut's configuration to one file and its tests, runs ``mutmut run`` on that file's mutants
+with two workers, and prints the diff of every survivor and the counts recorded in
+``mutants/<file>.meta`` (each run starts the module afresh). The review of every survivor
+is in docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests",
+          36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout"}
+
+
+def modules() -> dict[str, Any]:
+    """Return the table of rule modules from ``pyproject.toml``."""
+    with open("pyproject.toml", "rb") as f:
+        return tomllib.load(f)["tool"]["mutation"]["modules"]
+
+
+def run(path: str, tests: list[str], workers: int) -> None:
+    """Run mutmut on the mutants of ``path`` with ``tests`` selected."""
+    from mutmut import configuration
+    from mutmut.__main__ import cli
+
+    # Start the module afresh: mutmut skips a file whose copy is newer than its source, and
+    # its recorded test-to-function map belongs to the previous module's test selection.
+    for stale in ("mutmut-stats.json", path, path + ".meta"):
+        Path("mutants", stale).unlink(missing_ok=True)
+    config = configuration._load_config()
+    configuration._config = dataclasses.replace(
+        config, only_mutate=[path], pytest_add_cli_args_test_selection=list(tests))
+    dotted = path.removesuffix(".py").replace("/", ".")
+    try:
+        cli(["run", "--max-children", str(workers), f"{dotted}.*"], standalone_mode=False)
+    except SystemExit as stop:
+        if stop.code:
+            raise
+
+
+def summary(path: str) -> dict[str, Any]:
+    """Return the counts and the surviving mutants recorded for ``path``."""
+    meta = json.loads(Path("mutants", path + ".meta").read_text())
+    codes = meta["exit_code_by_key"]
+    counts = Counter(STATUS.get(code, "other") for code in codes.values())
+    survivors = sorted(k for k, code in codes.items() if STATUS.get(code) == "survived")
+    killed = counts["killed"]
+    tried = killed + counts["survived"] + counts["timeout"]
+    rate = (killed + counts["timeout"]) / tried if tried else float("nan")
+    return {"mutants": len(codes), **counts, "kill_rate": round(rate, 3), "survivors": survivors}
+
+
+def show_survivors(names: list[str]) -> None:
+    """Print the diff of each surviving mutant (while its file is still the mutated copy)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    for name in names:
+        print(get_diff_for_mutant(name))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run one module and print its summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("module", nargs="?", help="a key of [tool.mutation.modules]")
+    parser.add_argument("--summary", action="store_true", help="summarise the last run only")
+    parser.add_argument("--list", action="store_true", help="list the modules and their tests")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    table = modules()
+    if args.list or not args.module:
+        for name, entry in table.items():
+            print(f"{name:12} {entry['path']:28} {' '.join(entry['tests'])}")
+        return 0
+    entry = table[args.module]
+    if not args.summary:
+        run(str(entry["path"]), list(entry["tests"]), args.workers)
+    result = summary(str(entry["path"]))
+    show_survivors(list(result["survivors"]))
+    print(json.dumps({"module": args.module, **result}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
