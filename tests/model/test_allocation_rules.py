@@ -46,7 +46,7 @@ def test_a_family_joins_at_most_max_waitlists_lists():
     assert len(classes) >= 2
     fam = family(w, 1)
     w.alloc.join(fam, classes)
-    assert [len(c.waitlist) for c in classes] == [1] + [0] * (len(classes) - 1)
+    assert [len(c.waitlist.heap) for c in classes] == [1] + [0] * (len(classes) - 1)
 
 
 def test_displaced_children_are_served_in_the_order_they_were_displaced():
@@ -155,7 +155,7 @@ def test_closing_a_waitlist_returns_its_current_families_in_order():
     w.alloc.join(a, [c])
     c.transfers.append(a)
     assert w.alloc.requeue_waiting(c) == [a, b]
-    assert c.transfers == [] and len(c.waitlist) == 0
+    assert c.transfers == [] and len(c.waitlist.heap) == 0
 
 
 def test_a_child_leaving_holds_no_class_and_no_claim():
