@@ -33,10 +33,10 @@ def assert_levels_follow(w, opened) -> None:
     for q in QUANTITIES:
         assert p.total(q) == expected(opened, q), q
     for d in range(len(w.districts)):
-        assert p.enrolled_in(d) == expected(opened, "enrolled", d)
-        assert p.licensed_in(d) == expected(opened, "licensed", d)
-        assert p.usable_in(d) == expected(opened, "usable", d)
-        assert p.caregivers_in(d) == expected(opened, "caregivers", d)
+        assert p.by_district("enrolled")[d] == expected(opened, "enrolled", d)
+        assert p.by_district("licensed")[d] == expected(opened, "licensed", d)
+        assert p.by_district("usable")[d] == expected(opened, "usable", d)
+        assert p.by_district("caregivers")[d] == expected(opened, "caregivers", d)
 
 
 def test_every_level_equals_the_sum_of_its_classes_through_staffing_admissions_and_leaving():
