@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -30,7 +29,8 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from scipy import stats
+
+from sim.experiment.stats import welch_half_width
 
 ROOT = Path(__file__).resolve().parents[1]
 ALPHA = 0.05
@@ -67,13 +67,7 @@ def compare(new: pd.DataFrame, ref: pd.DataFrame, rel: float) -> list[dict[str, 
             continue
         a, b = new[k].astype(float), ref[k].astype(float)
         diff = a.mean() - b.mean()
-        va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-        se = math.sqrt(va + vb)
-        if se > 0:
-            dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-            half = float(stats.t.ppf(1.0 - ALPHA / (2 * len(KPIS)), dof)) * se
-        else:
-            half = 0.0
+        half = welch_half_width(a.std(ddof=1), len(a), b.std(ddof=1), len(b), 1.0 - ALPHA / len(KPIS))
         sure = abs(diff) > half
         big = abs(diff) > rel * max(abs(b.mean()), 1e-12)
         rows.append({"kpi": k, "reference": b.mean(), "new": a.mean(), "difference": diff, "ci95": half,

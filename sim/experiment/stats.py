@@ -29,3 +29,19 @@ def summarise(rows: Sequence[dict[str, float]]) -> dict[str, float]:
         if len(rows) > 1:
             out[f"{k}_ci95"] = h
     return out
+
+
+def welch_half_width(sd_a: float, n_a: int, sd_b: float, n_b: int, confidence: float) -> float:
+    """Return the half-width of the two-sided Welch interval of a difference of two means.
+
+    ``sd_*`` are sample standard deviations of ``n_*`` replications each; the degrees of
+    freedom are Welch-Satterthwaite's. 0 when both samples are constant.
+    """
+    va, vb = sd_a ** 2 / n_a, sd_b ** 2 / n_b
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return 0.0
+    dof = (va + vb) ** 2 / ((va ** 2 / (n_a - 1) if va else 0.0) + (vb ** 2 / (n_b - 1) if vb else 0.0))
+    from scipy import stats
+
+    return float(stats.t.ppf(1.0 - (1.0 - confidence) / 2.0, dof)) * se

@@ -4,8 +4,9 @@ An :class:`Account` integrates its institution's activity exactly between events
 class integrates its own enrolment (child-months, the fees and vouchers of its children:
 :meth:`sim.model.city.AgeClass.integrate`), and the account integrates caregiver-months and
 place-months, which the places module advances before staff or licensed places change.
-The counts themselves live in the classes (the one home of those numbers); the account
-sums them when the month closes.
+The counts themselves live in the classes (the one home of those numbers); when the books
+are read (:meth:`Account.advance`, at the month's close) the account collects its classes'
+areas into its own, once, so every reader of the period's areas reads a number.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from typing import Any
 class Account:
     """Integrated activity of one institution since the last closing, and its cash."""
 
-    __slots__ = ("classes", "t", "cg_area", "place_area", "cash", "cash_start", "revenue_total",
-                 "cost_total", "deficit_months", "year_child_area", "year_place_area")
+    __slots__ = ("classes", "t", "child_area", "fee_area", "voucher_area", "cg_area", "place_area", "cash",
+                 "cash_start", "revenue_total", "cost_total", "deficit_months", "year_child_area",
+                 "year_place_area")
 
     def __init__(self, classes: Sequence[Any], t: float) -> None:
         self.classes = classes
         self.t = t  # caregivers and places integrated up to t
+        self.child_area = self.fee_area = self.voucher_area = 0.0  # collected from the classes
         self.cg_area = self.place_area = 0.0
         self.cash = self.cash_start = 0.0
         self.revenue_total = self.cost_total = 0.0
@@ -30,9 +33,13 @@ class Account:
         self.year_child_area = self.year_place_area = 0.0
 
     def advance(self, t: float) -> None:
-        """Integrate every rate up to time ``t`` (before the books are read)."""
+        """Integrate every rate up to t and collect the classes' areas (before the books are read)."""
         for c in self.classes:
             c.integrate(t)
+            self.child_area += c.child_area
+            self.fee_area += c.fee_area
+            self.voucher_area += c.voucher_area
+            c.child_area = c.fee_area = c.voucher_area = 0.0
         self.advance_staff(t)
 
     def advance_staff(self, t: float) -> None:
@@ -47,26 +54,11 @@ class Account:
             self.place_area += places * dt
             self.t = t
 
-    @property
-    def child_area(self) -> float:
-        """Child-months since the last closing."""
-        return sum(c.child_area for c in self.classes)
-
-    @property
-    def fee_area(self) -> float:
-        """Fees owed by families since the last closing (yuan)."""
-        return sum(c.fee_area for c in self.classes)
-
-    @property
-    def voucher_area(self) -> float:
-        """Vouchers owed by the government since the last closing (yuan, before any budget cut)."""
-        return sum(c.voucher_area for c in self.classes)
-
     def close_period(self) -> None:
         """Start a new accounting period (areas back to zero)."""
         self.year_child_area += self.child_area
         self.year_place_area += self.place_area
-        self.cg_area = self.place_area = 0.0
+        self.child_area = self.fee_area = self.voucher_area = self.cg_area = self.place_area = 0.0
         for c in self.classes:
             c.child_area = c.fee_area = c.voucher_area = 0.0
 

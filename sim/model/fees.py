@@ -37,6 +37,5 @@ def contract(fee: float, voucher: float, family_subsidy_month: float) -> tuple[f
     The voucher used is at most the fee; the provider receives the fee, from the family
     (provider fee) and the government (voucher).
     """
-    used = voucher if voucher < fee else fee
-    paid = fee - used
-    return used, paid, net_fee(paid, family_subsidy_month)
+    paid = provider_fee(fee, voucher)
+    return fee - paid, paid, net_fee(paid, family_subsidy_month)

@@ -90,3 +90,16 @@ def test_summarise_several_rows_gives_means_and_ci95_for_every_kpi():
     assert out["a_ci95"] == pytest.approx(mean_ci95([1.0, 3.0])[1])
     assert out["b_ci95"] == 0.0
     assert set(out) == {"a", "a_ci95", "b", "b_ci95"}
+
+
+def test_welch_half_width_matches_scipys_welch_interval():
+    from scipy import stats as st
+
+    from sim.experiment.stats import welch_half_width
+
+    a = [0.101, 0.097, 0.104, 0.099, 0.100, 0.103]
+    b = [0.095, 0.099, 0.090, 0.101, 0.094, 0.097, 0.092]
+    lo, hi = st.ttest_ind(a, b, equal_var=False).confidence_interval(0.99)
+    half = welch_half_width(st.tstd(a), len(a), st.tstd(b), len(b), 0.99)
+    assert half == pytest.approx((hi - lo) / 2, rel=1e-9)
+    assert welch_half_width(0.0, 5, 0.0, 5, 0.95) == 0.0
