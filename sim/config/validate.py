@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sim.config.errors import ConfigError
 from sim.params.distributions import DistributionError, from_spec
-from sim.params.schema import DISCIPLINES, Config, DistSpec
+from sim.params.schema import ACCEPT_RULES, DISCIPLINES, INTAKES, Config, DistSpec, accept_rule_shares
 
 
 def _require(ok: bool, key: str, reason: str) -> None:
@@ -63,7 +63,7 @@ def validate(cfg: Config) -> None:
     _validate_city(cfg)
     _validate_families(cfg)
     _validate_staff(cfg)
-    one_of("allocation.discipline", cfg.allocation.discipline, DISCIPLINES)
+    _validate_allocation(cfg)
     _validate_policy(cfg)
     _validate_capacity(cfg)
     _validate_economics(cfg)
@@ -109,6 +109,7 @@ def _validate_city(cfg: Config) -> None:
     for name, t in c.types.items():
         k = f"city.types.{name}"
         one_of(f"{k}.sector", t.sector, ("public", "private"))
+        one_of(f"{k}.intake", t.intake, INTAKES)
         non_negative(f"{k}.fee_per_month", t.fee_per_month)
         for band, n in t.classes.items():
             _require(band in c.bands, f"{k}.classes.{band}", "unknown age band (not in city.bands)")
@@ -187,6 +188,26 @@ def _validate_families(cfg: Config) -> None:
     for t, v in f.choice.type_preference.items():
         _require(t in cfg.city.types, f"families.choice.type_preference.{t}", "unknown institution type")
         _finite(f"families.choice.type_preference.{t}", v)
+    try:
+        shares = accept_rule_shares(f.accept_rule)
+    except ValueError as exc:
+        raise ConfigError("families.accept_rule", str(exc)) from None
+    for rule, share in zip(ACCEPT_RULES, shares, strict=True):
+        probability(f"families.accept_rule.{rule}", share)
+    _require(abs(sum(shares) - 1.0) < 1e-6, "families.accept_rule", f"shares must add up to 1, got {sum(shares):g}")
+    distribution("families.hold_out_slack", f.hold_out_slack)
+    probability("families.single_parent_share", f.single_parent_share)
+    probability("families.sibling_share", f.sibling_share)
+
+
+def _validate_allocation(cfg: Config) -> None:
+    a = cfg.allocation
+    one_of("allocation.discipline", a.discipline, DISCIPLINES)
+    _require(isinstance(a.intake_month, int) and 1 <= a.intake_month <= 12, "allocation.intake_month",
+             f"must be a month 1-12, got {a.intake_month}")
+    for name in ("dual_earner", "single_parent", "low_income", "sibling", "displaced", "in_district"):
+        _finite(f"allocation.points.{name}", getattr(a.points, name))
+    non_negative("allocation.points.low_income_below", a.points.low_income_below)
 
 
 def _validate_staff(cfg: Config) -> None:

@@ -1,71 +1,52 @@
-"""Allocation: the waitlists, and who gets a place that frees up.
+"""Allocation: the waitlists, intake rounds, and who gets a place that frees up.
 
 Each class has a waitlist (a heap of ``(key, seq, family, token)``; the smallest key is
-served first). A :class:`Discipline` decides a family's key on a class's list, seeing both
-the family and the class, so FIFO, lottery and (later) priority points share one
-mechanism; children displaced by a closure go before everyone else, in the order they were
-displaced. Entries are cancelled lazily: a family that is admitted elsewhere, reneges or
+served first). A :class:`sim.model.priority.Discipline` decides a family's key on a class's
+list, seeing both the family and the class (first come first served, lottery, priority
+points). Entries are cancelled lazily: a family that is admitted elsewhere, reneges or
 re-queues gets a new ``token`` and its old entries are skipped when they come up.
 
-A freed place (a child leaving, a new caregiver, a new class) is offered at once by
-:meth:`Allocator.fill`: first to a child of the same institution waiting to move up into
-the class, then to the head of the waitlist. Admission fixes the family's contract (fee,
-voucher, net fee: :func:`sim.model.fees.contract`) and changes its state in the ledger.
+Intake calendars (``city.types.<type>.intake``): a ``rolling`` class admits a family that
+applies while it has a free place; an ``annual`` class does not: its new children come
+from its waitlist, at the intake round (the start of month ``allocation.intake_month``)
+and, between rounds, when a place frees (a child leaves, a caregiver is hired). An annual
+provider's children move up a class together, at the round (the school year), so most of
+its places free and fill at the round; the places freed by the cohort moving up are held
+for the round (:attr:`Allocator.holding`). Children displaced by a closure may take any
+free place at once.
+
+A freed place is offered at once by :meth:`Allocator.fill`: first to a child of the same
+institution waiting to move up into the class, then to the head of the waitlist. The head
+may be a family already in care elsewhere that waits for a better place
+(``accept_and_transfer``): it moves, and its old place is offered in turn. Admission fixes
+the family's contract (fee, voucher, net fee: :func:`sim.model.fees.contract`) and changes
+its state in the ledger; a transfer is recorded by the ledger too.
+
+At an annual intake round with the ``deferred_acceptance`` discipline the free places of
+every annual class are matched at once (:func:`sim.model.matching.deferred_acceptance`,
+families' rankings against the classes' points); with the other disciplines the annual
+classes are filled one after another, in the order they were built.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from sim.model.ledger import ENROLLED, WAITING, Ledger
-from sim.params.schema import DISCIPLINES
+from sim.model.matching import deferred_acceptance
+from sim.model.priority import DISPLACED_PRIORITY, Discipline, discipline
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass, Institution
     from sim.model.places import Places
 
-DISPLACED_PRIORITY = -1.0e12  # added to the displacement time: displaced children go first
+__all__ = ["DISPLACED_PRIORITY", "MOVED_UP", "Allocator", "Waitlist", "discipline"]
+
 MOVED_UP = "moved up"  # the interrupt cause a family in care gets when it moves up a class
-
-
-class Discipline:
-    """How a waitlist orders families: ``key(family, cls)``, smallest first."""
-
-    name = ""
-
-    def key(self, fam: Any, cls: AgeClass) -> float:
-        """Return ``fam``'s priority key on the waitlist of ``cls``."""
-        raise NotImplementedError
-
-
-class Fifo(Discipline):
-    """First come, first served: the time the family applied."""
-
-    name = "fifo"
-
-    def key(self, fam: Any, cls: AgeClass) -> float:  # noqa: D102
-        return float(fam.seek_time)
-
-
-class Lottery(Discipline):
-    """A random order, fixed when the family applies (its own lottery draw)."""
-
-    name = "lottery"
-
-    def key(self, fam: Any, cls: AgeClass) -> float:  # noqa: D102
-        return float(fam.lottery_u)
-
-
-def discipline(name: str) -> Discipline:
-    """Return the discipline called ``name`` (one of ``DISCIPLINES``)."""
-    for cls in (Fifo, Lottery):
-        if cls.name == name:
-            return cls()
-    raise ValueError(f"unknown discipline {name!r} (choose from {', '.join(DISCIPLINES)})")
 
 
 class Waitlist:
@@ -74,10 +55,10 @@ class Waitlist:
     __slots__ = ("heap", "seq")
 
     def __init__(self) -> None:
-        self.heap: list[tuple[float, int, Any, int]] = []
+        self.heap: list[tuple[Any, int, Any, int]] = []
         self.seq = 0
 
-    def push(self, key: float, family: Any) -> None:
+    def push(self, key: Any, family: Any) -> None:
         """Add ``family`` with priority ``key`` under its current token."""
         self.seq += 1
         heapq.heappush(self.heap, (key, self.seq, family, family.token))
@@ -91,12 +72,16 @@ class Waitlist:
                 return fam
         return None
 
+    def current(self) -> list[Any]:
+        """Return the families whose entries are current, in waitlist order (the heap is kept)."""
+        return [e[2] for e in sorted(self.heap, key=lambda e: (e[0], e[1])) if e[2].token == e[3]]
+
 
 Contract = Callable[[Any, "Institution"], None]
 
 
 class Allocator:
-    """Admissions, waitlists and transfers of every class.
+    """Admissions, waitlists, intake rounds and transfers of every class.
 
     Parameters
     ----------
@@ -118,6 +103,11 @@ class Allocator:
         self.rule = rule
         self.max_waitlists = max_waitlists
         self.contract = contract
+        self.round_matched = 0  # families placed at intake rounds, and at their first choice
+        self.round_first = 0
+        self.in_round = False
+        self.holding = False  # the round is due now: annual classes keep their free places for it
+        self.deferred: list[AgeClass] | None = None  # places freed while a round's matches are placed
         places.on_free = self.fill
 
     # -- admissions -------------------------------------------------------------------------
@@ -125,11 +115,15 @@ class Allocator:
         """True when ``c`` has a usable free place that no child moving up has claimed."""
         return c.enrolled < c.usable and not c.transfers
 
-    def admit_first_free(self, fam: Any, opts: list[AgeClass]) -> AgeClass | None:
-        """Admit ``fam`` to the first of ``opts`` with room; return the class or None."""
+    def admit_first_free(self, fam: Any, opts: Sequence[AgeClass]) -> AgeClass | None:
+        """Admit ``fam`` to the first of ``opts`` that takes it now; return the class or None.
+
+        Annual classes take no one who applies between rounds (except a displaced child).
+        """
         has_room = self.has_room
+        walk_in_annual = fam.displaced
         for c in opts:
-            if has_room(c):
+            if has_room(c) and (walk_in_annual or not c.inst.annual):
                 self.admit(fam, c)
                 return c
         return None
@@ -137,15 +131,17 @@ class Allocator:
     def admit(self, fam: Any, c: AgeClass) -> None:
         """Give ``fam`` a place in ``c`` (it leaves every waitlist it was on)."""
         fam.token += 1
+        fam.cls = c
         self.ledger.move(fam, ENROLLED)
         fam.displaced = False
         self.contract(fam, c.inst)
         fam.admit_t = self.env.now
-        fam.cls = c
         self.places.occupy(c, fam, 1)
 
     def release(self, fam: Any) -> AgeClass:
         """Take ``fam``'s child out of its class (the ledger is the caller's); return the class."""
+        if fam.transfer_waiting:
+            self.end_transfer_wait(fam)
         c = fam.cls
         fam.cls = None
         fam.transfer_to = None
@@ -153,7 +149,7 @@ class Allocator:
         return c
 
     # -- waiting ----------------------------------------------------------------------------
-    def join(self, fam: Any, opts: list[AgeClass]) -> simpy.Event:
+    def join(self, fam: Any, opts: Sequence[AgeClass]) -> simpy.Event:
         """Put ``fam`` on the waitlists of its best options; return the event of its offer."""
         fam.join_time = self.env.now
         fam.offer = self.env.event()
@@ -161,13 +157,14 @@ class Allocator:
         self.ledger.move(fam, WAITING)
         return fam.offer
 
-    def rejoin(self, fam: Any, opts: list[AgeClass]) -> None:
+    def rejoin(self, fam: Any, opts: Sequence[AgeClass]) -> None:
         """Replace ``fam``'s waitlist entries by entries on its best ``opts`` (same priority)."""
         fam.token += 1
         outgrows = float("inf")
-        displaced_key = DISPLACED_PRIORITY + fam.displaced_at if fam.displaced else None
-        for c in opts[: self.max_waitlists]:
-            c.waitlist.push(self.rule.key(fam, c) if displaced_key is None else displaced_key, fam)
+        key = self.rule.key
+        lists = fam.lists = list(opts[: self.max_waitlists])
+        for c in lists:
+            c.waitlist.push(key(fam, c), fam)
             if c.max_age < outgrows:
                 outgrows = c.max_age
         fam.outgrows_at = fam.birth + outgrows
@@ -176,8 +173,39 @@ class Allocator:
         """Cancel every waitlist entry of ``fam``."""
         fam.token += 1
 
+    def join_transfer(self, fam: Any, better: Sequence[AgeClass], until: float) -> simpy.Event:
+        """``fam`` (in care) waits on the lists of ``better`` classes until ``until``; return its offer."""
+        fam.offer = self.env.event()
+        self.rejoin(fam, better)
+        fam.transfer_until = min(until, fam.outgrows_at)
+        self.ledger.transfer_wait(fam, True)
+        return fam.offer
+
+    def end_transfer_wait(self, fam: Any) -> None:
+        """``fam`` stops waiting for a better place (it keeps the one it has)."""
+        fam.token += 1
+        self.ledger.transfer_wait(fam, False)
+
+    def transfer(self, fam: Any, c: AgeClass) -> None:
+        """Move ``fam`` from its place into ``c`` (offered from ``c``'s waitlist); offer the old place."""
+        old = fam.cls
+        self.ledger.transfer(fam, old, c)  # ends the care spell under the old contract
+        self.release(fam)
+        fam.token += 1
+        fam.cls = c
+        self.contract(fam, c.inst)
+        fam.admit_t = self.env.now
+        self.places.occupy(c, fam, 1)
+        fam.offer.succeed(c)
+        if self.deferred is not None:
+            self.deferred.append(old)
+        else:
+            self.fill(old)
+
     def fill(self, c: AgeClass) -> None:
         """Offer every usable free place of ``c``: children moving up first, then the waitlist."""
+        if self.holding and c.inst.annual:
+            return
         while c.enrolled < c.usable:
             if c.transfers:
                 fam = c.transfers.pop(0)
@@ -189,8 +217,52 @@ class Allocator:
             fam = c.waitlist.pop()
             if fam is None:
                 return
+            self.place(fam, c)
+
+    def place(self, fam: Any, c: AgeClass) -> None:
+        """Give ``fam`` (waiting, or in care and waiting for a better place) the place in ``c``."""
+        if self.in_round and fam.counted:
+            self.round_matched += 1
+            self.round_first += bool(fam.lists) and c is fam.lists[0]
+        if fam.state == ENROLLED:
+            self.transfer(fam, c)
+        else:
             self.admit(fam, c)
             fam.offer.succeed(c)
+
+    # -- intake rounds -----------------------------------------------------------------------
+    def intake_round(self, classes: Sequence[AgeClass]) -> None:
+        """The annual intake: offer the free places of every open annual class to its waitlist."""
+        self.holding = False
+        annual = [c for c in classes if c.inst.annual and c.inst.open and c.usable > c.enrolled]
+        self.in_round = True
+        try:
+            if self.rule.matching:
+                self._match(annual)
+            else:
+                for c in annual:
+                    self.fill(c)
+        finally:
+            self.in_round = False
+
+    def _match(self, annual: list[AgeClass]) -> None:
+        """Deferred acceptance over the free places of ``annual`` classes, then fill what is left."""
+        capacity = {c: c.usable - c.enrolled - len(c.transfers) for c in annual}
+        capacity = {c: n for c, n in capacity.items() if n > 0}
+        prefs: dict[Any, list[AgeClass]] = {}
+        for c in capacity:
+            for fam in c.waitlist.current():
+                if fam not in prefs:
+                    prefs[fam] = fam.lists
+        match = deferred_acceptance(prefs, self.rule.key, capacity)
+        self.deferred = []
+        try:
+            for fam, c in match.items():
+                self.place(fam, c)
+        finally:
+            freed, self.deferred = self.deferred, None
+        for c in (*capacity, *freed):
+            self.fill(c)  # places left by transfers; children moving up
 
     # -- moving up ---------------------------------------------------------------------------
     def age_up(self, fam: Any, nxt: AgeClass) -> bool:

@@ -19,7 +19,7 @@ from sim.model.demand import need_probability
 from sim.model.family import Family
 from sim.model.ledger import NEVER_SOUGHT, PENDING
 from sim.params.distributions import from_spec
-from sim.params.schema import CityConfig
+from sim.params.schema import CityConfig, accept_rule_shares
 
 if TYPE_CHECKING:
     from sim.model.city import District
@@ -102,6 +102,9 @@ class Births:
         self.start_age = from_spec(fam.start_age)
         self.patience = from_spec(fam.patience)
         self.travel = from_spec(fam.travel_limit_km)
+        self.slack = from_spec(fam.hold_out_slack)
+        self.rule_shares = np.array(accept_rule_shares(fam.accept_rule), dtype=float)
+        self.points = params.allocation.discipline in ("points", "deferred_acceptance")
         self.age_out = fam.age_out_months if fam.age_out_months is not None else math.inf
         self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
         self.next_fid = 0
@@ -152,6 +155,26 @@ class Births:
                 np.minimum(times + 36.0, self.horizon) - np.maximum(times, self.warmup), 0.0, None).sum())
             self._families(d, times, t)
 
+    def _admission_attributes(self, n: int, dual: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Draw what admissions use: (dual earner, single parent, sibling draw, accept rule, slack).
+
+        Each from its own stream, drawn only when the configuration uses it.
+        """
+        f = self.params.families
+        s = self.streams
+        single = (s["family.single_parent"].gen.random(n) < f.single_parent_share
+                  if self.points and f.single_parent_share > 0 else np.zeros(n, dtype=bool))
+        sibling = s["family.sibling"].gen.random(n) if f.sibling_share > 0 else np.ones(n)
+        shares = self.rule_shares
+        if np.count_nonzero(shares) > 1:  # a mixture of rules
+            cum = np.cumsum(shares) / shares.sum()
+            rule = np.searchsorted(cum, s["family.accept_rule"].gen.random(n), side="right")
+            rule = np.minimum(rule, len(shares) - 1)
+        else:
+            rule = np.full(n, int(np.argmax(shares)))
+        slack = self.slack.draw(s["family.hold_out"].gen, n) if shares[1] > 0 else np.zeros(n)
+        return dual, single, sibling, rule, slack
+
     def _families(self, d: District, times: np.ndarray, now: float) -> None:
         """Draw the attributes of families born at ``times``; queue those who will seek care."""
         f = self.params.families
@@ -176,8 +199,11 @@ class Births:
         fee_exit = s["family.fee_exit"].gen.exponential(1.0, n) if f.fee_exit_hazard_per_month > 0 else zeros
         takeup = s["family.takeup"].gen.random(n) if f.price_response.enabled else zeros
         lottery = s["family.lottery"].gen.random(n) if self.params.allocation.discipline != "fifo" else zeros
+        dual = zeros.astype(bool)
         if f.need.override is not None:
             p_need = np.full(n, float(f.need.override))
+            if self.points:
+                dual = s["family.dual_earner"].gen.random(n) < spec.dual_earner_share
         else:
             dual = s["family.dual_earner"].gen.random(n) < spec.dual_earner_share
             gp = s["family.grandparent"].gen.random(n) < spec.grandparent_share
@@ -194,11 +220,14 @@ class Births:
             return
         fid = self.next_fid
         self.next_fid += n_soon
+        extra = self._admission_attributes(n, dual)
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit, takeup,
-                                           lottery, seek)]
+                                           lottery, seek, *extra)]
         start_now = now + NEAR_MONTHS
-        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk) in enumerate(zip(*cols, strict=True)):
+        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack) in enumerate(
+                zip(*cols, strict=True)):
             fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
+            fam.dual, fam.single, fam.sibling_u, fam.rule, fam.slack = du, sp, sib, rule, slack
             if sk < start_now:
                 self.families.start(fam)
             else:

@@ -123,13 +123,14 @@ class AgeClass:
 
 
 class Institution:
-    """A provider: type, district, fee and its age classes."""
+    """A provider: type, district, fee, its age classes and its intake calendar."""
 
     __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "classes",
-                 "acct", "open")
+                 "acct", "open", "annual")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
-                 sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0) -> None:
+                 sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0,
+                 annual: bool = False) -> None:
         self.idx = idx
         self.name = name
         self.district = district
@@ -141,6 +142,7 @@ class Institution:
         self.classes: list[AgeClass] = []
         self.acct = Account(self.classes, t0)
         self.open = True
+        self.annual = annual  # admits new children only at the intake round and from its waitlist
 
     @property
     def licensed(self) -> int:
@@ -206,7 +208,7 @@ def build_institution(city: CityConfig, district: District, spec: InstitutionSpe
     t = city.types[spec.type]
     fee = list_fee(t.fee_per_month, district.spec.fee_index)
     inst = Institution(idx, spec.name, district, spec.type, t.sector, t.affordable, fee, t0,
-                       list(city.types).index(spec.type))
+                       list(city.types).index(spec.type), t.intake == "annual")
     places = spec.places or type_size(city, spec.type)
     k = first_class_idx
     for band, n in places.items():

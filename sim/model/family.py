@@ -15,6 +15,14 @@ against its income; its contract is fixed at admission. When the net fee exceeds
 ``families.fee_exit_burden`` of income it leaves early with a monthly hazard
 ``families.fee_exit_hazard_per_month`` (assumption). All attributes are drawn at birth
 (:mod:`sim.model.births`); every state change goes through the ledger.
+
+Accepting an offer (``families.accept_rule``, a rule per family): ``first_free`` takes the
+first ranked option that admits it now, else waits on its best options; ``hold_out``
+considers only options whose utility is within its reservation slack (drawn per family,
+``families.hold_out_slack``, in utility units) of its best option's, and waits for one of
+them rather than take a worse free place; ``accept_and_transfer`` takes a free place now and
+stays on the waitlists of the options it ranked higher, moving when offered one (until its
+patience runs out or its child outgrows them).
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ if TYPE_CHECKING:
     from sim.model.recorder import Recorder
     from sim.params.schema import FamiliesConfig
 
-AGE_UP, STAY_END, MOVED, FEE_EXIT = range(4)
+AGE_UP, STAY_END, MOVED, FEE_EXIT, TRANSFER_END = range(5)
+FIRST_FREE, HOLD_OUT, ACCEPT_AND_TRANSFER = range(3)  # a family's rule (ACCEPT_RULES order)
 CLOSED = "provider closed"  # interrupt causes
 REQUEUE = "waitlist closed"
 AGE_EPS = 1e-7  # ages compared at a band boundary are nudged past it (float rounding)
@@ -51,6 +60,8 @@ class Family:
         "fee_exit_e", "takeup_u", "lottery_u", "state", "token", "seek_time", "join_time", "cls",
         "transfer_to", "counted", "stay_end", "move_at", "fee_exit_at", "fee_paid", "voucher", "net_fee",
         "admit_t", "displaced", "displaced_at", "offer", "proc", "outgrows_at",
+        "dual", "single", "sibling_u", "sibling", "rule", "slack", "lists", "ranked", "first_inst",
+        "got_first", "want_aff", "wl_type", "transfer_waiting", "transfer_until",
     )
 
     def __init__(self, fid: int, district: District, birth: float, income: float, start_age: float,
@@ -79,13 +90,32 @@ class Family:
         self.displaced = False
         self.offer: simpy.Event | None = None
         self.proc: simpy.Process | None = None
+        self.dual = self.single = False  # dual earner, single parent (priority points)
+        self.sibling_u = 1.0  # below families.sibling_share: an older sibling in care
+        self.sibling: Any = None  # the institution of that sibling
+        self.rule = FIRST_FREE
+        self.slack = 0.0  # hold-out reservation slack (utility units)
+        self.lists: list[AgeClass] = []  # the classes whose waitlists it is on, best first
+        self.ranked: list[AgeClass] = []  # its latest ranking
+        self.first_inst: Any = None  # the institution it ranked first when it applied
+        self.got_first = self.want_aff = False
+        self.wl_type = 0
+        self.transfer_waiting = False
+        self.transfer_until = math.inf
 
 
-def next_in_care(fam: Family, now: float, age_out: float) -> tuple[float, int]:
+def next_round(t: float, month0: int) -> float:
+    """Return the first intake round (the start of a month ``month0`` of the year) at or after ``t``."""
+    return month0 + 12.0 * math.ceil((t - month0) / 12.0 - 1e-9)
+
+
+def next_in_care(fam: Family, now: float, age_out: float, round_month0: int | None = None) -> tuple[float, int]:
     """Return the time and kind of an enrolled family's next planned event.
 
-    The earliest of: aging out (or the end of its stay), moving away, a fee exit and, unless
-    it already waits to move up, outgrowing its class.
+    The earliest of: aging out (or the end of its stay), moving away, a fee exit, the end
+    of its wait for a better place and, unless it already waits to move up, outgrowing its
+    class (at an annual provider, whose classes move up together: at the first intake round
+    after that, ``round_month0`` being the round's month of the year, 0 = January).
     """
     end, kind = fam.birth + age_out, STAY_END
     if fam.stay_end < end:
@@ -94,9 +124,13 @@ def next_in_care(fam: Family, now: float, age_out: float) -> tuple[float, int]:
         end, kind = fam.move_at, MOVED
     if fam.fee_exit_at < end:
         end, kind = fam.fee_exit_at, FEE_EXIT
+    if fam.transfer_waiting and fam.transfer_until <= end:
+        end, kind = (fam.transfer_until if fam.transfer_until > now else now), TRANSFER_END
     c = fam.cls
     if c is not None and c.max_age < age_out and fam.transfer_to is None:
         up = fam.birth + c.max_age
+        if c.inst.annual and round_month0 is not None:
+            up = next_round(up, round_month0)
         if up < end:
             end, kind = (up if up > now else now), AGE_UP
     return end, kind
@@ -122,6 +156,8 @@ class Families:
         self.price = cfg.price_response
         self.fee_exit_burden = cfg.fee_exit_burden
         self.fee_exit_hazard = cfg.fee_exit_hazard_per_month
+        self.sibling_share = cfg.sibling_share
+        self.round_month0: int | None = None  # set by the world when some provider admits yearly
 
     def start(self, fam: Family) -> None:
         """Start ``fam``'s process (it first waits for its start age)."""
@@ -142,12 +178,13 @@ class Families:
             admitted = yield from self.wait(fam, opts)
             if not admitted:
                 return
+        self._seek_better(fam)
         yield from self.in_care(fam)
 
     def decide(self, fam: Family) -> list[AgeClass]:
-        """Rank the options at the start age and decide on the price; return them (or [] and a state)."""
+        """Rank the options and decide on the price; return the acceptable ones (or [] and a state)."""
         now = self.env.now
-        opts, fees = self.options.ranked(fam, now - fam.birth)
+        opts, fees, values = self.options.ranked(fam, now - fam.birth)
         if not opts:
             self.ledger.move(fam, NO_PROVIDER)
             return []
@@ -158,7 +195,20 @@ class Families:
                 return []
         fam.seek_time = now
         fam.counted = now >= self.warmup
-        return opts
+        fam.first_inst = opts[0].inst
+        if fam.sibling_u < self.sibling_share:  # an older sibling at one of the nearby providers
+            fam.sibling = opts[int(fam.sibling_u / self.sibling_share * len(opts))].inst
+        if fam.counted:
+            self.recorder.applied(fam, opts[0], now)
+        return self.acceptable(fam, opts, values)
+
+    def acceptable(self, fam: Family, opts: list[AgeClass], values: list[float]) -> list[AgeClass]:
+        """Return the options ``fam`` would accept (a hold-out family: those near its best); remember the ranking."""
+        fam.ranked = opts
+        if fam.rule != HOLD_OUT or not opts:
+            return opts
+        limit = values[0] + fam.slack
+        return [c for c, v in zip(opts, values, strict=True) if v <= limit]
 
     def wait(self, fam: Family, opts: list[AgeClass]) -> Process:
         """On the waitlists of ``opts`` until offered a place (True) or giving up (False)."""
@@ -182,13 +232,38 @@ class Families:
                     return False
             if offer.triggered:
                 return True
-            opts, _ = self.options.ranked(fam, env.now - fam.birth + AGE_EPS)
+            opts = self.acceptable(fam, *self._rank(fam, env.now - fam.birth + AGE_EPS))
             if self.alloc.admit_first_free(fam, opts) is not None:
                 return True
             if not opts:
                 self._give_up(fam)
                 return False
             self.alloc.rejoin(fam, opts)
+
+    def _rank(self, fam: Family, age: float) -> tuple[list[AgeClass], list[float]]:
+        opts, _, values = self.options.ranked(fam, age)
+        return opts, values
+
+    def _seek_better(self, fam: Family) -> None:
+        """Admitted: stay on the lists of better options, and move when offered one.
+
+        Every family keeps its applications to annual providers it ranked above its place
+        (they admit only from their lists: an application stands at least until the next
+        round); an ``accept_and_transfer`` family also stays on better rolling ones.
+        """
+        ranked = fam.ranked
+        k = ranked.index(fam.cls) if fam.cls in ranked else 0
+        if k == 0 or self.max_waitlists <= 0:
+            return
+        better = ranked[:k]
+        now = self.env.now
+        until = now + fam.patience
+        if fam.rule != ACCEPT_AND_TRANSFER:
+            better = [c for c in better if c.inst.annual]
+        if self.round_month0 is not None and any(c.inst.annual for c in better):
+            until = max(until, next_round(now, self.round_month0) + 1e-6)
+        if better:
+            self.alloc.join_transfer(fam, better, until)
 
     def _give_up(self, fam: Family) -> None:
         self.alloc.withdraw(fam)
@@ -199,15 +274,24 @@ class Families:
         env = self.env
         self._plan_stay(fam)
         while True:
-            end, kind = next_in_care(fam, env.now, self.age_out)
+            end, kind = next_in_care(fam, env.now, self.age_out, self.round_month0)
+            transfer_wait = fam.transfer_waiting
             try:
-                yield env.timeout(end - env.now) if end < self.horizon else env.event()
+                # (a transfer can resume the family at the very time of its next event)
+                timer = env.timeout(max(0.0, end - env.now)) if end < self.horizon else env.event()
+                yield (fam.offer | timer) if transfer_wait else timer  # type: ignore[operator]
             except simpy.Interrupt as stop:
                 if stop.cause != CLOSED:  # moved up; or a stale re-queue from a second closure
                     continue
                 if not (yield from self._after_closure(fam)):
                     return
                 self._plan_stay(fam)
+                continue
+            if transfer_wait and not fam.transfer_waiting:  # moved to a better place
+                self._plan_fee_exit(fam)
+                continue
+            if kind == TRANSFER_END:
+                self.alloc.end_transfer_wait(fam)
                 continue
             if kind == AGE_UP:
                 if self._age_up(fam):
@@ -224,8 +308,12 @@ class Families:
         fam.move_at = now + fam.move_after
         if self.stay is not None:
             fam.stay_end = now + self.stay()
+        self._plan_fee_exit(fam)
+
+    def _plan_fee_exit(self, fam: Family) -> None:
+        """Under its contract: when the family would leave on the fee (never if it can bear it)."""
         if self.fee_exit_hazard > 0 and fam.net_fee / fam.income > self.fee_exit_burden:
-            fam.fee_exit_at = now + fam.fee_exit_e / self.fee_exit_hazard
+            fam.fee_exit_at = self.env.now + fam.fee_exit_e / self.fee_exit_hazard
         else:
             fam.fee_exit_at = math.inf
 
@@ -266,7 +354,7 @@ class Families:
     def _after_closure(self, fam: Family) -> Process:
         """Displaced: admitted elsewhere now, or waiting with priority (True), or leaving (False)."""
         age = self.env.now - fam.birth
-        opts = self.options.ranked(fam, age)[0] if age < self.age_out else []
+        opts = self.acceptable(fam, *self._rank(fam, age)) if age < self.age_out else []
         if self.alloc.admit_first_free(fam, opts) is not None:
             return True
         if not opts or self.max_waitlists <= 0:

@@ -14,6 +14,12 @@ States (integers for speed; names are the public KPI names):
   no new place after its provider closed);
 - ``aged_out``: left at the end of its stay (36 months, or the configured stay distribution).
 
+Families waiting are also counted by the rule they accept offers by (``by_rule``:
+``first_free``, ``hold_out``, ``accept_and_transfer``), and families in care that wait for a
+better place (``accept_and_transfer``) are counted in ``transfer_waiting``; they are not a
+state of their own (such a family is ``enrolled``). Transfers between places are recorded
+with :meth:`Ledger.transfer`.
+
 Every move is passed to the run's recorder (:meth:`Recorder.on_move`, the one place that
 turns moves into flows and time-weighted counts) and, when someone listens, to the trace.
 Conservation: ``born == sum(counts)``; :meth:`Ledger.unaccounted` reports the difference.
@@ -63,9 +69,12 @@ class HasState(Protocol):
 
     fid: int
     state: int
+    rule: int
 
 
 MoveListener = Callable[[Any, int, int, float], None]
+NoteListener = Callable[[Any, str, Any, float], None]
+N_RULES = 3  # accept rules (sim.params.schema.ACCEPT_RULES), a family's ``rule`` indexes them
 
 
 class Ledger:
@@ -81,14 +90,19 @@ class Ledger:
         The run's trace; every move is emitted as ``kind="move"`` when it is active.
     """
 
-    __slots__ = ("born", "counts", "_env", "_on_move", "_trace")
+    __slots__ = ("born", "by_rule", "counts", "transfer_waiting", "transfers", "_env", "_on_move",
+                 "_on_note", "_trace")
 
     def __init__(self, env: Any = None, on_move: MoveListener | None = None,
-                 trace: Trace | None = None) -> None:
+                 trace: Trace | None = None, on_note: NoteListener | None = None) -> None:
         self.born = 0
         self.counts = [0] * len(STATES)
+        self.by_rule = [0] * N_RULES
+        self.transfer_waiting = 0
+        self.transfers = 0
         self._env = env if env is not None else _Epoch()
         self._on_move = on_move
+        self._on_note = on_note
         self._trace = trace if trace is not None else Trace()
 
     def add_births(self, n: int, state: int) -> None:
@@ -107,11 +121,38 @@ class Ledger:
         counts[old] -= 1
         counts[new] += 1
         family.state = new
+        if new == WAITING:
+            self.by_rule[family.rule] += 1
+        elif old == WAITING:
+            self.by_rule[family.rule] -= 1
         now = self._env.now
         if self._on_move is not None:
             self._on_move(family, old, new, now)
         if self._trace.active:
             self._trace.emit(now, "move", family, (STATES[old], STATES[new]))
+
+    def transfer_wait(self, family: Any, waiting: bool) -> None:
+        """An enrolled family starts (``True``) or stops waiting for a better place."""
+        if family.state != ENROLLED or family.transfer_waiting == waiting:
+            raise LedgerError(f"family {family.fid} cannot {'start' if waiting else 'stop'} waiting "
+                              f"for a transfer in state {STATES[family.state]}")
+        family.transfer_waiting = waiting
+        self.transfer_waiting += 1 if waiting else -1
+        self._note(family, "transfer_wait", waiting)
+
+    def transfer(self, family: Any, old: Any, new: Any) -> None:
+        """An enrolled family moves from its place in ``old`` to one in ``new``."""
+        if family.state != ENROLLED:
+            raise LedgerError(f"family {family.fid} in state {STATES[family.state]} cannot transfer")
+        self.transfers += 1
+        self._note(family, "transfer", (old, new))
+
+    def _note(self, family: Any, kind: str, data: Any) -> None:
+        now = self._env.now
+        if self._on_note is not None:
+            self._on_note(family, kind, data, now)
+        if self._trace.active:
+            self._trace.emit(now, kind, family, data)
 
     def unaccounted(self) -> int:
         """Return born minus the families in all states (0 when nothing is lost)."""
@@ -122,6 +163,12 @@ class Ledger:
         if any(c < 0 for c in self.counts):
             bad = [STATES[i] for i, c in enumerate(self.counts) if c < 0]
             raise LedgerError(f"negative count of families in {', '.join(bad)}")
+        if sum(self.by_rule) != self.counts[WAITING] or min(self.by_rule) < 0:
+            raise LedgerError(f"families waiting by accept rule {self.by_rule} do not add up to "
+                              f"{self.counts[WAITING]} waiting")
+        if not 0 <= self.transfer_waiting <= self.counts[ENROLLED]:
+            raise LedgerError(f"{self.transfer_waiting} families wait for a transfer, "
+                              f"{self.counts[ENROLLED]} are enrolled")
         if self.unaccounted() != 0:
             raise LedgerError(f"{self.unaccounted()} children unaccounted for (born {self.born})")
 

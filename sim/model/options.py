@@ -196,8 +196,9 @@ class Options:
             for bo in bands:
                 bo.set_fees([fee(c.inst) for c in bo.classes])
 
-    def ranked(self, fam: Any, age: float) -> tuple[list[AgeClass], list[float]]:
-        """Return the classes ``fam`` considers at ``age``, best first, and their provider fees."""
+    def ranked(self, fam: Any, age: float) -> tuple[list[AgeClass], list[float], list[float]]:
+        """Return the classes ``fam`` considers at ``age``, best first, their provider fees and
+        disutilities (minus utility, ascending: what a hold-out family compares)."""
         if self.stale:
             self.build()
         elif self.prices_stale:
@@ -212,10 +213,11 @@ class Options:
                     slices.append((bo, k))
                     total += k
         if total == 0:
-            return [], []
+            return [], [], []
         if total == 1 and self.taste_sd <= 0:
             bo = slices[0][0]
-            return [bo.classes[0]], [bo.fee_list[0]]
+            return [bo.classes[0]], [bo.fee_list[0]], [disutility(bo.base_list[0], bo.fee_list[0],
+                                                                  self.price_weight / fam.income)]
         if total <= _SMALL:
             return self._ranked_small(slices, fam)
         # Rank each band's prefix on its own and merge the few best: the same order as one
@@ -238,10 +240,10 @@ class Options:
         if len(slices) > 1:
             best.sort()  # (value, position) pairs are unique: classes are never compared
             del best[limit:]
-        return [b[2] for b in best], [b[3] for b in best]
+        return [b[2] for b in best], [b[3] for b in best], [b[0] for b in best]
 
     def _ranked_small(self, slices: list[tuple[_BandOptions, int]],
-                      fam: Any) -> tuple[list[AgeClass], list[float]]:
+                      fam: Any) -> tuple[list[AgeClass], list[float], list[float]]:
         pw = self.price_weight / fam.income
         sd = self.taste_sd
         u01 = self.taste.uniform
@@ -262,4 +264,4 @@ class Options:
         if len(scored) > 1:
             scored.sort()
         top = scored[: self.limit]
-        return [t[2] for t in top], [t[3] for t in top]
+        return [t[2] for t in top], [t[3] for t in top], [t[0] for t in top]

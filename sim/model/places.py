@@ -125,6 +125,12 @@ class Places:
         """Return the city's time-average of ``quantity`` over the window up to ``t``."""
         return sum(lv.mean(t) for lv in self.levels[quantity])
 
+    def mean_by_type(self, quantity: str, t: float) -> list[float]:
+        """Return the time-average of ``quantity`` per provider type (all districts)."""
+        n = self.n_types
+        levels = self.levels[quantity]
+        return [sum(lv.mean(t) for lv in levels[k::n]) for k in range(n)]
+
     def total(self, quantity: str) -> int:
         """Return the city's current ``quantity``."""
         return int(round(sum(lv.value for lv in self.levels[quantity])))

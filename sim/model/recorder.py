@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sim.model.accumulators import Level, WaitTally
-from sim.model.ledger import BLOCKED, ENROLLED, PENDING, RENEGED, WAITING
+from sim.model.ledger import BLOCKED, ENROLLED, N_RULES, PENDING, RENEGED, WAITING
 
 if TYPE_CHECKING:
     from sim.model.city import District, Institution
@@ -33,11 +33,20 @@ FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee"})  # the others are integer
 class Recorder:
     """Family flows, waits, the waitlist level and the monthly rows of one run."""
 
-    def __init__(self, t0: float, warmup: float, horizon: float, start_year: int, n_districts: int) -> None:
+    def __init__(self, t0: float, warmup: float, horizon: float, start_year: int, n_districts: int,
+                 n_types: int = 1) -> None:
         self.warmup = warmup
         self.horizon = horizon
         self.start_year = start_year
         self.waiting = [Level(t0) for _ in range(n_districts)]  # by the family's home district
+        self.waiting_type = [Level(t0) for _ in range(n_types)]  # by the type of its first choice
+        self.waiting_rule = [Level(t0) for _ in range(N_RULES)]  # by its accept rule
+        self.transfer_waiting = Level(t0)  # in care, waiting for a better place
+        self.type_wait_sum = [0.0] * n_types  # waits of admitted arrivals, by the type admitted to
+        self.type_wait_n = [0] * n_types
+        self.first_choice = 0  # admitted arrivals placed (or moved) at their first-ranked provider
+        self.aff_wanted = 0  # arrivals who ranked an affordable place first (a year observable)
+        self.aff_placed = 0  # ... and were placed in an affordable place within a year
         self.child_area = 0.0
         self.waits = WaitTally()
         self.sought = 0
@@ -58,8 +67,24 @@ class Recorder:
 
     def reset(self, t: float) -> None:
         """End of warm-up: start every level's observation window at ``t``."""
-        for lv in self.waiting:
+        for lv in (*self.waiting, *self.waiting_type, *self.waiting_rule, self.transfer_waiting):
             lv.reset(t)
+
+    def applied(self, fam: Any, first: Any, now: float) -> None:
+        """A counted family applies: note whether it ranked an affordable place first."""
+        if first.inst.affordable and now <= self.horizon - 12.0:
+            fam.want_aff = True
+            self.aff_wanted += 1
+
+    def _placed(self, fam: Any, c: Any, now: float) -> None:
+        """``fam`` was admitted or moved to class ``c``: first choice, affordable within a year."""
+        if fam.counted and not fam.got_first and c.inst is fam.first_inst:
+            fam.got_first = True
+            self.first_choice += 1
+        if fam.want_aff and c.inst.affordable:
+            fam.want_aff = False
+            if now - fam.seek_time <= 12.0:
+                self.aff_placed += 1
 
     # -- fed by the ledger -----------------------------------------------------------------
     def on_move(self, fam: Any, old: int, new: int, now: float) -> None:
@@ -71,6 +96,8 @@ class Recorder:
                     self.arrivals += 1
         elif old == WAITING:
             self.waiting[fam.district.idx].add(now, -1)
+            self.waiting_type[fam.wl_type].add(now, -1)
+            self.waiting_rule[fam.rule].add(now, -1)
             if fam.join_time >= self.warmup:
                 self.wl_time_sum += now - fam.join_time
                 self.wl_time_n += 1
@@ -78,12 +105,20 @@ class Recorder:
             self.on_care_spell(fam, fam.admit_t, now)
         if new == ENROLLED:
             self.admissions += 1
+            c = fam.cls
             if fam.counted:
                 self.waits.add(now - fam.seek_time)
+                t = c.inst.type_idx
+                self.type_wait_sum[t] += now - fam.seek_time
+                self.type_wait_n[t] += 1
+            self._placed(fam, c, now)
             if fam.displaced:
                 self.displaced_replaced += 1
         elif new == WAITING:
             self.waiting[fam.district.idx].add(now, 1)
+            fam.wl_type = t = fam.lists[0].inst.type_idx if fam.lists else 0
+            self.waiting_type[t].add(now, 1)
+            self.waiting_rule[fam.rule].add(now, 1)
             if now >= self.warmup:
                 self.joins += 1
         elif fam.counted:
@@ -91,6 +126,14 @@ class Recorder:
                 self.blocked += 1
             elif new == RENEGED:
                 self.reneged += 1
+
+    def on_note(self, fam: Any, kind: str, data: Any, now: float) -> None:
+        """A transfer, or the start or end of a wait for one (:meth:`Ledger.transfer`)."""
+        if kind == "transfer_wait":
+            self.transfer_waiting.add(now, 1 if data else -1)
+        elif kind == "transfer":
+            self.on_care_spell(fam, fam.admit_t, now)  # the spell under the old contract
+            self._placed(fam, data[1], now)
 
     def on_care_spell(self, fam: Any, start: float, end: float) -> None:
         """A spell in care from ``start`` to ``end``: its part in the window counts for prices."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sim.model import ledger as L
 from sim.model.government import COST_KINDS
+from sim.params.schema import ACCEPT_RULES
 
 if TYPE_CHECKING:
     from sim.model.world import RunResult, World
@@ -52,6 +53,26 @@ def check_accounts(w: World, tol: float = 1e-6) -> None:
         why = inst.acct.check(tol)
         if why is not None:
             raise L.LedgerError(f"accounts of {inst.name}: {why}")
+
+
+def admission_kpis(w: World, T: float) -> dict[str, float]:
+    """KPIs of admissions: per provider type, per accept rule, first choices, transfers."""
+    rec, places = w.recorder, w.places
+    out: dict[str, float] = {}
+    enrolled, licensed = places.mean_by_type("enrolled", T), places.mean_by_type("licensed", T)
+    for k, name in enumerate(w.params.city.types):
+        out[f"occupancy_{name}"] = _ratio(enrolled[k], licensed[k])
+        out[f"mean_waitlist_{name}"] = rec.waiting_type[k].mean(T)
+        out[f"mean_wait_months_{name}"] = _ratio(rec.type_wait_sum[k], rec.type_wait_n[k])
+    for k, rule in enumerate(ACCEPT_RULES):
+        out[f"mean_waitlist_{rule}"] = rec.waiting_rule[k].mean(T)
+    out["mean_waiting_transfer"] = rec.transfer_waiting.mean(T)
+    out["transfers"] = w.ledger.transfers
+    out["p_first_choice"] = _ratio(rec.first_choice, rec.waits.n)
+    out["p_affordable_wanted_not_placed"] = 1.0 - _ratio(rec.aff_placed, rec.aff_wanted) if rec.aff_wanted else 0.0
+    out["intake_round_placed"] = w.alloc.round_matched
+    out["intake_round_first_choice"] = _ratio(w.alloc.round_first, w.alloc.round_matched)
+    return out
 
 
 def build_result(w: World) -> RunResult:
@@ -126,6 +147,7 @@ def build_result(w: World) -> RunResult:
                                   w.providers.revenue_window),
         "budget_refused": gov.refused,
     }
+    s.update(admission_kpis(w, T))
     s["scale"] = w.params.city.scale
     for kind in COST_KINDS:
         s[f"public_cost_{kind}"] = gov.cost[kind]

@@ -19,7 +19,8 @@ from typing import Any
 
 import simpy
 
-from sim.model.allocation import Allocator, discipline
+from sim.model.allocation import Allocator
+from sim.model.priority import discipline
 from sim.model.births import Births
 from sim.model.capacity import CapacityProgramme
 from sim.model.city import (
@@ -98,15 +99,16 @@ class World:
         ispecs = list(p.city.institutions) or generated_institutions(p.city, dspecs)
         self.institutions, self.classes = build_institutions(p.city, self.districts, ispecs, self.t_start)
         n_d = len(self.districts)
-        self.recorder = Recorder(self.t_start, self.warmup, self.horizon, p.run.start_year, n_d)
-        self.ledger = Ledger(env, self.recorder.on_move, self.trace)
+        self.recorder = Recorder(self.t_start, self.warmup, self.horizon, p.run.start_year, n_d,
+                                 len(p.city.types))
+        self.ledger = Ledger(env, self.recorder.on_move, self.trace, self.recorder.on_note)
         self.staff = Staff(env, p.staff, self.streams, self.horizon)
         self.places = Places(env, self.staff, n_d, len(p.city.types), self.t_start)
         self.staff.places = self.places
         self.options = Options(p.families, self.streams, self.districts, self.km, self.classes,
                                self._provider_fee)
         self.gov = Government(env, p, self.districts, self.options, self.trace)
-        self.alloc = Allocator(env, self.ledger, self.places, discipline(p.allocation.discipline),
+        self.alloc = Allocator(env, self.ledger, self.places, discipline(p.allocation.discipline, p.allocation.points),
                                p.families.max_waitlists, self._contract)
         stay = None if p.families.stay.dist == "never" else from_spec(p.families.stay).sampler(
             self.streams["family.stay"])
@@ -125,6 +127,10 @@ class World:
         self.providers.month_closed = self.month_closed
         for inst in self.institutions:
             self.gov.apply_fee_cap(inst)
+        self.intake = any(t.intake == "annual" for t in p.city.types.values())
+        self.intake_month0 = p.allocation.intake_month - 1  # month 0 is January
+        if self.intake:
+            self.families.round_month0 = self.intake_month0
         self.places_start = 0
         self.n_institutions_start = len(self.institutions)
         self.progress: ProgressFn | None = None
@@ -149,6 +155,12 @@ class World:
                 yield from self._close_month(t)
             if t >= self.horizon:
                 return
+            if self.intake and int(round(t)) % 12 == self.intake_month0:
+                # the cohorts move up first (their events at this instant were scheduled
+                # earlier, so they run before this timeout); the freed places wait for the round
+                self.alloc.holding = True
+                yield env.timeout(0)
+                self.alloc.intake_round(self.classes)
             if t >= 0:
                 m = int(round(t))
                 if m == 0:
@@ -181,30 +193,38 @@ class World:
         self.places.reset(self.env.now)
 
     # -- running -------------------------------------------------------------------------
-    def run(self, progress: ProgressFn | None = None) -> RunResult:
-        """Run to the horizon and return the result (raises LedgerError if a child is lost)."""
-        from sim.model.summary import build_result
+    def start(self) -> simpy.Process:
+        """Open the classes and start the run's processes; return the monthly tick's process.
 
-        self.progress = progress
+        :meth:`run` calls it; a test or notebook may call it and then step the clock with
+        ``world.env.run(until=t)`` to look at the world between events.
+        """
         env = self.env
         p = self.params
         for c in self.classes:
             self.places.open_class(c, with_staff=True)
         self.places_start = sum(c.licensed for c in self.classes)
-        e = self.params.economics
+        e = p.economics
         if e.enabled and e.entry:
             env.process(self.market.entries(self.month_started))
         if p.policy.budget_per_year is not None or p.capacity.target_per_1000 is not None:
             env.process(self.gov.year(self.month_started))  # nothing to do each year otherwise
         if self.warmup > self.t_start:
             env.process(self._end_warmup())
-        ticks = env.process(self.months())
+        return env.process(self.months())
+
+    def run(self, progress: ProgressFn | None = None) -> RunResult:
+        """Run to the horizon and return the result (raises LedgerError if a child is lost)."""
+        from sim.model.summary import build_result
+
+        self.progress = progress
+        ticks = self.start()
         # The event loop allocates millions of short-lived, acyclic objects (events, entries);
         # the cyclic collector would walk every live family at each pass for nothing.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            env.run(until=ticks)
+            self.env.run(until=ticks)
         finally:
             if gc_was_enabled:
                 gc.enable()

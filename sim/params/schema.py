@@ -15,7 +15,28 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 MISSING: Any = "???"
-DISCIPLINES = ("fifo", "lottery")  # waitlist disciplines (sim.model.allocation)
+DISCIPLINES = ("fifo", "lottery", "points", "deferred_acceptance")  # sim.model.allocation
+INTAKES = ("rolling", "annual")  # when a provider type admits (city.types.<type>.intake)
+ACCEPT_RULES = ("first_free", "hold_out", "accept_and_transfer")  # families.accept_rule
+
+
+def accept_rule_shares(value: Any) -> tuple[float, ...]:
+    """Return the shares of families per accept rule (``ACCEPT_RULES`` order).
+
+    ``families.accept_rule`` is one rule's name (every family follows it) or a mapping of
+    rule names to shares (a mixture). Raises ValueError naming the problem otherwise.
+    """
+    if isinstance(value, str):
+        if value not in ACCEPT_RULES:
+            raise ValueError(f"must be one of {', '.join(ACCEPT_RULES)} or a mapping of them to shares, "
+                             f"got {value!r}")
+        return tuple(1.0 if r == value else 0.0 for r in ACCEPT_RULES)
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in ACCEPT_RULES]
+        if unknown:
+            raise ValueError(f"unknown accept rule {unknown[0]!r} (choose from {', '.join(ACCEPT_RULES)})")
+        return tuple(float(value.get(r, 0.0)) for r in ACCEPT_RULES)
+    raise ValueError(f"must be a rule name or a mapping of rule names to shares, got {value!r}")
 
 
 class FrozenError(dataclasses.FrozenInstanceError):
@@ -130,6 +151,7 @@ class InstitutionTypeSpec(Frozen):
     classes: dict[str, int] = field(default_factory=dict)
     overhead_per_month: float = 15000.0
     rent_per_place_month: float | None = None
+    intake: str = "rolling"
 
 
 @dataclass
@@ -227,6 +249,10 @@ class FamiliesConfig(Frozen):
     travel_limit_km: DistSpec = field(default_factory=lambda: DistSpec("fixed", value=5.0))
     max_waitlists: int = 3
     max_considered: int = 10
+    accept_rule: Any = "first_free"
+    hold_out_slack: DistSpec = field(default_factory=lambda: DistSpec("exponential", mean=0.5))
+    single_parent_share: float = 0.0
+    sibling_share: float = 0.0
     need: NeedSpec = field(default_factory=NeedSpec)
     price_response: PriceResponseSpec = field(default_factory=PriceResponseSpec)
     choice: ChoiceSpec = field(default_factory=ChoiceSpec)
@@ -246,10 +272,25 @@ class StaffConfig(Frozen):
 
 
 @dataclass
+class PointsSpec(Frozen):
+    """Priority points of the ``points`` and ``deferred_acceptance`` disciplines (more first)."""
+
+    dual_earner: float = 0.0
+    single_parent: float = 0.0
+    low_income: float = 0.0
+    sibling: float = 0.0
+    displaced: float = 0.0
+    in_district: float = 0.0
+    low_income_below: float = 0.6
+
+
+@dataclass
 class AllocationConfig(Frozen):
-    """Waitlist discipline: fifo (by application time) or lottery (random order)."""
+    """Who gets a place: the waitlist discipline, priority points, the annual intake month."""
 
     discipline: str = "fifo"
+    intake_month: int = 9
+    points: PointsSpec = field(default_factory=PointsSpec)
 
 
 @dataclass

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model.allocation import DISCIPLINES, Fifo, Lottery, Waitlist, discipline
+from types import SimpleNamespace
+
+from sim.model.allocation import Waitlist
+from sim.model.priority import DISPLACED_PRIORITY, Fifo, Lottery, Points, discipline
+from sim.params.schema import DISCIPLINES, PointsSpec
 
 
 class Fam:
@@ -16,6 +20,8 @@ class Fam:
         self.token = 0
         self.seek_time = seek_time
         self.lottery_u = lottery_u
+        self.displaced = False
+        self.displaced_at = 0.0
 
 
 CLS = object()  # the disciplines here do not depend on the class
@@ -84,7 +90,50 @@ def test_disciplines_key_on_what_their_rule_names():
     f = Fam("x", seek_time=5.0, lottery_u=0.3)
     assert discipline("fifo").key(f, CLS) == 5.0
     assert discipline("lottery").key(f, CLS) == 0.3
-    assert {discipline(n).name for n in DISCIPLINES} == set(DISCIPLINES) == {"fifo", "lottery"}
+    assert {discipline(n).name for n in DISCIPLINES} == set(DISCIPLINES) == {
+        "fifo", "lottery", "points", "deferred_acceptance"}
+    f.displaced, f.displaced_at = True, 7.0
+    assert discipline("fifo").key(f, CLS) == discipline("lottery").key(f, CLS) == DISPLACED_PRIORITY + 7.0
+
+
+POINTS = PointsSpec(dual_earner=20, single_parent=15, low_income=10, sibling=7, displaced=30, in_district=5,
+                    low_income_below=0.6)
+
+
+def point_family(**kw):
+    home = SimpleNamespace(spec=SimpleNamespace(median_income=10000.0))
+    base = dict(dual=False, single=False, income=10000.0, sibling=None, displaced=False, displaced_at=0.0,
+                district=home, lottery_u=0.5)
+    base.update(kw)
+    return SimpleNamespace(**base), home
+
+
+def test_each_points_item_adds_its_own_weight_and_only_when_its_condition_holds():
+    """A table test of ``Points.points``: each item once, then all together (a swapped or
+    dropped item, or a wrong low-income threshold, changes one row)."""
+    rule = Points(POINTS)
+    inst = SimpleNamespace(district=None)
+    cls = SimpleNamespace(inst=inst)
+    fam, home = point_family()
+    assert rule.points(fam, cls) == 0
+    cases = [(dict(dual=True), 20), (dict(single=True), 15), (dict(income=5999.0), 10), (dict(income=6000.0), 0),
+             (dict(sibling=inst), 7), (dict(sibling=object()), 0), (dict(displaced=True), 30)]
+    for kw, pts in cases:
+        f, _ = point_family(**kw)
+        assert rule.points(f, cls) == pts, kw
+    f, home = point_family(dual=True, single=True, income=100.0, displaced=True)
+    f.sibling = inst
+    inst.district = home
+    assert rule.points(f, cls) == 20 + 15 + 10 + 7 + 30 + 5
+
+
+def test_more_points_come_first_and_the_lottery_breaks_ties():
+    rule = discipline("points", POINTS)
+    cls = SimpleNamespace(inst=SimpleNamespace(district=None))
+    dual, _ = point_family(dual=True, lottery_u=0.9)
+    lucky, _ = point_family(lottery_u=0.1)
+    unlucky, _ = point_family(lottery_u=0.2)
+    assert sorted([unlucky, dual, lucky], key=lambda f: rule.key(f, cls)) == [dual, lucky, unlucky]
 
 
 def test_an_unknown_discipline_is_an_error():
