@@ -13,6 +13,8 @@ from collections.abc import Sequence
 SHORT = ("run.horizon_months=36", "run.burnin_months=24")
 TINY = ("run.horizon_months=24", "run.burnin_months=12")
 FIXED_SUPPLY = ("economics.enabled=false",)
+# Every provider type admits all year (the admissions before issue 12's intake calendars).
+ROLLING = tuple(f"city.types.{t}.intake=rolling" for t in ("public", "affordable", "kindergarten"))
 
 
 def district(name: str, *, population: float = 100_000, births_per_year: float = 600,

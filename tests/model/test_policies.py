@@ -29,6 +29,7 @@ from sim.model.city import type_size
 from sim.model.family import Family
 from sim.model.trace import TraceEvent
 from sim.model.world import World
+from tests.scenarios import ROLLING
 
 CONFIDENCE = 0.95
 FAST_SEEDS = (1, 2, 3)
@@ -46,8 +47,13 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "fee_cap_10": (*H48, "policy=fee_cap", "policy.fee_cap=0.10", "policy.fee_cap_basis=income_share"),
     "births_falling": (*H48, "city.births_growth_per_year=-0.15"),
     "small_budget": (*H48, "policy=family_subsidy", "policy.budget_per_year=5e7"),
+    # The programme's planning rule, under the admissions it was built with (every provider
+    # rolling, every family first_free). With annual intake and transfers the programme's
+    # own public places draw children from private providers, more of them close, and the
+    # closure rate it extrapolates overshoots the target by 11-13% (seeds 1, 2): an issue 13
+    # (supply side) finding, see docs/policies.md "Known limitations".
     "capacity_6": ("run.horizon_months=60", "capacity=target", "capacity.target_per_1000=6",
-                   "capacity.target_year=2029"),
+                   "capacity.target_year=2029", *ROLLING, "families.accept_rule=first_free"),
     "capacity_6_no_closures": ("run.horizon_months=60", "capacity=target", "capacity.target_per_1000=6",
                                "capacity.target_year=2029", "economics.enabled=false"),
     "no_economics": (*H48, "economics.enabled=false"),

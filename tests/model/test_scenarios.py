@@ -16,7 +16,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import CONFIG_DIR, load
 from sim.model.world import RunResult
 from tests.conftest import run_model
-from tests.scenarios import TINY, small
+from tests.scenarios import ROLLING, TINY, small
 
 TIMESERIES_COLUMNS = ("month", "district", "children_under3", "licensed_places", "usable_places",
                       "enrolled", "waitlist", "caregivers")
@@ -73,13 +73,25 @@ def test_with_places_but_no_caregivers_nobody_enrols_and_the_waitlist_grows():
 
 
 def test_capacity_far_above_demand_gives_no_waitlist_and_no_wait():
-    r = run(small(places_per_1000=(60.0, 60.0)))
+    """With every provider admitting all year and every family taking a free place (annual
+    intake makes families wait for the round however many places there are)."""
+    r = run(small(*ROLLING, "families.accept_rule=first_free", places_per_1000=(60.0, 60.0)))
     s = r.summary
     assert s["enrolled_ever"] > 0
     assert s["p_wait"] == 0 and s["mean_wait_months"] == 0 and s["p90_wait_months"] == 0
     assert s["mean_waitlist"] == 0 and s["waiting_end"] == 0 and s["reneged"] == 0
     assert set(by_month(r, "waitlist")) == {0}
     assert s["occupancy"] < 0.1
+
+
+def test_with_annual_intake_even_ample_places_leave_families_waiting_for_the_round():
+    """Mechanism: an annual class admits no one between rounds, so a family whose options
+    are all annual waits for a place to free or for September, however many places exist."""
+    only_annual = ("city.type_mix={public: 1.0, affordable: 0, market: 0, kindergarten: 0, home: 0}",)
+    r = run(small(*only_annual, "families.accept_rule=first_free", places_per_1000=(60.0, 60.0)))
+    s = r.summary
+    assert s["mean_wait_months"] > 1.0 and s["intake_round_placed"] > 0
+    assert s["occupancy"] < 0.2
 
 
 def test_more_births_with_the_same_places_mean_longer_waits():

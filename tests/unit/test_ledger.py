@@ -13,6 +13,7 @@ from sim.model import ledger as L
 class Fam:
     fid: int
     state: int
+    rule: int = 0
 
 
 def ledger_with(n_pending: int = 3, n_never: int = 2) -> L.Ledger:
