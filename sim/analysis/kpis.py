@@ -72,12 +72,32 @@ KPIS: dict[str, KpiInfo] = {
     "public_cost_public_providers": _myuan("public cost: public providers' deficits"),
     "public_cost_per_enrolled_child_month": KpiInfo("public cost per enrolled child-month",
                                                     "yuan", fmt="{:,.0f}"),
+    "p_first_choice": _pct("placed at their first choice", False),
+    "p_affordable_wanted_not_placed": _pct("wanted an affordable place, not placed within a year", True),
+    "transfers": KpiInfo("moves to a better place", "children", fmt="{:,.0f}"),
+    "mean_waiting_transfer": KpiInfo("in care, waiting for a better place (mean)", "families", fmt="{:,.1f}"),
+    "hourly_hours_served": KpiInfo("hourly care served", "hours", fmt="{:,.0f}"),
+    "hourly_hours_lost": KpiInfo("hourly care requested but lost", "hours", fmt="{:,.0f}",
+                                 lower_is_better=True),
+    "hourly_revenue": _myuan("providers' revenue from hourly care"),
+}
+
+# KPIs per provider type: ``<prefix><type>`` (any type a city defines)
+PER_TYPE = {
+    "occupancy_": ("occupancy", "%", 100.0, "{:.1f}"),
+    "mean_waitlist_": ("mean waitlist", "families", 1.0, "{:,.1f}"),
+    "mean_wait_months_": ("mean wait", "months", 1.0, "{:.2f}"),
 }
 
 
 def info(kpi: str) -> KpiInfo:
     """Return the display rules of ``kpi`` (its own name and a plain number if unknown)."""
-    return KPIS.get(kpi, KpiInfo(kpi.replace("_", " ")))
+    if kpi in KPIS:
+        return KPIS[kpi]
+    for prefix, (label, unit, scale, form) in PER_TYPE.items():
+        if kpi.startswith(prefix):
+            return KpiInfo(f"{label}: {kpi[len(prefix):].replace('_', ' ')}", unit, scale, form)
+    return KpiInfo(kpi.replace("_", " "))
 
 
 def axis_label(kpi: str) -> str:

@@ -88,6 +88,40 @@ def kpi_table(scen: pd.DataFrame, kpis: list[str]) -> str:
     return f"<div class='wide'><table><tr><th>KPI (unit)</th>{head}</tr>{''.join(rows)}</table></div>"
 
 
+def provider_types(scen: pd.DataFrame) -> list[str]:
+    """Return the provider types that have per-type KPIs in ``scen`` (``occupancy_<type>``)."""
+    prefix = "mean_wait_months_"
+    names = [c[len(prefix):] for c in scen.columns if c.startswith(prefix) and not c.endswith("_ci95")]
+    return [t for t in names if f"occupancy_{t}" in scen.columns]
+
+
+def type_table(scen: pd.DataFrame) -> str:
+    """Rows: provider types; per scenario: occupancy, mean waitlist and mean wait (± 95% CI)."""
+    types = provider_types(scen)
+    if not types:
+        return ""
+    kpis = [("occupancy_", "occupancy (%)"), ("mean_waitlist_", "waitlist"), ("mean_wait_months_", "wait (months)")]
+    names = list(scen["scenario"])
+    sc = scen.set_index("scenario")
+    head = "".join(f"<th colspan='3'>{_breakable(s)}</th>" for s in names)
+    sub = "".join(f"<th>{lab}</th>" for _ in names for _, lab in kpis)
+    rows = []
+    for t in types:
+        cells = []
+        for s in names:
+            for prefix, _ in kpis:
+                k = prefix + t
+                ci = sc.at[s, f"{k}_ci95"] if f"{k}_ci95" in sc else None
+                cells.append(f"<td class='num'>{_esc(K.fmt(k, sc.at[s, k], ci))}</td>")
+        rows.append(f"<tr><th>{_esc(t)}</th>{''.join(cells)}</tr>")
+    return ("<h3>By provider type</h3><p class='small'>Occupancy of licensed places (%), families "
+            "waiting whose first choice is of the type (mean), and mean wait of children admitted "
+            "by the type (months); mean ± 95% CI. Waitlists at affordable types beside empty market "
+            "places are China's paradox (docs/policies.md, Admissions).</p>"
+            f"<div class='wide'><table><tr><th rowspan='2'>type</th>{head}</tr><tr>{sub}</tr>"
+            f"{''.join(rows)}</table></div>")
+
+
 def diff_table(diffs: pd.DataFrame, kpis: list[str], baseline: str) -> str:
     """Rows: KPIs; columns: scenarios; cells: paired difference from the baseline ± 95% CI."""
     if diffs.empty:
@@ -174,6 +208,7 @@ def render(study: Study, runs: pd.DataFrame, scen: pd.DataFrame, figs: list[Draw
     tables = "<p>No complete run.</p>" if scen.empty else (
         kpi_table(scen, kpis) + "<p class='small'>Mean over replications ± half-width of the 95% "
         "t confidence interval; bold: best value where a direction is clear.</p>"
+        + type_table(scen) +
         f"<details><summary>All {len(others)} other KPIs</summary>{kpi_table(scen, others)}</details>"
         f"<h3>Difference from the baseline ({_esc(study.baseline)})</h3>"
         "<p class='small'>Scenario minus baseline, replication by replication (same families), "

@@ -12,7 +12,15 @@ from collections.abc import Iterable
 
 from sim.config.errors import ConfigError
 from sim.params.distributions import DistributionError, from_spec
-from sim.params.schema import ACCEPT_RULES, DISCIPLINES, INTAKES, Config, DistSpec, accept_rule_shares
+from sim.params.schema import (
+    ACCEPT_RULES,
+    CARE_MODES,
+    DISCIPLINES,
+    INTAKES,
+    Config,
+    DistSpec,
+    accept_rule_shares,
+)
 
 
 def _require(ok: bool, key: str, reason: str) -> None:
@@ -110,6 +118,8 @@ def _validate_city(cfg: Config) -> None:
         k = f"city.types.{name}"
         one_of(f"{k}.sector", t.sector, ("public", "private"))
         one_of(f"{k}.intake", t.intake, INTAKES)
+        probability(f"{k}.half_day_fee_share", t.half_day_fee_share)
+        non_negative(f"{k}.hourly_fee_share", t.hourly_fee_share)
         non_negative(f"{k}.fee_per_month", t.fee_per_month)
         for band, n in t.classes.items():
             _require(band in c.bands, f"{k}.classes.{band}", "unknown age band (not in city.bands)")
@@ -194,8 +204,17 @@ def _validate_families(cfg: Config) -> None:
         raise ConfigError("families.accept_rule", str(exc)) from None
     for rule, share in zip(ACCEPT_RULES, shares, strict=True):
         probability(f"families.accept_rule.{rule}", share)
-    _require(abs(sum(shares) - 1.0) < 1e-6, "families.accept_rule", f"shares must add up to 1, got {sum(shares):g}")
+    _require(abs(sum(shares) - 1.0) < 1e-6, "families.accept_rule",
+             f"shares must add up to 1, got {sum(shares):g}")
     distribution("families.hold_out_slack", f.hold_out_slack)
+    for mode, share in f.care_modes.items():
+        _require(mode in CARE_MODES, f"families.care_modes.{mode}",
+                 f"unknown care mode (choose from {', '.join(CARE_MODES)})")
+        probability(f"families.care_modes.{mode}", share)
+    total = sum(f.care_modes.values())
+    _require(abs(total - 1.0) < 1e-6, "families.care_modes", f"shares must add up to 1, got {total:g}")
+    non_negative("families.hourly_requests_per_month", f.hourly_requests_per_month)
+    non_negative("families.hourly_hours_per_request", f.hourly_hours_per_request)
     probability("families.single_parent_share", f.single_parent_share)
     probability("families.sibling_share", f.sibling_share)
 

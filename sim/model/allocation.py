@@ -72,6 +72,16 @@ class Waitlist:
                 return fam
         return None
 
+    def peek(self) -> Any | None:
+        """Return the first family whose entry is current (dropping cancelled ones), else None."""
+        heap = self.heap
+        while heap:
+            fam, token = heap[0][2], heap[0][3]
+            if fam.token == token:
+                return fam
+            heapq.heappop(heap)
+        return None
+
     def current(self) -> list[Any]:
         """Return the families whose entries are current, in waitlist order (the heap is kept)."""
         return [e[2] for e in sorted(self.heap, key=lambda e: (e[0], e[1])) if e[2].token == e[3]]
@@ -111,9 +121,9 @@ class Allocator:
         places.on_free = self.fill
 
     # -- admissions -------------------------------------------------------------------------
-    def has_room(self, c: AgeClass) -> bool:
-        """True when ``c`` has a usable free place that no child moving up has claimed."""
-        return c.enrolled < c.usable and not c.transfers
+    def has_room(self, c: AgeClass, units: int = 2) -> bool:
+        """True when ``c`` has ``units`` usable free half places that no child moving up has claimed."""
+        return c.load + units <= 2 * c.usable and not c.transfers
 
     def admit_first_free(self, fam: Any, opts: Sequence[AgeClass]) -> AgeClass | None:
         """Admit ``fam`` to the first of ``opts`` that takes it now; return the class or None.
@@ -122,8 +132,9 @@ class Allocator:
         """
         has_room = self.has_room
         walk_in_annual = fam.displaced
+        units = fam.units
         for c in opts:
-            if has_room(c) and (walk_in_annual or not c.inst.annual):
+            if has_room(c, units) and (walk_in_annual or not c.inst.annual):
                 self.admit(fam, c)
                 return c
         return None
@@ -206,17 +217,24 @@ class Allocator:
         """Offer every usable free place of ``c``: children moving up first, then the waitlist."""
         if self.holding and c.inst.annual:
             return
-        while c.enrolled < c.usable:
+        room = 2 * c.usable
+        while c.load < room:
             if c.transfers:
-                fam = c.transfers.pop(0)
+                fam = c.transfers[0]
                 if fam.transfer_to is c and fam.state == ENROLLED:
+                    if c.load + fam.units > room:
+                        return  # a full-day child moving up waits for a whole place
+                    c.transfers.pop(0)
                     self.move_up(fam, c)
                     if fam.proc is not self.env.active_process:
                         fam.proc.interrupt(MOVED_UP)
+                else:
+                    c.transfers.pop(0)
                 continue
-            fam = c.waitlist.pop()
-            if fam is None:
-                return
+            fam = c.waitlist.peek()
+            if fam is None or c.load + fam.units > room:
+                return  # the head of the list needs a whole place: it waits for one
+            c.waitlist.pop()
             self.place(fam, c)
 
     def place(self, fam: Any, c: AgeClass) -> None:
@@ -234,7 +252,7 @@ class Allocator:
     def intake_round(self, classes: Sequence[AgeClass]) -> None:
         """The annual intake: offer the free places of every open annual class to its waitlist."""
         self.holding = False
-        annual = [c for c in classes if c.inst.annual and c.inst.open and c.usable > c.enrolled]
+        annual = [c for c in classes if c.inst.annual and c.inst.open and 2 * c.usable > c.load]
         self.in_round = True
         try:
             if self.rule.matching:
@@ -247,7 +265,7 @@ class Allocator:
 
     def _match(self, annual: list[AgeClass]) -> None:
         """Deferred acceptance over the free places of ``annual`` classes, then fill what is left."""
-        capacity = {c: c.usable - c.enrolled - len(c.transfers) for c in annual}
+        capacity = {c: (2 * c.usable - c.load) // 2 - len(c.transfers) for c in annual}  # whole places
         capacity = {c: n for c, n in capacity.items() if n > 0}
         prefs: dict[Any, list[AgeClass]] = {}
         for c in capacity:
@@ -267,7 +285,7 @@ class Allocator:
     # -- moving up ---------------------------------------------------------------------------
     def age_up(self, fam: Any, nxt: AgeClass) -> bool:
         """Move ``fam`` into ``nxt`` now if it has room (True), else claim its next free place."""
-        if self.has_room(nxt):
+        if self.has_room(nxt, fam.units):
             self.move_up(fam, nxt)
             return True
         fam.transfer_to = nxt

@@ -19,7 +19,7 @@ from sim.model.demand import need_probability
 from sim.model.family import Family
 from sim.model.ledger import NEVER_SOUGHT, PENDING
 from sim.params.distributions import from_spec
-from sim.params.schema import CityConfig, accept_rule_shares
+from sim.params.schema import CARE_MODES, CityConfig, accept_rule_shares
 
 if TYPE_CHECKING:
     from sim.model.city import District
@@ -78,6 +78,14 @@ def birth_times_regular(next_time: float, rate_per_month: float, t_end: float) -
     return times[times < t_end]
 
 
+def _categories(shares: np.ndarray, gen: np.random.Generator, n: int) -> np.ndarray:
+    """Return ``n`` category indices drawn with ``shares`` (no draw when one category has them all)."""
+    if np.count_nonzero(shares) <= 1:
+        return np.full(n, int(np.argmax(shares)))
+    cum = np.cumsum(shares) / shares.sum()
+    return np.minimum(np.searchsorted(cum, gen.random(n), side="right"), len(shares) - 1)
+
+
 class Births:
     """Draws each district's births and starts the processes of the families that seek care.
 
@@ -104,6 +112,7 @@ class Births:
         self.travel = from_spec(fam.travel_limit_km)
         self.slack = from_spec(fam.hold_out_slack)
         self.rule_shares = np.array(accept_rule_shares(fam.accept_rule), dtype=float)
+        self.mode_shares = np.array([fam.care_modes.get(m, 0.0) for m in CARE_MODES], dtype=float)
         self.points = params.allocation.discipline in ("points", "deferred_acceptance")
         self.age_out = fam.age_out_months if fam.age_out_months is not None else math.inf
         self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
@@ -156,7 +165,8 @@ class Births:
             self._families(d, times, t)
 
     def _admission_attributes(self, n: int, dual: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Draw what admissions use: (dual earner, single parent, sibling draw, accept rule, slack).
+        """Draw what admissions use: (dual earner, single parent, sibling draw, accept rule, slack,
+        half places used by the care mode).
 
         Each from its own stream, drawn only when the configuration uses it.
         """
@@ -165,15 +175,10 @@ class Births:
         single = (s["family.single_parent"].gen.random(n) < f.single_parent_share
                   if self.points and f.single_parent_share > 0 else np.zeros(n, dtype=bool))
         sibling = s["family.sibling"].gen.random(n) if f.sibling_share > 0 else np.ones(n)
-        shares = self.rule_shares
-        if np.count_nonzero(shares) > 1:  # a mixture of rules
-            cum = np.cumsum(shares) / shares.sum()
-            rule = np.searchsorted(cum, s["family.accept_rule"].gen.random(n), side="right")
-            rule = np.minimum(rule, len(shares) - 1)
-        else:
-            rule = np.full(n, int(np.argmax(shares)))
-        slack = self.slack.draw(s["family.hold_out"].gen, n) if shares[1] > 0 else np.zeros(n)
-        return dual, single, sibling, rule, slack
+        rule = _categories(self.rule_shares, s["family.accept_rule"].gen, n)
+        slack = self.slack.draw(s["family.hold_out"].gen, n) if self.rule_shares[1] > 0 else np.zeros(n)
+        units = np.array([2, 1, 0])[_categories(self.mode_shares, s["family.care_mode"].gen, n)]
+        return dual, single, sibling, rule, slack, units
 
     def _families(self, d: District, times: np.ndarray, now: float) -> None:
         """Draw the attributes of families born at ``times``; queue those who will seek care."""
@@ -224,10 +229,11 @@ class Births:
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit, takeup,
                                            lottery, seek, *extra)]
         start_now = now + NEAR_MONTHS
-        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack) in enumerate(
+        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack, units) in enumerate(
                 zip(*cols, strict=True)):
             fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
-            fam.dual, fam.single, fam.sibling_u, fam.rule, fam.slack = du, sp, sib, rule, slack
+            fam.dual, fam.single, fam.sibling_u = du, sp, sib
+            fam.rule, fam.slack, fam.units = rule, slack, units
             if sk < start_now:
                 self.families.start(fam)
             else:

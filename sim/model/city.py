@@ -73,7 +73,8 @@ class District:
 class AgeClass:
     """One age class of an institution: places, staff, waitlist, and its enrolment over time.
 
-    The class is the one home of its counts (licensed, usable, caregivers, enrolled), changed
+    The class is the one home of its counts (licensed, usable, caregivers, enrolled and the
+    half places its children use, ``load``: a half-day child uses half a place), changed
     only by :class:`sim.model.places.Places`. It integrates its own enrolment (child-months,
     and the fees and vouchers of the children in it) between events; the institution's
     account sums its classes when the month closes. ``levels`` are the time-weighted levels
@@ -82,7 +83,7 @@ class AgeClass:
 
     __slots__ = (
         "idx", "inst", "band", "min_age", "max_age", "licensed", "ratio", "caregivers",
-        "pending_hires", "enrolled", "usable", "waitlist", "transfers", "children", "target",
+        "pending_hires", "enrolled", "load", "usable", "waitlist", "transfers", "children", "target",
         "required", "te", "fee_rate", "voucher_rate", "child_area", "fee_area", "voucher_area", "levels",
     )
 
@@ -97,7 +98,8 @@ class AgeClass:
         self.caregivers = 0
         self.pending_hires = 0
         self.target = 0
-        self.enrolled = 0
+        self.enrolled = 0  # children in the class
+        self.load = 0  # half places in use: 2 per full-day child, 1 per half-day child
         self.usable = 0
         self.waitlist = Waitlist()
         self.transfers: list[Any] = []
@@ -126,7 +128,7 @@ class Institution:
     """A provider: type, district, fee, its age classes and its intake calendar."""
 
     __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "classes",
-                 "acct", "open", "annual")
+                 "acct", "open", "annual", "half_share", "hourly_share")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
                  sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0,
@@ -143,6 +145,8 @@ class Institution:
         self.acct = Account(self.classes, t0)
         self.open = True
         self.annual = annual  # admits new children only at the intake round and from its waitlist
+        self.half_share = 0.6  # half-day fee as a share of the fee; an hour of hourly care, ditto
+        self.hourly_share = 0.01
 
     @property
     def licensed(self) -> int:
@@ -209,6 +213,7 @@ def build_institution(city: CityConfig, district: District, spec: InstitutionSpe
     fee = list_fee(t.fee_per_month, district.spec.fee_index)
     inst = Institution(idx, spec.name, district, spec.type, t.sector, t.affordable, fee, t0,
                        list(city.types).index(spec.type), t.intake == "annual")
+    inst.half_share, inst.hourly_share = t.half_day_fee_share, t.hourly_fee_share
     places = spec.places or type_size(city, spec.type)
     k = first_class_idx
     for band, n in places.items():

@@ -40,6 +40,7 @@ from sim.model.ledger import AGED_OUT, BLOCKED, LEFT_EARLY, NO_PROVIDER, PENDING
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass, District
+    from sim.model.hourly import HourlyCare
     from sim.model.options import Options
     from sim.model.recorder import Recorder
     from sim.params.schema import FamiliesConfig
@@ -61,7 +62,7 @@ class Family:
         "transfer_to", "counted", "stay_end", "move_at", "fee_exit_at", "fee_paid", "voucher", "net_fee",
         "admit_t", "displaced", "displaced_at", "offer", "proc", "outgrows_at",
         "dual", "single", "sibling_u", "sibling", "rule", "slack", "lists", "ranked", "first_inst",
-        "got_first", "want_aff", "wl_type", "transfer_waiting", "transfer_until",
+        "got_first", "want_aff", "wl_type", "transfer_waiting", "transfer_until", "units",
     )
 
     def __init__(self, fid: int, district: District, birth: float, income: float, start_age: float,
@@ -102,6 +103,7 @@ class Family:
         self.wl_type = 0
         self.transfer_waiting = False
         self.transfer_until = math.inf
+        self.units = 2  # half places its child uses: full day 2, half day 1, hourly care 0
 
 
 def next_round(t: float, month0: int) -> float:
@@ -109,7 +111,8 @@ def next_round(t: float, month0: int) -> float:
     return month0 + 12.0 * math.ceil((t - month0) / 12.0 - 1e-9)
 
 
-def next_in_care(fam: Family, now: float, age_out: float, round_month0: int | None = None) -> tuple[float, int]:
+def next_in_care(fam: Family, now: float, age_out: float,
+                 round_month0: int | None = None) -> tuple[float, int]:
     """Return the time and kind of an enrolled family's next planned event.
 
     The earliest of: aging out (or the end of its stay), moving away, a fee exit, the end
@@ -157,6 +160,7 @@ class Families:
         self.fee_exit_burden = cfg.fee_exit_burden
         self.fee_exit_hazard = cfg.fee_exit_hazard_per_month
         self.sibling_share = cfg.sibling_share
+        self.hourly: HourlyCare | None = None  # set by the world when some families use hourly care
         self.round_month0: int | None = None  # set by the world when some provider admits yearly
 
     def start(self, fam: Family) -> None:
@@ -168,6 +172,10 @@ class Families:
         """From the desired start age to leaving care."""
         env = self.env
         yield env.timeout(max(0.0, fam.birth + fam.start_age - env.now))
+        if fam.units == 0:  # hourly care: sim.model.hourly
+            assert self.hourly is not None
+            yield from self.hourly.life(fam)
+            return
         opts = self.decide(fam)
         if not opts:
             return
@@ -203,7 +211,7 @@ class Families:
         return self.acceptable(fam, opts, values)
 
     def acceptable(self, fam: Family, opts: list[AgeClass], values: list[float]) -> list[AgeClass]:
-        """Return the options ``fam`` would accept (a hold-out family: those near its best); remember the ranking."""
+        """Return the options ``fam`` would accept (hold-out: those near its best); keep the ranking."""
         fam.ranked = opts
         if fam.rule != HOLD_OUT or not opts:
             return opts

@@ -12,7 +12,9 @@ States (integers for speed; names are the public KPI names):
 - ``reneged``: left the waitlists when its patience (or the child's age) ran out;
 - ``left_early``: left its place before the end of its stay (moving away, fee burden, or
   no new place after its provider closed);
-- ``aged_out``: left at the end of its stay (36 months, or the configured stay distribution).
+- ``aged_out``: left at the end of its stay (36 months, or the configured stay distribution);
+- ``hourly``: uses hourly (temporary) care, served from places free at the moment it asks,
+  until its child ages out (then ``aged_out``).
 
 Families waiting are also counted by the rule they accept offers by (``by_rule``:
 ``first_free``, ``hold_out``, ``accept_and_transfer``), and families in care that wait for a
@@ -43,6 +45,7 @@ STATES = (
     "reneged",
     "left_early",
     "aged_out",
+    "hourly",
 )
 (
     PENDING,
@@ -55,6 +58,7 @@ STATES = (
     RENEGED,
     LEFT_EARLY,
     AGED_OUT,
+    HOURLY,
 ) = range(len(STATES))
 
 TERMINAL = frozenset({NEVER_SOUGHT, PRICED_OUT, NO_PROVIDER, BLOCKED, RENEGED, LEFT_EARLY, AGED_OUT})

@@ -87,7 +87,7 @@ class Market:
         for d in self.districts:
             places, need = self.entry_economics(d, tname)
             mk = by_district.get(d.idx, [])
-            enrolled = sum(c.enrolled for i in mk for c in i.classes)
+            enrolled = sum(c.load for i in mk for c in i.classes) / 2  # places occupied
             licensed = sum(i.licensed for i in mk) + self.providers.pipeline.get(d.idx, 0)
             waiting = self.recorder.waiting[d.idx].value
             for _ in range(math.ceil(per_check - 1e-9)):

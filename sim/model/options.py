@@ -44,7 +44,7 @@ class _BandOptions:
     """One district's candidate classes for one age group, nearest first."""
 
     __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list",
-                 "base", "base_list")
+                 "half", "half_list", "base", "base_list")
 
     def __init__(self, min_age: float, max_age: float) -> None:
         self.min_age = min_age
@@ -56,26 +56,29 @@ class _BandOptions:
         self.km = np.empty(0)
         self.pref = np.empty(0)
         self.fee = np.empty(0)
+        self.half_list: list[float] = []  # half-day provider fees (the full-day ones if none is used)
+        self.half = np.empty(0)
         self.base = np.empty(0)  # pref - distance_weight * km: the part of utility no family changes
         self.base_list: list[float] = []
 
     def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float],
-            distance_weight: float) -> None:
+            half: list[float], distance_weight: float) -> None:
         """Set the candidates, already sorted by (km, class index)."""
         self.classes = classes
         self.km_list = km
         self.pref_list = pref
-        self.fee_list = fee
         self.km = np.array(self.km_list, dtype=float)
         self.pref = np.array(self.pref_list, dtype=float)
-        self.fee = np.array(self.fee_list, dtype=float)
+        self.set_fees(fee, half)
         self.base = base_utility(self.pref, self.km, distance_weight)
         self.base_list = self.base.tolist()
 
-    def set_fees(self, fee: list[float]) -> None:
-        """Replace the provider fees (same classes, same order)."""
+    def set_fees(self, fee: list[float], half: list[float]) -> None:
+        """Replace the provider fees, full-day and half-day (same classes, same order)."""
         self.fee_list = [float(f) for f in fee]
         self.fee = np.array(self.fee_list, dtype=float)
+        self.half_list = [float(f) for f in half]
+        self.half = np.array(self.half_list, dtype=float)
 
 
 class Options:
@@ -92,12 +95,13 @@ class Options:
     classes
         Every age class of the world (the list grows as institutions open).
     provider_fee
-        What a newly admitted child would pay an institution (fee minus voucher).
+        What a newly admitted child would pay an institution (fee minus voucher);
+        ``provider_fee(inst, True)`` for a half-day child.
     """
 
     def __init__(self, families: FamiliesConfig, streams: Streams, districts: Sequence[District],
                  km: np.ndarray, classes: list[AgeClass],
-                 provider_fee: Callable[[Institution], float]) -> None:
+                 provider_fee: Callable[..., float]) -> None:
         ch = families.choice
         self.districts = districts
         self.km = km
@@ -110,6 +114,7 @@ class Options:
         self.limit = max(1, families.max_considered)
         self.reach = from_spec(families.travel_limit_km).bounds()[1]
         self.taste = streams["family.taste"]
+        self.half_day = families.care_modes.get("half_day", 0.0) > 0
         self.bands: list[tuple[float, float]] = []
         self.by_district: list[list[_BandOptions]] = []
         self.stale = True
@@ -133,6 +138,8 @@ class Options:
         live = [c for c in self.classes if c.licensed > 0 and c.inst.open]
         self.bands = age_groups(self.classes)
         net = np.array([self.provider_fee(c.inst) for c in live], dtype=float)
+        half = (np.array([self.provider_fee(c.inst, True) for c in live], dtype=float)
+                if self.half_day else net)
         pref = np.array([self.type_pref.get(c.inst.type, 0.0) for c in live], dtype=float)
         home = np.array([c.inst.district.idx for c in live], dtype=np.intp)
         cidx = np.array([c.idx for c in live], dtype=np.intp)
@@ -148,7 +155,7 @@ class Options:
                 order = sel[np.lexsort((cidx[sel], km_row[sel]))]  # by km, then class index
                 bo = _BandOptions(lo, hi)
                 bo.set([live[i] for i in order.tolist()], km_row[order].tolist(), pref[order].tolist(),
-                       net[order].tolist(), self.distance_weight)
+                       net[order].tolist(), half[order].tolist(), self.distance_weight)
                 bands.append(bo)
             self.by_district.append(bands)
 
@@ -157,6 +164,7 @@ class Options:
         if self.stale:
             return  # the next ranking rebuilds with it
         net = self.provider_fee(inst)
+        half = self.provider_fee(inst, True) if self.half_day else net
         pref = self.type_pref.get(inst.type, 0.0)
         edges = {lo for lo, _ in self.bands} | {hi for _, hi in self.bands}
         for c in inst.classes:
@@ -167,9 +175,9 @@ class Options:
                 return
             for b, (lo, hi) in enumerate(self.bands):
                 if c.min_age <= lo and hi <= c.max_age:
-                    self._insert(c, b, net, pref)
+                    self._insert(c, b, net, half, pref)
 
-    def _insert(self, c: AgeClass, b: int, net: float, pref: float) -> None:
+    def _insert(self, c: AgeClass, b: int, net: float, half: float, pref: float) -> None:
         """Insert class ``c`` into age group ``b`` of every district that can reach it."""
         for d in self.districts:
             km = float(self.km[d.idx, c.inst.district.idx])
@@ -181,6 +189,8 @@ class Options:
             bo.km_list.insert(i, km)
             bo.pref_list.insert(i, float(pref))
             bo.fee_list.insert(i, float(net))
+            bo.half_list.insert(i, float(half))
+            bo.half = np.insert(bo.half, i, half)
             bo.km = np.insert(bo.km, i, km)
             bo.pref = np.insert(bo.pref, i, pref)
             bo.fee = np.insert(bo.fee, i, net)
@@ -194,7 +204,8 @@ class Options:
         fee = self.provider_fee
         for bands in self.by_district:
             for bo in bands:
-                bo.set_fees([fee(c.inst) for c in bo.classes])
+                full = [fee(c.inst) for c in bo.classes]
+                bo.set_fees(full, [fee(c.inst, True) for c in bo.classes] if self.half_day else full)
 
     def ranked(self, fam: Any, age: float) -> tuple[list[AgeClass], list[float], list[float]]:
         """Return the classes ``fam`` considers at ``age``, best first, their provider fees and
@@ -214,10 +225,11 @@ class Options:
                     total += k
         if total == 0:
             return [], [], []
+        half = fam.units == 1
         if total == 1 and self.taste_sd <= 0:
             bo = slices[0][0]
-            return [bo.classes[0]], [bo.fee_list[0]], [disutility(bo.base_list[0], bo.fee_list[0],
-                                                                  self.price_weight / fam.income)]
+            f0 = bo.half_list[0] if half else bo.fee_list[0]
+            return [bo.classes[0]], [f0], [disutility(bo.base_list[0], f0, self.price_weight / fam.income)]
         if total <= _SMALL:
             return self._ranked_small(slices, fam)
         # Rank each band's prefix on its own and merge the few best: the same order as one
@@ -229,10 +241,10 @@ class Options:
         best: list[tuple[float, int, AgeClass, float]] = []
         pos = 0
         for bo, k in slices:
-            neg = disutility(bo.base[:k], bo.fee[:k], pw)
+            neg = disutility(bo.base[:k], (bo.half if half else bo.fee)[:k], pw)
             if taste is not None:
                 neg -= taste[pos:pos + k]
-            classes, fees = bo.classes, bo.fee_list
+            classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
             top = smallest(neg, limit, distinct=taste is not None)
             for i, v in zip(top.tolist(), neg[top].tolist(), strict=True):
                 best.append((v, pos + i, classes[i], fees[i]))
@@ -251,7 +263,7 @@ class Options:
         scored = []
         pos = 0
         for bo, k in slices:
-            fees = bo.fee_list
+            fees = bo.half_list if fam.units == 1 else bo.fee_list
             base = bo.base_list
             classes = bo.classes
             for i in range(k):

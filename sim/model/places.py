@@ -3,7 +3,8 @@
 Every change to a class's children, licensed places or caregivers goes through
 :class:`Places`, which keeps the class counts (the one home of those numbers), advances the
 institution's account before a rate changes, and keeps time-weighted levels per district and
-provider type (enrolled, licensed, usable, caregivers, caregivers required and missing) from
+provider type (children enrolled, places occupied (a half-day child occupies half a place),
+licensed, usable, caregivers, caregivers required and missing) from
 which the city's KPIs and the monthly rows are read. When usable places grow, the freed
 places are offered at once (the allocator's ``fill``).
 """
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from sim.model.city import AgeClass
     from sim.model.staff import Staff
 
-QUANTITIES = ("enrolled", "licensed", "usable", "caregivers", "cg_required", "cg_missing")
+QUANTITIES = ("enrolled", "occupied", "licensed", "usable", "caregivers", "cg_required", "cg_missing")
 
 
 class Places:
@@ -45,12 +46,14 @@ class Places:
 
     # -- children ----------------------------------------------------------------------------
     def occupy(self, c: AgeClass, fam: Any, delta: int) -> None:
-        """Add (+1) or remove (-1) ``fam``'s child in class ``c`` now."""
+        """Add (+1) or remove (-1) ``fam``'s child in class ``c`` now (it uses ``fam.units`` half places)."""
         now = self.env.now
         c.integrate(now)
         c.fee_rate += delta * fam.fee_paid
         c.voucher_rate += delta * fam.voucher
         c.enrolled += delta
+        c.load += delta * fam.units
+        c.levels["occupied"].add(now, delta * fam.units * 0.5)
         if delta > 0:
             c.children[fam] = None
         else:
@@ -136,9 +139,13 @@ class Places:
         return int(round(sum(lv.value for lv in self.levels[quantity])))
 
     def by_district(self, quantity: str) -> list[int]:
-        """Return the current ``quantity`` of each district (all provider types)."""
+        """Return the current ``quantity`` of each district (all provider types), rounded."""
+        return [int(round(v)) for v in self.by_district_exact(quantity)]
+
+    def by_district_exact(self, quantity: str) -> list[float]:
+        """Return the current ``quantity`` of each district (places occupied come in halves)."""
         n = self.n_types
         values = [lv.value for lv in self.levels[quantity]]
         if n > 1:
             values = [sum(values[k:k + n]) for k in range(0, len(values), n)]
-        return [int(round(v)) for v in values]
+        return values

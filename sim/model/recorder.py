@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sim.model.accumulators import Level, WaitTally
-from sim.model.ledger import BLOCKED, ENROLLED, N_RULES, PENDING, RENEGED, WAITING
+from sim.model.ledger import BLOCKED, ENROLLED, HOURLY, N_RULES, PENDING, RENEGED, WAITING
 
 if TYPE_CHECKING:
     from sim.model.city import District, Institution
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
 TIMESERIES_COLUMNS = (
     "month", "year", "district", "children_under3", "licensed_places", "usable_places",
-    "enrolled", "waitlist", "caregivers", "public_cost", "mean_fee", "open_institutions",
+    "enrolled", "occupied_places", "waitlist", "caregivers", "public_cost", "mean_fee", "open_institutions",
 )
 APPLIED = frozenset({WAITING, ENROLLED, BLOCKED})  # states a family enters when it applies
-FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee"})  # the others are integers, but district
+FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee", "occupied_places"})  # the others are integers, but district
 
 
 class Recorder:
@@ -47,6 +47,8 @@ class Recorder:
         self.first_choice = 0  # admitted arrivals placed (or moved) at their first-ranked provider
         self.aff_wanted = 0  # arrivals who ranked an affordable place first (a year observable)
         self.aff_placed = 0  # ... and were placed in an affordable place within a year
+        self.hourly_served = self.hourly_lost = self.hourly_revenue = 0.0  # in the window
+        self.hourly_users = 0
         self.child_area = 0.0
         self.waits = WaitTally()
         self.sought = 0
@@ -76,6 +78,18 @@ class Recorder:
             fam.want_aff = True
             self.aff_wanted += 1
 
+    def hourly_request(self, c: Any, hours: float, now: float) -> None:
+        """A request for ``hours`` of hourly care, served by class ``c`` (paid) or lost (``None``)."""
+        if c is not None:
+            amount = hours * c.inst.fee * c.inst.hourly_share
+            c.inst.acct.fee_area += amount  # the provider's fee revenue of the month
+        if now >= self.warmup:
+            if c is None:
+                self.hourly_lost += hours
+            else:
+                self.hourly_served += hours
+                self.hourly_revenue += amount
+
     def _placed(self, fam: Any, c: Any, now: float) -> None:
         """``fam`` was admitted or moved to class ``c``: first choice, affordable within a year."""
         if fam.counted and not fam.got_first and c.inst is fam.first_inst:
@@ -90,6 +104,8 @@ class Recorder:
     def on_move(self, fam: Any, old: int, new: int, now: float) -> None:
         """Count one change of a family's state (see :class:`sim.model.ledger.Ledger`)."""
         if old == PENDING:
+            if new == HOURLY and fam.counted:
+                self.hourly_users += 1
             if new in APPLIED:
                 self.sought += 1
                 if fam.counted:
@@ -169,11 +185,12 @@ class Recorder:
                 lic_sum[k] += lic
         licensed, usable = places.by_district("licensed"), places.by_district("usable")
         enrolled, caregivers = places.by_district("enrolled"), places.by_district("caregivers")
+        occupied = places.by_district_exact("occupied")
         append = self.row_list.append
         for d in districts:
             k = d.idx
             append((month, year, d.spec.name, d.children_under3(month + 1), licensed[k], usable[k],
-                    enrolled[k], int(round(self.waiting[k].value)), caregivers[k], cost[k],
+                    enrolled[k], occupied[k], int(round(self.waiting[k].value)), caregivers[k], cost[k],
                     fee_sum[k] / lic_sum[k] if lic_sum[k] else 0.0, n_open[k]))
 
     @property

@@ -67,7 +67,7 @@ class Staff:
         """Return the caregivers class ``c`` wants now (0 unless staff bind and the class is open)."""
         if not self.binding or not c.inst.open or c.licensed <= 0:
             return 0
-        return staff_target(c.required, c.enrolled, c.ratio, self.by_demand, self.spare)
+        return staff_target(c.required, (c.load + 1) // 2, c.ratio, self.by_demand, self.spare)
 
     def initial(self, c: AgeClass, places: int) -> int:
         """Return the caregivers a class opening with ``places`` starts with (``initial_fill``)."""

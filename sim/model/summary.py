@@ -40,11 +40,11 @@ def check_conservation(w: World) -> None:
     enrolled = sum(c.enrolled for c in w.classes)
     if enrolled != led.counts[L.ENROLLED]:
         raise L.LedgerError(f"ledger says {led.counts[L.ENROLLED]} enrolled, classes hold {enrolled}")
-    over = [c for c in w.classes if c.enrolled < 0 or c.enrolled > c.licensed]
+    over = [c for c in w.classes if c.enrolled < 0 or c.load > 2 * c.licensed]
     if over:
         c = over[0]
-        raise L.LedgerError(f"class {c.inst.name}/{c.band} holds {c.enrolled} children "
-                            f"in {c.licensed} licensed places")
+        raise L.LedgerError(f"class {c.inst.name}/{c.band} holds {c.enrolled} children using "
+                            f"{c.load / 2:g} places in {c.licensed} licensed places")
 
 
 def check_accounts(w: World, tol: float = 1e-6) -> None:
@@ -59,7 +59,7 @@ def admission_kpis(w: World, T: float) -> dict[str, float]:
     """KPIs of admissions: per provider type, per accept rule, first choices, transfers."""
     rec, places = w.recorder, w.places
     out: dict[str, float] = {}
-    enrolled, licensed = places.mean_by_type("enrolled", T), places.mean_by_type("licensed", T)
+    enrolled, licensed = places.mean_by_type("occupied", T), places.mean_by_type("licensed", T)
     for k, name in enumerate(w.params.city.types):
         out[f"occupancy_{name}"] = _ratio(enrolled[k], licensed[k])
         out[f"mean_waitlist_{name}"] = rec.waiting_type[k].mean(T)
@@ -69,7 +69,12 @@ def admission_kpis(w: World, T: float) -> dict[str, float]:
     out["mean_waiting_transfer"] = rec.transfer_waiting.mean(T)
     out["transfers"] = w.ledger.transfers
     out["p_first_choice"] = _ratio(rec.first_choice, rec.waits.n)
-    out["p_affordable_wanted_not_placed"] = 1.0 - _ratio(rec.aff_placed, rec.aff_wanted) if rec.aff_wanted else 0.0
+    wanted = rec.aff_wanted
+    out["p_affordable_wanted_not_placed"] = 1.0 - _ratio(rec.aff_placed, wanted) if wanted else 0.0
+    out["hourly_users"] = rec.hourly_users
+    out["hourly_hours_served"] = rec.hourly_served
+    out["hourly_hours_lost"] = rec.hourly_lost
+    out["hourly_revenue"] = rec.hourly_revenue
     out["intake_round_placed"] = w.alloc.round_matched
     out["intake_round_first_choice"] = _ratio(w.alloc.round_first, w.alloc.round_matched)
     return out
@@ -93,6 +98,7 @@ def build_result(w: World) -> RunResult:
     mean_children = rec.child_area / window if window > 0 else 0.0
     places = w.places
     mean_enrolled = places.mean("enrolled", T)
+    mean_occupied = places.mean("occupied", T)
     mean_licensed = places.mean("licensed", T)
     licensed_end = sum(c.licensed for c in w.classes)
     gov = w.gov
@@ -109,6 +115,7 @@ def build_result(w: World) -> RunResult:
         "reneged": counts["reneged"],
         "aged_out": counts["aged_out"],
         "left_early": counts["left_early"],
+        "hourly_end": counts["hourly"],
         "waiting_end": counts["waiting"],
         "enrolled_end": counts["enrolled"],
         "unaccounted": led.unaccounted(),
@@ -129,8 +136,8 @@ def build_result(w: World) -> RunResult:
         "mean_children_under3": mean_children,
         "mean_enrolled": mean_enrolled,
         "enrollment_rate": _ratio(mean_enrolled, mean_children),
-        "occupancy": _ratio(mean_enrolled, mean_licensed),
-        "utilization": _ratio(mean_enrolled, mean_licensed),
+        "occupancy": _ratio(mean_occupied, mean_licensed),
+        "utilization": _ratio(mean_occupied, mean_licensed),
         "usable_share": _ratio(places.mean("usable", T), mean_licensed),
         "staff_shortfall": _ratio(places.mean("cg_missing", T), places.mean("cg_required", T)),
         "window_months": window,

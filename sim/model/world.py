@@ -20,7 +20,6 @@ from typing import Any
 import simpy
 
 from sim.model.allocation import Allocator
-from sim.model.priority import discipline
 from sim.model.births import Births
 from sim.model.capacity import CapacityProgramme
 from sim.model.city import (
@@ -33,17 +32,19 @@ from sim.model.city import (
 from sim.model.family import Families
 from sim.model.fees import contract, provider_fee
 from sim.model.government import Government
+from sim.model.hourly import HourlyCare
 from sim.model.ledger import Ledger
 from sim.model.market import Market
 from sim.model.options import Options
 from sim.model.places import Places
+from sim.model.priority import discipline
 from sim.model.provider import Providers
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams
 from sim.model.staff import Staff
 from sim.model.trace import Trace
 from sim.params.distributions import from_spec
-from sim.params.schema import Config
+from sim.params.schema import Config, DistSpec
 
 ProgressFn = Callable[[float, float], None]
 
@@ -108,12 +109,16 @@ class World:
         self.options = Options(p.families, self.streams, self.districts, self.km, self.classes,
                                self._provider_fee)
         self.gov = Government(env, p, self.districts, self.options, self.trace)
-        self.alloc = Allocator(env, self.ledger, self.places, discipline(p.allocation.discipline, p.allocation.points),
+        rule = discipline(p.allocation.discipline, p.allocation.points)
+        self.alloc = Allocator(env, self.ledger, self.places, rule,
                                p.families.max_waitlists, self._contract)
         stay = None if p.families.stay.dist == "never" else from_spec(p.families.stay).sampler(
             self.streams["family.stay"])
         self.families = Families(env, p.families, self.ledger, self.options, self.alloc, self.recorder,
                                  self.gov.family_subsidy_month, stay, self.warmup, self.horizon)
+        self.families.hourly = HourlyCare(env, p.families, self.ledger, self.options, self.alloc,
+                                          self.recorder, self.gov.family_subsidy_month, self._hourly_gap(p),
+                                          self.warmup, self.horizon)
         self.births = Births(p, self.streams, self.districts, self.ledger, self.recorder, self.families,
                              self.t_start)
         self.providers = Providers(env, p, self.institutions, self.classes, self.districts, self.places,
@@ -136,14 +141,23 @@ class World:
         self.progress: ProgressFn | None = None
 
     # -- the rules the world binds together ------------------------------------------------
-    def _provider_fee(self, inst: Any) -> float:
-        """What a newly admitted child would pay ``inst`` (fee minus its voucher)."""
-        return provider_fee(inst.fee, self.gov.voucher_for(inst))
+    def _provider_fee(self, inst: Any, half_day: bool = False) -> float:
+        """What a newly admitted child would pay ``inst`` (its mode's fee minus its voucher)."""
+        return provider_fee(inst.fee * inst.half_share if half_day else inst.fee, self.gov.voucher_for(inst))
 
     def _contract(self, fam: Any, inst: Any) -> None:
-        """Fix a newly admitted family's voucher, provider fee and net fee."""
-        fam.voucher, fam.fee_paid, fam.net_fee = contract(inst.fee, self.gov.voucher_for(inst),
+        """Fix a newly admitted family's voucher, provider fee and net fee (half-day: the half-day fee)."""
+        fee = inst.fee * inst.half_share if fam.units == 1 else inst.fee
+        fam.voucher, fam.fee_paid, fam.net_fee = contract(fee, self.gov.voucher_for(inst),
                                                           self.gov.family_subsidy_month())
+
+    def _hourly_gap(self, p: Config) -> Callable[[], float] | None:
+        """The months between a family's requests for hourly care (None when nobody uses it)."""
+        f = p.families
+        if f.care_modes.get("hourly", 0.0) <= 0 or f.hourly_requests_per_month <= 0:
+            return None
+        gap = DistSpec("exponential", mean=1.0 / f.hourly_requests_per_month)
+        return from_spec(gap).sampler(self.streams["family.hourly"])
 
     # -- the monthly tick ------------------------------------------------------------------
     def months(self) -> Generator[simpy.Event, Any, None]:

@@ -18,6 +18,7 @@ MISSING: Any = "???"
 DISCIPLINES = ("fifo", "lottery", "points", "deferred_acceptance")  # sim.model.allocation
 INTAKES = ("rolling", "annual")  # when a provider type admits (city.types.<type>.intake)
 ACCEPT_RULES = ("first_free", "hold_out", "accept_and_transfer")  # families.accept_rule
+CARE_MODES = ("full_day", "half_day", "hourly")  # families.care_modes
 
 
 def accept_rule_shares(value: Any) -> tuple[float, ...]:
@@ -152,6 +153,8 @@ class InstitutionTypeSpec(Frozen):
     overhead_per_month: float = 15000.0
     rent_per_place_month: float | None = None
     intake: str = "rolling"
+    half_day_fee_share: float = 0.6
+    hourly_fee_share: float = 0.01
 
 
 @dataclass
@@ -253,6 +256,10 @@ class FamiliesConfig(Frozen):
     hold_out_slack: DistSpec = field(default_factory=lambda: DistSpec("exponential", mean=0.5))
     single_parent_share: float = 0.0
     sibling_share: float = 0.0
+    care_modes: dict[str, float] = field(
+        default_factory=lambda: {"full_day": 1.0, "half_day": 0.0, "hourly": 0.0})
+    hourly_requests_per_month: float = 4.0
+    hourly_hours_per_request: float = 4.0
     need: NeedSpec = field(default_factory=NeedSpec)
     price_response: PriceResponseSpec = field(default_factory=PriceResponseSpec)
     choice: ChoiceSpec = field(default_factory=ChoiceSpec)

@@ -56,6 +56,7 @@ class Case:
     warmup: float = 100.0
     replications: int = 30
     slow: bool = False
+    extra: tuple[str, ...] = ()  # more overrides (a discipline, an accept rule)
 
     @property
     def load(self) -> float:
@@ -66,6 +67,7 @@ class Case:
     def id(self) -> str:
         """A short name for test ids and table rows."""
         extra = f",patience={self.mean_patience:g}" if self.mean_patience else ""
+        extra += "".join(f",{o}" for o in self.extra)
         return f"{self.kind}(c={self.places},rho={self.load:.2f}{extra},T={self.horizon:g})"
 
     @property
@@ -96,7 +98,7 @@ class Case:
         ]
         if self.mean_patience is not None:
             ov.append(f"queue.mean_patience_months={self.mean_patience!r}")
-        return ov
+        return ov + list(self.extra)
 
     def theory(self, places: int | None = None) -> QueueTheory:
         """Return the analytic KPIs (optionally of the same queue with other ``places``)."""

@@ -197,6 +197,11 @@ def test_deferred_acceptance_at_the_round_gives_a_family_its_first_choice_when_p
     assert run("deferred_acceptance") == (True, True)
 
 
+def integral(lv, t):
+    """The area under a level from the start of its window to ``t``."""
+    return lv.area + lv.value * (t - lv.t_last)
+
+
 @pytest.mark.slow
 def test_the_demo_city_has_waitlists_at_affordable_providers_and_vacancy_at_market_ones_every_year():
     """Mechanism: affordable (public, 普惠, kindergarten) classes admit once a year and from
@@ -216,12 +221,9 @@ def test_the_demo_city_has_waitlists_at_affordable_providers_and_vacancy_at_mark
         mkt = types.index("market")
         n = w.places.n_types
 
-        def integral(lv, t):
-            return lv.area + lv.value * (t - lv.t_last)
-
-        def snap(t):
+        def snap(t, w=w, aff=aff, mkt=mkt, n=n):
             return (sum(integral(w.recorder.waiting_type[k], t) for k in aff),
-                    sum(integral(lv, t) for lv in w.places.levels["enrolled"][mkt::n]),
+                    sum(integral(lv, t) for lv in w.places.levels["occupied"][mkt::n]),
                     sum(integral(lv, t) for lv in w.places.levels["licensed"][mkt::n]))
 
         w.env.run(until=1e-9)  # past the start of the window (the levels reset at time 0)
@@ -238,3 +240,82 @@ def test_the_demo_city_has_waitlists_at_affordable_providers_and_vacancy_at_mark
     occ_hi = occ.mean(0) + t * occ.std(0, ddof=1) / math.sqrt(reps)
     assert (wl_lo > 1.0).all(), wl.mean(0)
     assert (occ_hi < 0.9).all(), occ.mean(0)
+
+
+# -- care modes ---------------------------------------------------------------------------------
+def test_a_half_day_child_uses_half_a_place_and_pays_the_half_day_fee():
+    w = world()
+    c = open_class(w, classes_of(w, False)[0])
+    fill_up(w, c)
+    kid = next(iter(c.children))
+    w.families.leave(kid, L.AGED_OUT)  # one whole place free
+    a, b, full = family(w, 1), family(w, 2), family(w, 3)
+    a.units = b.units = 1
+    assert w.alloc.admit_first_free(a, [c]) is c
+    assert w.alloc.admit_first_free(full, [c]) is None  # half a place left
+    assert w.alloc.admit_first_free(b, [c]) is c
+    assert c.enrolled == c.usable + 1 and c.load == 2 * c.usable
+    assert a.fee_paid == pytest.approx(c.inst.fee * c.inst.half_share)
+    assert c.levels["occupied"].value == pytest.approx(c.levels["enrolled"].value - 1.0)
+
+
+def test_a_full_day_head_of_the_list_waits_for_a_whole_place_and_is_not_skipped():
+    """Half a place frees: the full-day family at the head of the list cannot take it, and
+    the half-day family behind it does not jump the queue (the place waits for a second half)."""
+    w = world()
+    c = open_class(w, classes_of(w, False)[0])
+    fill_up(w, c)
+    kid = next(iter(c.children))
+    w.families.leave(kid, L.AGED_OUT)
+    halves = [family(w, 10), family(w, 11)]
+    for h in halves:
+        h.units = 1
+        w.alloc.admit(h, c)
+    assert c.load == 2 * c.usable
+    head, behind = family(w, 1, seek=1.0), family(w, 2, seek=2.0)
+    behind.units = 1
+    w.alloc.join(head, [c])
+    w.alloc.join(behind, [c])
+    w.families.leave(halves[0], L.AGED_OUT)
+    assert head.state == L.WAITING and behind.state == L.WAITING
+    assert c.load == 2 * c.usable - 1
+    w.families.leave(halves[1], L.AGED_OUT)  # now a whole place: the head gets it
+    assert head.cls is c and behind.state == L.WAITING
+
+
+def test_demand_staffing_counts_a_half_day_child_as_half_a_child():
+    w = World(load(small("staff.binding=true", "staff.staffing=demand",
+                         "staff.spare_caregivers_per_class=0")), SEED)
+    c = next(k for k in w.classes if k.ratio == 5)
+    w.places.open_class(c, with_staff=False)
+    kids = [family(w, i) for i in range(4)]
+    for k in kids:
+        k.units = 1
+    c.usable = 10  # staffing aside: room for the test's children
+    for k in kids:
+        w.alloc.admit(k, c)
+    assert w.staff.target(c) == 1  # four half-day children are two children's worth: one caregiver at 1:5
+
+
+def test_hourly_care_is_served_from_free_places_or_lost_and_paid_to_the_provider():
+    """Mechanism: a request is served when a ranked option has a whole free place at that
+    moment, else lost; served hours are paid into the provider's month at the hourly share."""
+    w = world()
+    c = open_class(w, classes_of(w, False)[0])
+    rec = w.recorder
+    rec.hourly_request(c, 4.0, 1.0)
+    assert rec.hourly_served == 4.0 and rec.hourly_lost == 0.0
+    assert c.inst.acct.fee_area == pytest.approx(4.0 * c.inst.fee * c.inst.hourly_share)
+    rec.hourly_request(None, 4.0, 1.0)
+    assert rec.hourly_lost == 4.0
+
+
+@pytest.mark.parametrize("places, births, lost_share", [(60.0, 600, (0.0, 0.05)), (2.0, 6000, (0.5, 1.0))])
+def test_hourly_hours_are_lost_where_places_are_full_and_served_where_empty(places, births, lost_share):
+    r = World(load(small("families.care_modes={full_day: 0.5, half_day: 0, hourly: 0.5}",
+                         places_per_1000=(places, places), births_per_year=(births, births))), SEED).run()
+    s = r.summary
+    total = s["hourly_hours_served"] + s["hourly_hours_lost"]
+    assert s["hourly_users"] > 20 and total > 0
+    assert lost_share[0] <= s["hourly_hours_lost"] / total <= lost_share[1]
+    assert (s["hourly_revenue"] > 0) == (s["hourly_hours_served"] > 0)

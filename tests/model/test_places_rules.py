@@ -25,6 +25,8 @@ def expected(classes, quantity: str, district: int | None = None) -> int:
     cs = [c for c in classes if district is None or c.inst.district.idx == district]
     if quantity == "cg_missing":
         return sum(max(0, c.target - c.caregivers) for c in cs)
+    if quantity == "occupied":
+        return sum(c.load for c in cs) // 2  # full-day children only here: whole places
     return sum(getattr(c, FIELDS[quantity]) for c in cs)
 
 

@@ -21,7 +21,7 @@ from tests.scenarios import ROLLING, TINY, small
 TIMESERIES_COLUMNS = ("month", "district", "children_under3", "licensed_places", "usable_places",
                       "enrolled", "waitlist", "caregivers")
 LEDGER_KPIS = ("never_sought", "pending_end", "priced_out", "no_provider", "blocked", "reneged",
-               "left_early", "aged_out", "waiting_end", "enrolled_end")
+               "left_early", "aged_out", "waiting_end", "enrolled_end", "hourly_end")
 SCARCE = (2.0, 2.0)
 NO_STAFF = ("staff.initial_fill=0", "staff.recruitment_delay={dist:never}")
 
@@ -170,7 +170,8 @@ def test_timeseries_levels_are_consistent_with_each_other_and_the_summary():
     r = run(small(places_per_1000=SCARCE, births_per_year=(1800, 1800)))
     df = frame(r)
     assert (df["usable_places"] <= df["licensed_places"]).all()
-    assert (df["enrolled"] <= df["licensed_places"]).all()
+    assert (df["occupied_places"] <= df["licensed_places"]).all()
+    assert (df["occupied_places"] <= df["enrolled"]).all()  # a half-day child occupies half a place
     assert (df[list(TIMESERIES_COLUMNS[2:])] >= 0).all().all()
     last = df[df["month"] == df["month"].max()]
     assert last["waitlist"].sum() == r.summary["waiting_end"]

@@ -30,7 +30,8 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
 }
 KPIS: dict[str, tuple[str, ...]] = {
     "demo": ("enrollment_rate", "occupancy", "priced_out", "sought_care", "mean_waitlist", "usable_share",
-             "institutions_closed", "family_cost_share", "provider_margin"),
+             "institutions_closed", "family_cost_share", "provider_margin", "mean_waitlist_public",
+             "occupancy_market", "p_first_choice", "transfers", "hourly_hours_served"),
     "demo_policies": ("enrollment_rate", "occupancy", "priced_out", "institutions_opened",
                       "public_cost_total", "mean_net_fee", "mean_waitlist"),
     "queue_patience": ("p_wait", "p_reneged", "mean_wait_months", "mean_waitlist", "mean_enrolled"),

@@ -5,9 +5,9 @@ tests/model/test_allocation_rules.py."""
 
 from __future__ import annotations
 
-import pytest
-
 from types import SimpleNamespace
+
+import pytest
 
 from sim.model.allocation import Waitlist
 from sim.model.priority import DISPLACED_PRIORITY, Fifo, Lottery, Points, discipline
@@ -116,8 +116,9 @@ def test_each_points_item_adds_its_own_weight_and_only_when_its_condition_holds(
     cls = SimpleNamespace(inst=inst)
     fam, home = point_family()
     assert rule.points(fam, cls) == 0
-    cases = [(dict(dual=True), 20), (dict(single=True), 15), (dict(income=5999.0), 10), (dict(income=6000.0), 0),
-             (dict(sibling=inst), 7), (dict(sibling=object()), 0), (dict(displaced=True), 30)]
+    cases = [(dict(dual=True), 20), (dict(single=True), 15), (dict(income=5999.0), 10),
+             (dict(income=6000.0), 0), (dict(sibling=inst), 7), (dict(sibling=object()), 0),
+             (dict(displaced=True), 30)]
     for kw, pts in cases:
         f, _ = point_family(**kw)
         assert rule.points(f, cls) == pts, kw

@@ -26,7 +26,8 @@ def test_the_textbook_case_gives_the_family_optimal_stable_matching():
     # family-optimal stable matching a-X, b-Y, c-Z (class-proposing would give a-Y, b-X).
     prefs = {"a": ["X", "Y", "Z"], "b": ["Y", "X", "Z"], "c": ["X", "Y", "Z"]}
     prio = {"X": {"b": 0, "a": 1, "c": 2}, "Y": {"a": 0, "b": 1, "c": 2}, "Z": {"a": 0, "b": 1, "c": 2}}
-    assert deferred_acceptance(prefs, by_table(prio), {"X": 1, "Y": 1, "Z": 1}) == {"a": "X", "b": "Y", "c": "Z"}
+    match = deferred_acceptance(prefs, by_table(prio), {"X": 1, "Y": 1, "Z": 1})
+    assert match == {"a": "X", "b": "Y", "c": "Z"}
 
 
 def test_a_class_keeps_its_best_families_up_to_its_places_and_the_rejected_move_on():
