@@ -100,7 +100,8 @@ def type_table(scen: pd.DataFrame) -> str:
     types = provider_types(scen)
     if not types:
         return ""
-    kpis = [("occupancy_", "occupancy (%)"), ("mean_waitlist_", "waitlist"), ("mean_wait_months_", "wait (months)")]
+    kpis = [("occupancy_", "occupancy (%)"), ("mean_waitlist_", "waitlist"),
+            ("mean_wait_months_", "wait (months)")]
     names = list(scen["scenario"])
     sc = scen.set_index("scenario")
     head = "".join(f"<th colspan='3'>{_breakable(s)}</th>" for s in names)

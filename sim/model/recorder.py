@@ -27,7 +27,8 @@ TIMESERIES_COLUMNS = (
     "enrolled", "occupied_places", "waitlist", "caregivers", "public_cost", "mean_fee", "open_institutions",
 )
 APPLIED = frozenset({WAITING, ENROLLED, BLOCKED})  # states a family enters when it applies
-FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee", "occupied_places"})  # the others are integers, but district
+# the others are integers, but district
+FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee", "occupied_places"})
 
 
 class Recorder:

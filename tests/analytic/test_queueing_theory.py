@@ -67,7 +67,8 @@ def test_queue_preset_reports_no_blocking_or_reneging_it_does_not_model():
 
 MIXED_RULES = "families.accept_rule={first_free: 0.4, hold_out: 0.3, accept_and_transfer: 0.3}"
 ORDERINGS = [Case("M/M/c+M", places=5, arrival_rate=6.0, mean_patience=2.0, replications=20,
-                  extra=(f"allocation={d}", MIXED_RULES)) for d in ("lottery", "points", "deferred_acceptance")]
+                  extra=(f"allocation={d}", MIXED_RULES))
+             for d in ("lottery", "points", "deferred_acceptance")]
 
 
 @pytest.mark.parametrize("case", ORDERINGS, ids=lambda c: c.id)
