@@ -125,8 +125,8 @@ class AgeClass:
 class Institution:
     """A provider: type, district, fee and its age classes."""
 
-    __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "classes",
-                 "acct", "open")
+    __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "list_fee",
+                 "classes", "acct", "open")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
                  sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0) -> None:
@@ -137,6 +137,7 @@ class Institution:
         self.sector = sector
         self.affordable = affordable
         self.fee = fee
+        self.list_fee = fee  # the fee before any cap (a cap lifted on a date restores it)
         self.type_idx = type_idx
         self.classes: list[AgeClass] = []
         self.acct = Account(self.classes, t0)

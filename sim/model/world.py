@@ -6,7 +6,10 @@ recorder, places, allocation, options, families, births, staff, providers, marke
 government, capacity programme) and runs the monthly tick as a SimPy process: at the start
 of each month it closes the last one (the government pays, every provider's cycle books its
 statement, the district rows are written), lets the month's decisions run (market entry, the
-government's January budget and capacity plan) and draws the month's births.
+government's January budget and capacity plan) and draws the month's births. Levers that
+change on a date (:mod:`sim.model.timeline`) are put in force at the start of their month,
+before its decisions; the year book (:mod:`sim.model.yearly`) takes its snapshots at month 0
+and at each year's close.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from sim.model.provider import Providers
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams
 from sim.model.staff import Staff
+from sim.model.timeline import Timeline
 from sim.model.trace import Trace
+from sim.model.yearly import YearBook
 from sim.params.distributions import from_spec
 from sim.params.schema import Config
 
@@ -56,6 +61,8 @@ class RunResult:
     ledger: dict[str, int]
     wait_histogram: tuple[list[float], list[int]]
     meta: dict[str, object] = field(default_factory=dict)
+    by_year: dict[str, list[Any]] = field(default_factory=dict)  # kpis_by_year rows (sim.model.yearly)
+    lever_changes: list[dict[str, Any]] = field(default_factory=list)  # sim.model.timeline.LeverChange
 
 
 class Broadcast:
@@ -120,6 +127,11 @@ class World:
         self.providers.gov = self.gov
         self.market = Market(p, self.districts, self.providers, self.recorder)
         self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places)
+        self.timeline = Timeline(env, p, self.gov, self.gov.capacity, self.families, self.institutions,
+                                 self.classes, self.trace)
+        self.yearbook = YearBook(p.run.start_year, self.warmup, self.horizon,
+                                 sum(d.population for d in self.districts))
+        self.births.on_births = self.yearbook.add_births
         self.month_closed = Broadcast(env)
         self.month_started = Broadcast(env)
         self.providers.month_closed = self.month_closed
@@ -153,6 +165,8 @@ class World:
                 m = int(round(t))
                 if m == 0:
                     self.providers.start_cycles()
+                    self.yearbook.snapshot(self, t)
+                self.timeline.start_month(m)
                 if self.month_started.has_waiters():
                     yield self.month_started.fire(m)
             self.births.month(t)
@@ -171,12 +185,15 @@ class World:
             if self.providers.closed > closed:
                 yield self.env.timeout(0)  # displaced children find new places before the rows
         self.recorder.snapshot(month, self.districts, self.places, self.institutions, self.gov.month_cost)
+        if month % 12 == 11 or t >= self.horizon - 1e-9:
+            self.yearbook.snapshot(self, t)
         self.gov.month_cost = [0.0] * len(self.districts)
         if self.progress is not None and month % 12 == 11:
             self.progress(t, self.horizon)
 
     def _end_warmup(self) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(self.warmup - self.t_start)
+        self.yearbook.before_reset(self, self.env.now)
         self.recorder.reset(self.env.now)
         self.places.reset(self.env.now)
 
@@ -194,7 +211,8 @@ class World:
         e = self.params.economics
         if e.enabled and e.entry:
             env.process(self.market.entries(self.month_started))
-        if p.policy.budget_per_year is not None or p.capacity.target_per_1000 is not None:
+        if (p.policy.budget_per_year is not None or p.capacity.target_per_1000 is not None
+                or not self.timeline.empty):
             env.process(self.gov.year(self.month_started))  # nothing to do each year otherwise
         if self.warmup > self.t_start:
             env.process(self._end_warmup())
