@@ -71,7 +71,10 @@ class YearBook:
     # -- fed during the run ------------------------------------------------------------------
     def add_births(self, times: np.ndarray) -> None:
         """Births at ``times``: their months under 3 (ages 0-36) in each calendar year."""
-        for k, (lo, hi) in enumerate(self.bounds):
+        first = max(0, math.floor(float(times.min()) / 12.0))
+        last = min(len(self.bounds), math.ceil((float(times.max()) + 36.0) / 12.0))
+        for k in range(first, last):  # only the years these children can be under 3 in
+            lo, hi = self.bounds[k]
             self.child_months[k] += float(np.clip(np.minimum(times + 36.0, hi) - np.maximum(times, lo),
                                                   0.0, None).sum())
             self.births[k] += int(((times >= lo) & (times < hi)).sum())
