@@ -25,7 +25,7 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from scipy import stats as st
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import Study, cost_per_year
+from sim.analysis.tables import LeverMark, Study, cost_per_year, lever_marks
 from sim.experiment.stats import mean_ci95
 
 DESERT_RATIO = 3.0  # children under 3 per usable place above which a district is a "desert"
@@ -42,8 +42,10 @@ class FigureContext:
     ts: pd.DataFrame
     waits: pd.DataFrame
     colors: dict[str, str] = field(default_factory=dict)
+    marks: list[LeverMark] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.marks = self.marks or lever_marks(self.study)
         names = self.scenarios
         cmap = "tab10" if len(names) <= 10 else "tab20"
         from matplotlib import colormaps
@@ -125,6 +127,29 @@ def year_axis(ax: Axes, axis: Literal["x", "y"] = "x") -> None:
     ax.set_xlabel("year (ticks: January)") if axis == "x" else ax.set_ylabel("year")
 
 
+def mark_changes(ctx: FigureContext, ax: Axes, scenario: str | None = None) -> None:
+    """A dashed vertical line with a short label at each date where a lever changes.
+
+    On a panel of one ``scenario`` only its changes; on a shared axis every change, naming
+    its scenarios when not all of them make it.
+    """
+    everyone = frozenset(ctx.scenarios)
+    labels: dict[int, list[str]] = {}
+    for mk in ctx.marks:
+        if scenario is not None and scenario not in mk.scenarios:
+            continue
+        shared = scenario is not None or everyone <= mk.scenarios
+        who = "" if shared else f" ({', '.join(sorted(mk.scenarios))})"
+        labels.setdefault(mk.month, []).append(mk.text + who)
+    for month, texts in labels.items():
+        x = float(ctx.x_years(np.array([month]))[0])
+        ax.axvline(x, color="0.2", ls="--", lw=1.0, zorder=3)
+        ax.annotate(textwrap.shorten("; ".join(texts), 70, placeholder="…"), xy=(x, 1.0),
+                    xycoords=("data", "axes fraction"), xytext=(3, -4), textcoords="offset points",
+                    rotation=90, va="top", ha="left", fontsize=7, color="0.15", zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+
+
 def _plot_bands(ctx: FigureContext, ax: Axes, band: pd.DataFrame, scale: float = 1.0) -> None:
     for s in ctx.scenarios:
         b = band[band["scenario"] == s].sort_values("month")
@@ -133,6 +158,7 @@ def _plot_bands(ctx: FigureContext, ax: Axes, band: pd.DataFrame, scale: float =
         if b["half"].notna().any():
             ax.fill_between(x, (b["mean"] - b["half"]) * scale, (b["mean"] + b["half"]) * scale,
                             color=ctx.colors[s], alpha=0.2, lw=0)
+    mark_changes(ctx, ax)
     year_axis(ax)
     ax.grid(alpha=0.3)
 
@@ -259,6 +285,7 @@ def deserts_figure(ctx: FigureContext) -> tuple[Figure, str]:
         ax.set_title(f"{s}\n{share:.0%} of district-months are deserts; median "
                      f"{float(np.median(g)):.1f} children per usable place", fontsize=9)
         ax.set_yticks(range(len(districts)), districts, fontsize=8)
+        mark_changes(ctx, ax, s)
         year_axis(ax)
         ax.set_ylabel("district")
     for ax in axes[len(names):]:

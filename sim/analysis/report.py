@@ -1,9 +1,10 @@
 """The reviewer's report: one self-contained ``report.html`` per experiment or sweep.
 
 :func:`build_report` reads a study directory (see :mod:`sim.analysis.tables`), writes
-``runs.parquet``, ``scenarios.csv``, ``timeseries.parquet`` and ``figures/*.png`` next to
-it, and renders ``report.html`` with every image embedded (base64), so the file can be
-mailed and read offline. ``childcare-sim-report DIR`` (:mod:`sim.cli.report`) regenerates it.
+``runs.parquet``, ``scenarios.csv``, ``timeseries.parquet``, ``kpis_by_year.parquet`` and
+``figures/*.png`` next to it, and renders ``report.html`` with every image embedded
+(base64), so the file can be mailed and read offline. ``childcare-sim-report DIR``
+(:mod:`sim.cli.report`) regenerates it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sim.analysis.report_text import config_differences, model_section
 from sim.analysis.tables import (
     Study,
     kpi_columns,
+    kpis_by_year_frame,
     load_study,
     paired_differences,
     runs_frame,
@@ -251,6 +253,9 @@ def build_report(d: Path) -> Path:
     atomic_write_parquet(d / "runs.parquet", runs)
     atomic_write_bytes(d / "scenarios.csv", scen.to_csv(index=False).encode("utf-8"))
     atomic_write_parquet(d / "timeseries.parquet", ts)
+    by_year = kpis_by_year_frame(study)
+    if not by_year.empty:
+        atomic_write_parquet(d / "kpis_by_year.parquet", by_year)
     ctx = FigureContext(study, runs, scen, ts, waits_frame(study))
     figs = [draw(ctx, name, d / "figures") for name in study.figures] if not scen.empty else []
     out = d / "report.html"

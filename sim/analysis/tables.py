@@ -26,6 +26,7 @@ from sim.experiment.layout import (
     DEFAULT_KPIS,
     ERROR,
     EXPERIMENT_FILE,
+    KPIS_BY_YEAR,
     REPLICATIONS,
     RUNS_DIR,
     SUMMARY,
@@ -266,6 +267,41 @@ def _concat_runs(study: Study, filename: str) -> pd.DataFrame:
 def timeseries_frame(study: Study) -> pd.DataFrame:
     """Return every run's monthly district rows with ``scenario`` and ``seed`` columns."""
     return _concat_runs(study, TIMESERIES)
+
+
+def kpis_by_year_frame(study: Study) -> pd.DataFrame:
+    """Return every run's KPIs per calendar year with ``scenario`` and ``seed`` columns."""
+    return _concat_runs(study, KPIS_BY_YEAR)
+
+
+@dataclass(frozen=True)
+class LeverMark:
+    """Levers that change at ``month`` (0 = January of the start year) in ``scenarios``: ``text``."""
+
+    month: int
+    text: str
+    scenarios: frozenset[str]
+
+
+def _lever_text(levers: dict[str, Any]) -> str:
+    def value(v: Any) -> str:
+        if v is None:
+            return "none"
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return str(v)
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"
+    return ", ".join(f"{k.replace('_per_year', '/yr').replace('_per_month', '/month').replace('_', ' ')} "
+                     f"{value(v)}" for k, v in levers.items())
+
+
+def lever_marks(study: Study) -> list[LeverMark]:
+    """Return the lever changes of the study's runs (``lever_changes`` in their summary meta), by date."""
+    seen: dict[tuple[int, str], set[str]] = {}
+    for r in study.ok_runs:
+        for ch in (r.summary or {}).get("meta", {}).get("lever_changes", []) or []:
+            key = (int(ch["month"]), f"{ch['date']} {_lever_text(ch['levers'])}")
+            seen.setdefault(key, set()).add(r.scenario)
+    return [LeverMark(m, text, frozenset(who)) for (m, text), who in sorted(seen.items())]
 
 
 def waits_frame(study: Study) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import (
     ConfigAttributeError,
     ConfigKeyError,
@@ -27,6 +27,7 @@ from sim.config.city_io import read_districts, read_institutions
 from sim.config.errors import ConfigError
 from sim.config.validate import validate
 from sim.params.schema import Config, freeze
+from sim.params.timeline import calendar
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 _registered = False
@@ -44,6 +45,12 @@ def _exp_or_never(mean: Any) -> str:
     return "never" if mean is None else "exponential"
 
 
+def _calendar(start_year: Any, horizon_months: Any, entries: Any) -> list[dict[str, Any]]:
+    """``${cc.calendar:start_year,horizon_months,[entries]}``: a preset's policy calendar, cut to the run."""
+    plain = OmegaConf.to_container(entries) if isinstance(entries, ListConfig) else list(entries)
+    return calendar(plain, int(start_year), float(horizon_months))  # type: ignore[arg-type]
+
+
 def register() -> None:
     """Register the schema and resolvers with Hydra/OmegaConf (idempotent)."""
     global _registered
@@ -53,6 +60,7 @@ def register() -> None:
     OmegaConf.register_new_resolver("cc.mul", _mul, replace=True)
     OmegaConf.register_new_resolver("cc.if", _if, replace=True)
     OmegaConf.register_new_resolver("cc.exp_or_never", _exp_or_never, replace=True)
+    OmegaConf.register_new_resolver("cc.calendar", _calendar, replace=True)
     _registered = True
 
 

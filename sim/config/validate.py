@@ -8,7 +8,8 @@ full key, so the user sees one line: ``error: <key>: <reason>``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sim.config.errors import ConfigError
 from sim.params.distributions import DistributionError, from_spec
@@ -17,9 +18,20 @@ from sim.params.schema import (
     CARE_MODES,
     DISCIPLINES,
     INTAKES,
+    CapacityConfig,
     Config,
     DistSpec,
+    PolicyConfig,
     accept_rule_shares,
+)
+from sim.params.timeline import (
+    DATE_KEY,
+    TimelineError,
+    lever_names,
+    lever_value,
+    month_index,
+    month_label,
+    with_levers,
 )
 
 
@@ -241,42 +253,90 @@ def _validate_staff(cfg: Config) -> None:
 
 
 def _validate_policy(cfg: Config) -> None:
-    p = cfg.policy
+    _check_policy(cfg.policy, "policy", cfg)
+    _validate_timeline(cfg, "policy", _check_policy)
+
+
+def _check_policy(p: PolicyConfig, at: str, cfg: Config) -> None:
+    """Range checks of the policy levers (keys ``<at>.<lever>``), for the base and each timeline step."""
     for key in ("family_subsidy_per_year", "voucher_per_month", "operating_subsidy_per_child_month",
                 "place_subsidy_per_year"):
-        non_negative(f"policy.{key}", getattr(p, key))
-    one_of("policy.voucher_scope", p.voucher_scope, ("affordable", "all"))
-    one_of("policy.fee_cap_basis", p.fee_cap_basis, ("yuan", "income_share"))
+        non_negative(f"{at}.{key}", getattr(p, key))
+    one_of(f"{at}.voucher_scope", p.voucher_scope, ("affordable", "all"))
+    one_of(f"{at}.fee_cap_basis", p.fee_cap_basis, ("yuan", "income_share"))
     if p.fee_cap is not None:
-        positive("policy.fee_cap", p.fee_cap)
+        positive(f"{at}.fee_cap", p.fee_cap)
         if p.fee_cap_basis == "income_share":
-            _require(p.fee_cap <= 1, "policy.fee_cap", f"an income share must be <= 1, got {p.fee_cap}")
+            _require(p.fee_cap <= 1, f"{at}.fee_cap", f"an income share must be <= 1, got {p.fee_cap}")
     if p.budget_per_year is not None:
-        non_negative("policy.budget_per_year", p.budget_per_year)
+        non_negative(f"{at}.budget_per_year", p.budget_per_year)
 
 
 def _validate_capacity(cfg: Config) -> None:
-    c = cfg.capacity
+    _check_capacity(cfg.capacity, "capacity", cfg)
+    _validate_timeline(cfg, "capacity", _check_capacity)
+
+
+def _check_capacity(c: CapacityConfig, at: str, cfg: Config) -> None:
+    """Range checks of the capacity levers (keys ``<at>.<lever>``), for the base and each timeline step."""
     if c.target_per_1000 is not None:
-        non_negative("capacity.target_per_1000", c.target_per_1000)
-    _require(cfg.run.start_year <= c.target_year <= 2200, "capacity.target_year",
+        non_negative(f"{at}.target_per_1000", c.target_per_1000)
+    _require(cfg.run.start_year <= c.target_year <= 2200, f"{at}.target_year",
              f"must be a year from run.start_year ({cfg.run.start_year}) to 2200, got {c.target_year}")
 
-    _require(c.build_type in cfg.city.types, "capacity.build_type",
+    _require(c.build_type in cfg.city.types, f"{at}.build_type",
              f"unknown institution type '{c.build_type}' (not in city.types)")
     if c.target_per_1000 is not None:
-        _require(c.target_per_1000 <= 100, "capacity.target_per_1000",
+        _require(c.target_per_1000 <= 100, f"{at}.target_per_1000",
                  f"must be <= 100 places per 1,000 people, got {c.target_per_1000}")
         build = cfg.city.types[c.build_type]
-        _require(sum(build.classes.values()) > 0, "capacity.build_type",
+        _require(sum(build.classes.values()) > 0, f"{at}.build_type",
                  f"type '{c.build_type}' has no classes to build")
-    non_negative("capacity.build_lead_months", c.build_lead_months)
-    non_negative("capacity.construction_grant_per_place", c.construction_grant_per_place)
-    non_negative("capacity.conversion_lead_months", c.conversion_lead_months)
-    non_negative("capacity.conversion_cost_per_place", c.conversion_cost_per_place)
-    probability("capacity.kindergarten_enrolment", c.kindergarten_enrolment)
-    positive("capacity.plan_every_months", c.plan_every_months)
-    one_of("capacity.path", c.path, ("linear", "geometric"))
+    non_negative(f"{at}.build_lead_months", c.build_lead_months)
+    non_negative(f"{at}.construction_grant_per_place", c.construction_grant_per_place)
+    non_negative(f"{at}.conversion_lead_months", c.conversion_lead_months)
+    non_negative(f"{at}.conversion_cost_per_place", c.conversion_cost_per_place)
+    probability(f"{at}.kindergarten_enrolment", c.kindergarten_enrolment)
+    positive(f"{at}.plan_every_months", c.plan_every_months)
+    one_of(f"{at}.path", c.path, ("linear", "geometric"))
+
+
+def _validate_timeline(cfg: Config, group: str, check: Callable[[Any, str, Config], None]) -> None:
+    """Check ``<group>.timeline``: dates inside the run and in order, known levers, values in range.
+
+    Each entry's levers get the checks of the group's own keys, applied to the levers in force
+    after the entry (so a rule on two levers sees the values that will apply together).
+    """
+    base = getattr(cfg, group)
+    start, horizon = cfg.run.start_year, cfg.run.horizon_months
+    names = lever_names(type(base))
+    cur, prev = base, None
+    for i, entry in enumerate(base.timeline):
+        at = f"{group}.timeline.{i}"
+        key = f"{at}.{DATE_KEY}"
+        _require(DATE_KEY in entry, key, "the month the entry starts is missing (from: YYYY-MM)")
+        try:
+            m = month_index(entry[DATE_KEY], start)
+        except TimelineError as exc:
+            raise ConfigError(key, exc.reason) from None
+        date = entry[DATE_KEY]
+        _require(m >= 0, key, f"{date} is before the run starts ({month_label(0, start)}, "
+                              f"run.start_year={start}): set {group}.<lever> itself instead")
+        end = month_label(int(horizon), start)
+        _require(m < horizon, key, f"{date} is at or after the end of the run ({end}, "
+                                   f"run.horizon_months={horizon:g}): it would never apply")
+        _require(prev is None or m > prev, key, f"{date} must be later than the entry before it "
+                                                f"({month_label(prev or 0, start)})")
+        levers = [k for k in entry if k != DATE_KEY]
+        _require(bool(levers), at, f"changes no lever (write e.g. {{from: {date}, {names[0]}: ...}})")
+        for k in levers:
+            _require(k in names, f"{at}.{k}", f"unknown {group} lever (levers: {', '.join(names)})")
+        try:
+            cur = with_levers(cur, {k: lever_value(type(base), k, entry[k]) for k in levers})
+        except TimelineError as exc:
+            raise ConfigError(f"{at}.{exc.key}", exc.reason) from None
+        check(cur, at, cfg)
+        prev = m
 
 
 def _validate_economics(cfg: Config) -> None:

@@ -13,6 +13,7 @@ SUMMARY = "summary.json"
 TIMESERIES = "timeseries.parquet"
 REPLICATIONS = "replications.parquet"
 WAITS = "waits.parquet"
+KPIS_BY_YEAR = "kpis_by_year.parquet"
 ERROR = "error.json"
 
 # One experiment directory (see sim.experiment.sweep): the manifest, and a directory per

@@ -4,7 +4,7 @@
 Files (names in :mod:`sim.experiment.layout`): ``summary.json`` (flat KPI -> number, plus
 ``meta``), ``timeseries.parquet`` (one row per month, district and replication),
 ``replications.parquet`` (one row per replication), ``waits.parquet`` (histogram of waits
-of admitted families).
+of admitted families), ``kpis_by_year.parquet`` (one row per replication and calendar year).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pyarrow as pa
 
 import sim
 from sim.experiment.atomic import atomic_write_bytes, atomic_write_parquet
-from sim.experiment.layout import ERROR, REPLICATIONS, SUMMARY, TIMESERIES, WAITS
+from sim.experiment.layout import ERROR, KPIS_BY_YEAR, REPLICATIONS, SUMMARY, TIMESERIES, WAITS
 from sim.experiment.stats import summarise
 from sim.model import FLOAT_COLUMNS, TIMESERIES_COLUMNS, RunResult
 
@@ -100,6 +100,19 @@ def waits_table(results: Sequence[RunResult]) -> pa.Table:
                      "families": _column(counts)})
 
 
+def kpis_by_year_table(results: Sequence[RunResult]) -> pa.Table:
+    """Return the KPIs per calendar year of every replication (``replication``, ``year``, ...)."""
+    names = list(results[0].by_year) if results else []
+    cols: dict[str, list] = {"replication": [], **{c: [] for c in names}}
+    for r in results:
+        n = len(r.by_year[names[0]]) if names else 0
+        cols["replication"].extend([_rep(r)] * n)
+        for c in names:
+            cols[c].extend(r.by_year[c])
+    return pa.table({c: _column(v, "bool" if c == "in_window" else "int" if c == "replication" else None)
+                     for c, v in cols.items()})
+
+
 _TIMESERIES_KIND = {c: "float" if c in FLOAT_COLUMNS else "str" if c == "district" else "int"
                     for c in TIMESERIES_COLUMNS} | {"replication": "int"}
 
@@ -116,6 +129,9 @@ def _column(values: list, kind: str | None = None) -> pa.Array:
     Built from raw buffers: ``pa.array`` would import pandas (~0.2 s) to check its input.
     """
     n = len(values)
+    if kind == "bool":
+        bits = np.packbits(np.asarray(values, dtype=bool), bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
     if kind in ("int", "float") and n:
         arr = np.asarray(values)  # a float where an int was expected stays a float
         if arr.dtype.kind in "iub" and kind == "int":
@@ -144,6 +160,11 @@ def replications_frame(results: Sequence[RunResult], seed: int) -> pd.DataFrame:
     return replications_table(results, seed).to_pandas()
 
 
+def kpis_by_year_frame(results: Sequence[RunResult]) -> pd.DataFrame:
+    """Return the KPIs per calendar year of every replication as a DataFrame."""
+    return kpis_by_year_table(results).to_pandas()
+
+
 def waits_frame(results: Sequence[RunResult]) -> pd.DataFrame:
     """Return the wait histogram per replication as a DataFrame."""
     return waits_table(results).to_pandas()
@@ -156,6 +177,7 @@ def write_run(out_dir: Path, results: Sequence[RunResult], meta: dict[str, Any],
     atomic_write_parquet(out_dir / TIMESERIES, timeseries_table(results))
     atomic_write_parquet(out_dir / REPLICATIONS, replications_table(results, seed))
     atomic_write_parquet(out_dir / WAITS, waits_table(results))
+    atomic_write_parquet(out_dir / KPIS_BY_YEAR, kpis_by_year_table(results))
     payload = summary_payload(results, meta)
     atomic_write_bytes(out_dir / SUMMARY, (json.dumps(payload, indent=2) + "\n").encode())
     return payload

@@ -67,6 +67,7 @@ def execute(cfg: DictConfig, out_dir: Path, quiet: bool = False) -> dict[str, An
         "wall_seconds": round(time.perf_counter() - t0, 3),
         "city": params.city.name,
         "scenario": "queue" if params.queue is not None else "city",
+        "lever_changes": results[0].lever_changes if results else [],  # the same in every replication
     }
     return write_run(out_dir, results, meta, params.seed)
 

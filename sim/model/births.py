@@ -10,7 +10,7 @@ the calendar year (calibration/china.md section 2 for the national path).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -118,6 +118,7 @@ class Births:
         self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
         self.next_fid = 0
         self.t_start = t_start
+        self.on_births: Callable[[np.ndarray], None] | None = None  # the year book's child-months
 
     def month(self, t: float) -> None:
         """Start of the month at ``t``: start next month's seekers, then draw this month's births."""
@@ -160,6 +161,8 @@ class Births:
             d.add_births(int(math.floor(m)), c)
         d.drawn_until = months[-1] + 1.0
         if len(times):
+            if self.on_births is not None:
+                self.on_births(times)
             self.recorder.child_area += float(np.clip(
                 np.minimum(times + 36.0, self.horizon) - np.maximum(times, self.warmup), 0.0, None).sum())
             self._families(d, times, t)

@@ -10,6 +10,11 @@ their month-0 level: three cohorts of kindergarten children per birth lost, time
 ``kindergarten_enrolment``), then builds ``build_type`` institutions where children under 3
 per place are highest. Every order is a budget commitment (construction grant or conversion
 cost per place, calibration/china.md s.4); a refused commitment stops the round.
+
+The levers in force can change on a date (``capacity.timeline``, :mod:`sim.model.timeline`):
+a new target, target year or path re-anchors the path at the level of the month it starts
+(from there to the new target by the target year), and a new planning period starts its
+cycle in that month.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from sim.model.births import births_multiplier
 from sim.model.city import type_size
+from sim.model.government import every
 
 if TYPE_CHECKING:
     import simpy
@@ -28,7 +34,7 @@ if TYPE_CHECKING:
     from sim.model.government import Government
     from sim.model.places import Places
     from sim.model.provider import Providers
-    from sim.params.schema import Config
+    from sim.params.schema import CapacityConfig, Config
 
 
 class CapacityProgramme:
@@ -46,7 +52,28 @@ class CapacityProgramme:
         self.places = places
         self.converted = [0] * len(districts)
         self.births_ref: list[float] | None = None
-        self.start_level: float | None = None
+        self.start_level: float | None = None  # places per 1,000 where the path starts, at month path_from
+        self.path_from = 0.0
+        self.plan_from = 0  # planning months are plan_from + k * plan_every_months
+
+    def due(self, m: int) -> bool:
+        """True when month ``m`` is a planning month."""
+        return every(m - self.plan_from, self.cap.plan_every_months)
+
+    def set_levers(self, cap: CapacityConfig) -> None:
+        """From now on the levers ``cap`` are in force (a ``capacity.timeline`` entry)."""
+        old, self.cap = self.cap, cap
+        path = (cap.target_per_1000, cap.target_year, cap.path)
+        if self.start_level is not None and path != (old.target_per_1000, old.target_year, old.path):
+            self.start_level = self.level()
+            self.path_from = self.env.now
+        if cap.plan_every_months != old.plan_every_months:
+            self.plan_from = int(round(self.env.now))
+
+    def level(self) -> float:
+        """Return licensed places per 1,000 population now."""
+        pop = sum(d.population for d in self.districts)
+        return sum(i.licensed for i in self.providers.institutions if i.open) * 1000.0 / pop
 
     def plan(self, in_window: bool) -> None:
         """Order what the target path needs now (conversions first, then new buildings)."""
@@ -61,7 +88,8 @@ class CapacityProgramme:
             return
         t_target = (cap.target_year - self.params.run.start_year) * 12.0
         aim_t = t + cap.build_lead_months + cap.plan_every_months
-        frac = 1.0 if t_target <= 0 else min(1.0, aim_t / t_target)
+        t0 = self.path_from
+        frac = 1.0 if t_target <= t0 else min(1.0, (aim_t - t0) / (t_target - t0))
         if cap.path == "geometric" and self.start_level > 0:
             aim = self.start_level * (cap.target_per_1000 / self.start_level) ** frac
         else:

@@ -127,8 +127,8 @@ class AgeClass:
 class Institution:
     """A provider: type, district, fee, its age classes and its intake calendar."""
 
-    __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "classes",
-                 "acct", "open", "annual", "half_share", "hourly_share")
+    __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "list_fee",
+                 "classes", "acct", "open", "annual", "half_share", "hourly_share")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
                  sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0,
@@ -140,6 +140,7 @@ class Institution:
         self.sector = sector
         self.affordable = affordable
         self.fee = fee
+        self.list_fee = fee  # the fee before any cap (a cap lifted on a date restores it)
         self.type_idx = type_idx
         self.classes: list[AgeClass] = []
         self.acct = Account(self.classes, t0)

@@ -13,7 +13,9 @@ priority, or leaves.
 Prices: a family weighs the net fee (provider fee minus family subsidy, :mod:`sim.model.fees`)
 against its income; its contract is fixed at admission. When the net fee exceeds
 ``families.fee_exit_burden`` of income it leaves early with a monthly hazard
-``families.fee_exit_hazard_per_month`` (assumption). All attributes are drawn at birth
+``families.fee_exit_hazard_per_month`` (assumption). The family subsidy is a payment to
+families, not a term of the contract: when it changes on a date (``policy.timeline``) an
+enrolled family's net fee follows it (:meth:`Families.reprice`). All attributes are drawn at birth
 (:mod:`sim.model.births`); every state change goes through the ledger.
 
 Accepting an offer (``families.accept_rule``, a rule per family): ``first_free`` takes the
@@ -49,6 +51,7 @@ AGE_UP, STAY_END, MOVED, FEE_EXIT, TRANSFER_END = range(5)
 FIRST_FREE, HOLD_OUT, ACCEPT_AND_TRANSFER = range(3)  # a family's rule (ACCEPT_RULES order)
 CLOSED = "provider closed"  # interrupt causes
 REQUEUE = "waitlist closed"
+REPRICED = "net fee changed"
 AGE_EPS = 1e-7  # ages compared at a band boundary are nudged past it (float rounding)
 Process = Generator[simpy.Event, Any, Any]
 
@@ -319,11 +322,31 @@ class Families:
         self._plan_fee_exit(fam)
 
     def _plan_fee_exit(self, fam: Family) -> None:
-        """Under its contract: when the family would leave on the fee (never if it can bear it)."""
+        """Under its contract, from now: when the family would leave on the fee (never if it can bear it)."""
+        fam.fee_exit_at = self._fee_exit_time(fam, self.env.now)
+
+    def _fee_exit_time(self, fam: Family, now: float) -> float:
+        """When a family whose fee burden is above ``fee_exit_burden`` from ``now`` leaves (else inf)."""
         if self.fee_exit_hazard > 0 and fam.net_fee / fam.income > self.fee_exit_burden:
-            fam.fee_exit_at = self.env.now + fam.fee_exit_e / self.fee_exit_hazard
-        else:
-            fam.fee_exit_at = math.inf
+            return now + fam.fee_exit_e / self.fee_exit_hazard
+        return math.inf
+
+    def reprice(self, fam: Family, net: float) -> None:
+        """The family subsidy changed while ``fam`` is in care: its net fee is ``net`` from now.
+
+        The contract (provider fee and voucher) stays. The fee burden counts the old net fee
+        up to now and the new one after; a fee exit is planned when the burden rises above
+        ``families.fee_exit_burden`` (memoryless hazard from now) and cancelled when it falls
+        below; one already planned above the threshold keeps its time.
+        """
+        now = self.env.now
+        self.recorder.reprice(fam, net, now)
+        fam.net_fee = net
+        old = fam.fee_exit_at
+        new = self._fee_exit_time(fam, now)
+        fam.fee_exit_at = old if (math.isfinite(old) and math.isfinite(new)) else new
+        if fam.fee_exit_at != old and fam.proc is not None and fam.proc.is_alive:
+            fam.proc.interrupt(REPRICED)  # in_care re-plans its next event
 
     def _age_up(self, fam: Family) -> bool:
         """Move into the class of the new age in the same institution; False if there is none."""

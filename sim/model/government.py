@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from sim.model.options import Options
     from sim.model.trace import Trace
     from sim.model.world import Broadcast
-    from sim.params.schema import Config
+    from sim.params.schema import Config, PolicyConfig
 
 COST_KINDS = ("family_subsidy", "voucher", "operating", "construction", "public_providers")
 
@@ -50,7 +50,6 @@ class Government:
         self.pol = params.policy
         self.start_year = params.run.start_year
         self.economics = params.economics.enabled
-        self.plan_every = params.capacity.plan_every_months
         self.districts = districts
         self.options = options
         self.trace = trace
@@ -60,6 +59,8 @@ class Government:
         self.refused = 0.0
         self.month_cost = [0.0] * len(districts)
         self.spent_by_year: dict[int, float] = {}
+        self.cost_by_year: dict[int, dict[str, float]] = {}  # every month from month 0, window or not
+        self.refused_by_year: dict[int, float] = {}
         self.shares = (1.0, 0.0, 0.0)  # this month: voucher share paid, operating and place subsidy rates
         self.capacity: CapacityProgramme | None = None  # set by the world
 
@@ -77,10 +78,11 @@ class Government:
         return 0.0
 
     def apply_fee_cap(self, inst: Institution) -> None:
-        """Cap the fee of an affordable institution (policy ``fee_cap``)."""
+        """Cap the fee of an affordable institution (policy ``fee_cap`` in force; none: its list fee)."""
         if inst.affordable:
             pol = self.pol
-            inst.fee = capped_fee(inst.fee, pol.fee_cap, pol.fee_cap_basis, inst.district.spec.median_income)
+            inst.fee = capped_fee(inst.list_fee, pol.fee_cap, pol.fee_cap_basis,
+                                  inst.district.spec.median_income)
 
     def provider_terms(self, inst: Institution) -> tuple[float, float, float]:
         """Return this month's (voucher share paid, operating subsidy per child-month, per place-month)."""
@@ -94,13 +96,52 @@ class Government:
             m = yield month_started.wait()
             if m % 12 == 0:
                 self.new_year()
-            if self.capacity is not None and every(m, self.plan_every):
+            if self.capacity is not None and self.capacity.due(m):
                 self.capacity.plan(m >= self.capacity.warmup)
 
     def new_year(self) -> None:
         """January: a fresh budget; new commitments resume."""
         self.remaining = self.pol.budget_per_year
         if self.exhausted:
+            self.exhausted = False
+            self.options.invalidate_prices()
+
+    # -- levers changing on a date (sim.model.timeline) ------------------------------------------
+    def set_policy(self, pol: PolicyConfig, institutions: Sequence[Institution]) -> None:
+        """From now on the levers ``pol`` are in force (a ``policy.timeline`` entry).
+
+        Contracts already made keep their terms; new admissions, decisions and this month's
+        payments (paid when it closes) see the new levers. Fee caps are re-applied to open
+        affordable institutions (a lifted cap restores the list fee). A new yearly budget
+        applies pro rata to the rest of the calendar year (:meth:`rebudget`).
+        """
+        old, self.pol = self.pol, pol
+        if pol.budget_per_year != old.budget_per_year:
+            self.rebudget(old.budget_per_year)
+        if (pol.fee_cap, pol.fee_cap_basis) != (old.fee_cap, old.fee_cap_basis):
+            for inst in institutions:
+                if inst.open:
+                    self.apply_fee_cap(inst)
+        self.options.invalidate_prices()
+
+    def rebudget(self, old: float | None) -> None:
+        """The yearly budget changes now: the rest of this calendar year gets the new one pro rata.
+
+        The year's budget becomes the old budget for the months gone and the new one for the
+        months left (what was spent stays spent): ``remaining += (new - old) * months_left/12``.
+        From an unlimited budget the rest of the year gets ``new * months_left/12``; a budget
+        lifted (null) is unlimited at once. In January (12 months left) the new budget is
+        simply the year's. Commitments resume when money is left.
+        """
+        new = self.pol.budget_per_year
+        left = (12 - int(round(self.env.now)) % 12) / 12.0
+        if new is None:
+            self.remaining = None
+        elif old is None or self.remaining is None:
+            self.remaining = new * left
+        else:
+            self.remaining += (new - old) * left
+        if self.exhausted and (self.remaining is None or self.remaining > 0):
             self.exhausted = False
             self.options.invalidate_prices()
 
@@ -115,9 +156,7 @@ class Government:
         self.book_year(paid, self.env.now - 1.0)
         if self.trace.active:
             self.trace.emit(self.env.now, "pay", kind, (paid, refused))
-        if in_window:
-            self.cost[kind] += paid
-            self.refused += refused
+        self.book_cost(kind, paid, self.env.now - 1.0, in_window, refused)
         if refused > 0:
             self.exhaust()
         return paid / due
@@ -125,8 +164,7 @@ class Government:
     def commit(self, amount: float, in_window: bool, d: District) -> bool:
         """Fund a construction commitment whole, or refuse it (recorded) when the budget cannot."""
         if self.remaining is not None and amount > self.remaining:
-            if in_window:
-                self.refused += amount
+            self.book_cost("construction", 0.0, self.env.now, in_window, amount)
             self.exhaust()
             return False
         if self.remaining is not None:
@@ -134,15 +172,29 @@ class Government:
         self.book_year(amount, self.env.now)
         if self.trace.active:
             self.trace.emit(self.env.now, "commit", d, amount)
-        if in_window:
-            self.cost["construction"] += amount
+        self.book_cost("construction", amount, self.env.now, in_window)
         self.month_cost[d.idx] += amount
         return True
 
+    def year_of(self, t: float) -> int:
+        """Return the calendar year of the month starting at ``t``."""
+        return self.start_year + math.floor(t / 12.0 + 1e-9)
+
     def book_year(self, amount: float, t: float) -> None:
         """Add budget-limited spending to the budget year of time ``t`` (a month's start)."""
-        year = self.start_year + math.floor(t / 12.0 + 1e-9)
+        year = self.year_of(t)
         self.spent_by_year[year] = self.spent_by_year.get(year, 0.0) + amount
+
+    def book_cost(self, kind: str, paid: float, t: float, in_window: bool, refused: float = 0.0) -> None:
+        """Count public cost ``paid`` (and ``refused``) of the month starting at ``t``: window and year."""
+        if in_window:
+            self.cost[kind] += paid
+            self.refused += refused
+        year = self.year_of(t)
+        by_kind = self.cost_by_year.setdefault(year, dict.fromkeys(COST_KINDS, 0.0))
+        by_kind[kind] += paid
+        if refused:
+            self.refused_by_year[year] = self.refused_by_year.get(year, 0.0) + refused
 
     def exhaust(self) -> None:
         """The budget is spent: no new commitments until January."""
@@ -154,8 +206,7 @@ class Government:
 
     def cover_deficit(self, inst: Institution, amount: float, in_window: bool) -> None:
         """Cover a public provider's deficit (outside the budget, a public cost)."""
-        if in_window:
-            self.cost["public_providers"] += amount
+        self.book_cost("public_providers", amount, self.env.now - 1.0, in_window)
         self.month_cost[inst.district.idx] += amount
 
     def close_month(self, t: float, in_window: bool, institutions: Sequence[Institution]) -> None:

@@ -160,6 +160,18 @@ class Recorder:
             self.burden_months += months * fam.net_fee / fam.income
             self.net_fee_months += months * fam.net_fee
 
+    def reprice(self, fam: Any, net: float, now: float) -> None:
+        """``fam``'s net fee becomes ``net`` at ``now`` in mid-spell: the spell so far keeps the old one.
+
+        :meth:`on_care_spell` counts the whole spell at the net fee of its end; this adds the
+        difference for the part up to ``now``.
+        """
+        months = min(now, self.horizon) - max(fam.admit_t, self.warmup)
+        if months > 0:
+            diff = fam.net_fee - net
+            self.burden_months += months * diff / fam.income
+            self.net_fee_months += months * diff
+
     def mean_waitlist(self, t: float) -> float:
         """Return the time-average number of families waiting over the window up to ``t``."""
         return sum(lv.mean(t) for lv in self.waiting)

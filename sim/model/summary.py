@@ -168,4 +168,6 @@ def build_result(w: World) -> RunResult:
         timeseries=rec.rows,
         ledger=counts,
         wait_histogram=rec.waits.histogram(),
+        by_year=w.yearbook.rows(w),
+        lever_changes=[c.as_record() for c in w.timeline.changes],
     )

@@ -6,7 +6,10 @@ recorder, places, allocation, options, families, births, staff, providers, marke
 government, capacity programme) and runs the monthly tick as a SimPy process: at the start
 of each month it closes the last one (the government pays, every provider's cycle books its
 statement, the district rows are written), lets the month's decisions run (market entry, the
-government's January budget and capacity plan) and draws the month's births.
+government's January budget and capacity plan) and draws the month's births. Levers that
+change on a date (:mod:`sim.model.timeline`) are put in force at the start of their month,
+before its decisions; the year book (:mod:`sim.model.yearly`) takes its snapshots at month 0
+and at each year's close.
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ from sim.model.provider import Providers
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams
 from sim.model.staff import Staff
+from sim.model.timeline import Timeline
 from sim.model.trace import Trace
+from sim.model.yearly import YearBook
 from sim.params.distributions import from_spec
 from sim.params.schema import Config, DistSpec
 
@@ -58,6 +63,8 @@ class RunResult:
     ledger: dict[str, int]
     wait_histogram: tuple[list[float], list[int]]
     meta: dict[str, object] = field(default_factory=dict)
+    by_year: dict[str, list[Any]] = field(default_factory=dict)  # kpis_by_year rows (sim.model.yearly)
+    lever_changes: list[dict[str, Any]] = field(default_factory=list)  # sim.model.timeline.LeverChange
 
 
 class Broadcast:
@@ -127,6 +134,11 @@ class World:
         self.providers.gov = self.gov
         self.market = Market(p, self.districts, self.providers, self.recorder)
         self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places)
+        self.timeline = Timeline(env, p, self.gov, self.gov.capacity, self.families, self.institutions,
+                                 self.classes, self.trace)
+        self.yearbook = YearBook(p.run.start_year, self.warmup, self.horizon,
+                                 sum(d.population for d in self.districts))
+        self.births.on_births = self.yearbook.add_births
         self.month_closed = Broadcast(env)
         self.month_started = Broadcast(env)
         self.providers.month_closed = self.month_closed
@@ -169,18 +181,20 @@ class World:
                 yield from self._close_month(t)
             if t >= self.horizon:
                 return
-            if self.intake and int(round(t)) % 12 == self.intake_month0:
+            m = int(round(t))
+            if t >= 0:
+                if m == 0:
+                    self.providers.start_cycles()
+                    self.yearbook.snapshot(self, t)
+                self.timeline.start_month(m)  # levers in force before anyone is admitted
+            if self.intake and m % 12 == self.intake_month0:
                 # the cohorts move up first (their events at this instant were scheduled
                 # earlier, so they run before this timeout); the freed places wait for the round
                 self.alloc.holding = True
                 yield env.timeout(0)
                 self.alloc.intake_round(self.classes)
-            if t >= 0:
-                m = int(round(t))
-                if m == 0:
-                    self.providers.start_cycles()
-                if self.month_started.has_waiters():
-                    yield self.month_started.fire(m)
+            if t >= 0 and self.month_started.has_waiters():
+                yield self.month_started.fire(m)
             self.births.month(t)
             yield env.timeout(min(t + 1.0, self.horizon) - t)
 
@@ -197,12 +211,15 @@ class World:
             if self.providers.closed > closed:
                 yield self.env.timeout(0)  # displaced children find new places before the rows
         self.recorder.snapshot(month, self.districts, self.places, self.institutions, self.gov.month_cost)
+        if month % 12 == 11 or t >= self.horizon - 1e-9:
+            self.yearbook.snapshot(self, t)
         self.gov.month_cost = [0.0] * len(self.districts)
         if self.progress is not None and month % 12 == 11:
             self.progress(t, self.horizon)
 
     def _end_warmup(self) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(self.warmup - self.t_start)
+        self.yearbook.before_reset(self, self.env.now)
         self.recorder.reset(self.env.now)
         self.places.reset(self.env.now)
 
@@ -221,7 +238,8 @@ class World:
         e = p.economics
         if e.enabled and e.entry:
             env.process(self.market.entries(self.month_started))
-        if p.policy.budget_per_year is not None or p.capacity.target_per_1000 is not None:
+        if (p.policy.budget_per_year is not None or p.capacity.target_per_1000 is not None
+                or not self.timeline.empty):
             env.process(self.gov.year(self.month_started))  # nothing to do each year otherwise
         if self.warmup > self.t_start:
             env.process(self._end_warmup())

@@ -313,6 +313,8 @@ class PolicyConfig(Frozen):
     fee_cap: float | None = None
     fee_cap_basis: str = "yuan"
     budget_per_year: float | None = None
+    # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -331,6 +333,8 @@ class CapacityConfig(Frozen):
     conversion_cost_per_place: float = 3000.0
     kindergarten_enrolment: float = 0.9
     plan_every_months: float = 3.0
+    # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
