@@ -21,7 +21,8 @@ EXTENSIVE_KPIS = (
     "children_born", "sought_care", "enrolled_ever", "never_sought", "pending_end", "priced_out",
     "no_provider", "blocked", "reneged", "aged_out", "left_early", "waiting_end", "enrolled_end",
     "arrivals", "mean_waitlist", "waitlist_end", "places_start", "places_end", "mean_children_under3",
-    "mean_enrolled", "displaced", "institutions_start", "institutions_end", "budget_refused",
+    "mean_enrolled", "mean_occupied", "displaced", "institutions_start", "institutions_end", "budget_refused",
+    "hourly_users",
 )
 
 
@@ -135,6 +136,7 @@ def build_result(w: World) -> RunResult:
         "places_per_1000_end": _ratio(licensed_end * 1000.0, pop),
         "mean_children_under3": mean_children,
         "mean_enrolled": mean_enrolled,
+        "mean_occupied": mean_occupied,
         "enrollment_rate": _ratio(mean_enrolled, mean_children),
         "occupancy": _ratio(mean_occupied, mean_licensed),
         "utilization": _ratio(mean_occupied, mean_licensed),

@@ -4,7 +4,8 @@ At month 0 and at the close of every December (and of the run's last month) the 
 snapshot of the run's cumulative counters (ledger states, the recorder's flows and waits,
 openings and closures) and of the time integrals of its levels (children enrolled, licensed
 places, families waiting); a year's KPIs are differences of two snapshots and carry the
-names of ``summary.json``. Levels restart their integrals at the end of warm-up; the book
+names of ``summary.json`` (with ``occupancy_<type>`` and ``mean_waitlist_<type>`` per provider
+type). Levels restart their integrals at the end of warm-up; the book
 carries what they held over (:meth:`YearBook.before_reset`), so its integrals run from month
 0. Public cost comes from the government's books by calendar year, children under 3 from the
 exact child-months of the births (as the summary's denominator).
@@ -31,18 +32,18 @@ if TYPE_CHECKING:
     from sim.model.accumulators import Level
     from sim.model.world import World
 
-COUNTERS = ("enrolled_area", "licensed_area", "waiting_area", "priced_out", "arrivals", "admissions",
-            "waits_n", "waits_total", "fee_exits", "opened", "closed")
-LEVEL_AREAS = ("enrolled_area", "licensed_area", "waiting_area")
+COUNTERS = ("enrolled_area", "occupied_area", "licensed_area", "waiting_area", "priced_out", "arrivals",
+            "admissions", "waits_n", "waits_total", "fee_exits", "opened", "closed")
 YEARLY_COLUMNS = (
-    "year", "months", "in_window", "children_born", "mean_children_under3", "mean_enrolled",
+    "year", "months", "in_window", "children_born", "mean_children_under3", "mean_enrolled", "mean_occupied",
     "enrollment_rate", "occupancy", "mean_waitlist", "waitlist_end", "arrivals", "admitted_arrivals",
     "mean_wait_months", "priced_out", "enrolled_ever", "fee_exits", "places_end", "places_per_1000_end",
     "institutions_end", "institutions_opened", "institutions_closed",
     *(f"public_cost_{k}" for k in COST_KINDS), "public_cost_total", "budget_refused",
 )
 # Columns that grow with the population: also reported scaled back when city.scale < 1.
-EXTENSIVE_YEARLY = ("children_born", "mean_children_under3", "mean_enrolled", "mean_waitlist",
+EXTENSIVE_YEARLY = ("children_born", "mean_children_under3", "mean_enrolled", "mean_occupied",
+                    "mean_waitlist",
                     "waitlist_end", "arrivals", "priced_out", "enrolled_ever", "places_end",
                     "institutions_end", *(f"public_cost_{k}" for k in (*COST_KINDS, "total")),
                     "budget_refused")
@@ -65,7 +66,7 @@ class YearBook:
         self.bounds = [(12.0 * k, min(12.0 * (k + 1), horizon)) for k in range(n)]
         self.child_months = [0.0] * n
         self.births = [0] * n
-        self.carried = dict.fromkeys(LEVEL_AREAS, 0.0)  # level integrals before the warm-up reset
+        self.carried: dict[str, float] = {}  # level integrals before the warm-up reset
         self.snaps: list[dict[str, float]] = []
 
     # -- fed during the run ------------------------------------------------------------------
@@ -82,12 +83,12 @@ class YearBook:
     def before_reset(self, w: World, t: float) -> None:
         """The levels restart their windows at ``t`` (end of warm-up): carry their integrals."""
         for name, value in self._areas(w, t).items():
-            self.carried[name] += value
+            self.carried[name] = self.carried.get(name, 0.0) + value
 
     def snapshot(self, w: World, t: float) -> None:
         """Record the cumulative counters at ``t`` (month 0, each year's end, the horizon)."""
         rec, led, prov = w.recorder, w.ledger, w.providers
-        snap = {name: self.carried[name] + v for name, v in self._areas(w, t).items()}
+        snap = {name: self.carried.get(name, 0.0) + v for name, v in self._areas(w, t).items()}
         snap.update(priced_out=led.counts[PRICED_OUT], arrivals=rec.arrivals, admissions=rec.admissions,
                     waits_n=rec.waits.n, waits_total=rec.waits.total, fee_exits=rec.fee_exits,
                     opened=prov.opened, closed=prov.closed, waitlist_end=rec.waiting_now(),
@@ -97,9 +98,15 @@ class YearBook:
 
     @staticmethod
     def _areas(w: World, t: float) -> dict[str, float]:
-        return {"enrolled_area": integral(w.places.levels["enrolled"], t),
-                "licensed_area": integral(w.places.levels["licensed"], t),
-                "waiting_area": integral(w.recorder.waiting, t)}
+        lv = w.places.levels
+        out = {"enrolled_area": integral(lv["enrolled"], t), "occupied_area": integral(lv["occupied"], t),
+               "licensed_area": integral(lv["licensed"], t), "waiting_area": integral(w.recorder.waiting, t)}
+        n = w.places.n_types
+        for k in range(n):  # per provider type (levels are kept per district x type)
+            out[f"occupied_area_{k}"] = integral(lv["occupied"][k::n], t)
+            out[f"licensed_area_{k}"] = integral(lv["licensed"][k::n], t)
+            out[f"waiting_area_{k}"] = integral([w.recorder.waiting_type[k]], t)
+        return out
 
     # -- the table ---------------------------------------------------------------------------
     def rows(self, w: World) -> dict[str, list[Any]]:
@@ -118,8 +125,9 @@ class YearBook:
             row: dict[str, Any] = {
                 "year": year, "months": months, "in_window": lo >= self.warmup - 1e-9,
                 "children_born": self.births[k], "mean_children_under3": children,
-                "mean_enrolled": enrolled, "enrollment_rate": enrolled / children if children > 0 else 0.0,
-                "occupancy": d["enrolled_area"] / d["licensed_area"] if d["licensed_area"] > 0 else 0.0,
+                "mean_enrolled": enrolled, "mean_occupied": d["occupied_area"] / months,
+                "enrollment_rate": enrolled / children if children > 0 else 0.0,
+                "occupancy": d["occupied_area"] / d["licensed_area"] if d["licensed_area"] > 0 else 0.0,
                 "mean_waitlist": d["waiting_area"] / months, "waitlist_end": b["waitlist_end"],
                 "arrivals": d["arrivals"], "admitted_arrivals": d["waits_n"],
                 "mean_wait_months": d["waits_total"] / d["waits_n"] if d["waits_n"] > 0 else math.nan,
@@ -132,8 +140,13 @@ class YearBook:
                 "public_cost_total": sum(cost[kind] for kind in COST_KINDS),
                 "budget_refused": gov.refused_by_year.get(year, 0.0),
             }
-            for c in YEARLY_COLUMNS:
-                cols[c].append(row[c])
+            for k, name in enumerate(w.params.city.types):
+                lic = b[f"licensed_area_{k}"] - a[f"licensed_area_{k}"]
+                occ = b[f"occupied_area_{k}"] - a[f"occupied_area_{k}"]
+                row[f"occupancy_{name}"] = occ / lic if lic > 0 else 0.0
+                row[f"mean_waitlist_{name}"] = (b[f"waiting_area_{k}"] - a[f"waiting_area_{k}"]) / months
+            for c, v in row.items():
+                cols.setdefault(c, []).append(v)
         if scale != 1.0:
             for c in EXTENSIVE_YEARLY:
                 cols[f"{c}_scaled"] = [v / scale for v in cols[c]]

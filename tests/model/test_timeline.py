@@ -149,8 +149,8 @@ def test_kpis_by_year_add_up_to_the_whole_run_kpis():
     months = win["months"]
     assert (win["mean_enrolled"] * months).sum() / (win["mean_children_under3"] * months).sum() == \
         pytest.approx(s["enrollment_rate"], rel=1e-9)
-    licensed = (win["mean_enrolled"] * months / win["occupancy"]).sum()
-    assert (win["mean_enrolled"] * months).sum() / licensed == pytest.approx(s["occupancy"], rel=1e-9)
+    licensed = (win["mean_occupied"] * months / win["occupancy"]).sum()
+    assert (win["mean_occupied"] * months).sum() / licensed == pytest.approx(s["occupancy"], rel=1e-9)
     assert (win["mean_waitlist"] * months).sum() / months.sum() == pytest.approx(s["mean_waitlist"], rel=1e-9)
     before_start = sum(1 for ev in events if ev.time < 0 and ev.data[1] == L.STATES[L.PRICED_OUT])
     assert y["priced_out"].sum() + before_start == s["priced_out"]
