@@ -142,9 +142,13 @@ def hydra_error(exc: Exception) -> ConfigError:
         options = ", ".join(exc.options or []) if exc.options else "none"
         return ConfigError(group, f"no preset '{name}' (available: {options})")
     cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, OmegaConfBaseException):
-        return omegaconf_error(cause)
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(cause, OmegaConfBaseException):
+        err = omegaconf_error(cause)
+        if err.key == "config" and msg.startswith("Error merging override "):
+            # OmegaConf names no key (e.g. a list item of the wrong type): name the override's
+            return ConfigError(msg[len("Error merging override "):].split("=")[0], err.reason)
+        return err
     key = "config"
     if "override" in msg and "'" in msg:
         key = msg.split("'")[1].split("=")[0]

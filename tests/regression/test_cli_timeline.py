@@ -53,6 +53,9 @@ BAD: dict[str, tuple[str, str]] = {
     "not a number": (
         'policy.timeline=[{from: "2025-01", budget_per_year: lots}]',
         "error: policy.timeline.0.budget_per_year: must be a number, got 'lots'"),
+    "an entry that is not a mapping": (
+        "policy.timeline=[3]",
+        "error: policy.timeline: Cannot assign int to Dict[str, Any]"),
 }
 GOOD = 'policy.timeline=[{from: "2025-01", family_subsidy_per_year: 3600}]'
 
