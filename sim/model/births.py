@@ -169,7 +169,7 @@ class Births:
 
     def _admission_attributes(self, n: int, dual: np.ndarray) -> tuple[np.ndarray, ...]:
         """Draw what admissions use: (dual earner, single parent, sibling draw, accept rule, slack,
-        half places used by the care mode).
+        half places used by the care mode, taste key).
 
         Each from its own stream, drawn only when the configuration uses it.
         """
@@ -181,7 +181,9 @@ class Births:
         rule = _categories(self.rule_shares, s["family.accept_rule"].gen, n)
         slack = self.slack.draw(s["family.hold_out"].gen, n) if self.rule_shares[1] > 0 else np.zeros(n)
         units = np.array([2, 1, 0])[_categories(self.mode_shares, s["family.care_mode"].gen, n)]
-        return dual, single, sibling, rule, slack, units
+        taste = (s["family.taste"].gen.integers(0, 2**63, n, dtype=np.int64) if f.choice.taste_sd > 0
+                 else np.zeros(n, dtype=np.int64))
+        return dual, single, sibling, rule, slack, units, taste
 
     def _families(self, d: District, times: np.ndarray, now: float) -> None:
         """Draw the attributes of families born at ``times``; queue those who will seek care."""
@@ -232,11 +234,11 @@ class Births:
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit, takeup,
                                            lottery, seek, *extra)]
         start_now = now + NEAR_MONTHS
-        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack, units) in enumerate(
+        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack, units, tk) in enumerate(
                 zip(*cols, strict=True)):
             fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
             fam.dual, fam.single, fam.sibling_u = du, sp, sib
-            fam.rule, fam.slack, fam.units = rule, slack, units
+            fam.rule, fam.slack, fam.units, fam.taste_key = rule, slack, units, tk
             if sk < start_now:
                 self.families.start(fam)
             else:

@@ -5,7 +5,12 @@ Utility of option j for a family with income y living in district d::
     u_j = pref[type_j] - price_weight * fee_j / y - distance_weight * km(d, j) + taste_j
 
 ``fee_j`` is what the family would pay the provider (fee minus voucher); taste is a Gumbel
-draw per family and option scaled by ``taste_sd`` (0 = deterministic ranking). The weights
+draw per family and option scaled by ``taste_sd`` (0 = deterministic ranking). A family's
+taste for an option is fixed: it comes from the family's taste key (drawn at birth from its
+own stream) and the option's class index through a counter-based hash (:func:`tastes`), so a
+family that ranks again (after outgrowing a class, a closure, a new policy) sees the same
+tastes, and the same family has the same tastes in every scenario of a comparison (common
+random numbers), whatever happened before it ranked. The weights
 are assumptions (price 0-10, distance 0-0.5 per km, taste 0-1; to be calibrated). Only
 options within the family's travel limit whose age class fits the child are ranked
 (:mod:`sim.model.options`).
@@ -13,6 +18,7 @@ options within the family's travel limit whose age class fits the child are rank
 
 from __future__ import annotations
 
+import math
 from typing import TypeVar
 
 import numpy as np
@@ -34,6 +40,40 @@ def disutility(base: X, fee: X, price_per_yuan: float) -> X:
 def base_utility(pref: X, km: X, distance_weight: float) -> X:
     """Return the part of the utility that depends only on the option: type preference and distance."""
     return pref - distance_weight * km
+
+
+_M64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def _mix(x: int) -> int:
+    """SplitMix64's finaliser: a bijection of 64-bit integers that scrambles every bit."""
+    x = (x + _GOLDEN) & _M64
+    x = ((x ^ (x >> 30)) * _MIX1) & _M64
+    x = ((x ^ (x >> 27)) * _MIX2) & _M64
+    return x ^ (x >> 31)
+
+
+def taste(key: int, option: int, sd: float) -> float:
+    """Return ``sd`` times minus a standard Gumbel for (family ``key``, ``option``): fixed per pair.
+
+    (Minus, because rankings sort disutilities: ``disutility + taste`` ranks as utility plus
+    a Gumbel.)
+    """
+    u = ((_mix((key + option * _GOLDEN) & _M64) >> 11) + 0.5) * (1.0 / 9007199254740992.0)
+    return sd * math.log(-math.log(u))
+
+
+def tastes(key: int, options: np.ndarray, sd: float) -> np.ndarray:
+    """Vectorised :func:`taste` for an array of option indices (the same values)."""
+    with np.errstate(over="ignore"):
+        x = np.uint64(key) + options.astype(np.uint64) * np.uint64(_GOLDEN) + np.uint64(_GOLDEN)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(_MIX1)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(_MIX2)
+        x = x ^ (x >> np.uint64(31))
+    u = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+    return sd * np.log(-np.log(u))
 
 
 def smallest(values: np.ndarray, limit: int, distinct: bool = False) -> np.ndarray:

@@ -65,7 +65,7 @@ class Family:
         "transfer_to", "counted", "stay_end", "move_at", "fee_exit_at", "fee_paid", "voucher", "net_fee",
         "admit_t", "displaced", "displaced_at", "offer", "proc", "outgrows_at",
         "dual", "single", "sibling_u", "sibling", "rule", "slack", "lists", "ranked", "first_inst",
-        "got_first", "want_aff", "wl_type", "transfer_waiting", "transfer_until", "units",
+        "got_first", "want_aff", "wl_type", "transfer_waiting", "transfer_until", "units", "taste_key",
     )
 
     def __init__(self, fid: int, district: District, birth: float, income: float, start_age: float,
@@ -107,6 +107,7 @@ class Family:
         self.transfer_waiting = False
         self.transfer_until = math.inf
         self.units = 2  # half places its child uses: full day 2, half day 1, hourly care 0
+        self.taste_key = 0  # its tastes for every option derive from it (sim.model.choice.tastes)
 
 
 def next_round(t: float, month0: int) -> float:

@@ -15,19 +15,17 @@ ranking rebuilds once).
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.choice import base_utility, disutility, smallest
+from sim.model.choice import base_utility, disutility, smallest, taste, tastes
 from sim.params.distributions import from_spec
 
 if TYPE_CHECKING:
     from sim.model.city import AgeClass, District, Institution
-    from sim.model.rng import Streams
     from sim.params.schema import FamiliesConfig
 
 _SMALL = 24
@@ -44,7 +42,7 @@ class _BandOptions:
     """One district's candidate classes for one age group, nearest first."""
 
     __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list",
-                 "half", "half_list", "base", "base_list")
+                 "half", "half_list", "base", "base_list", "ids", "ids_list")
 
     def __init__(self, min_age: float, max_age: float) -> None:
         self.min_age = min_age
@@ -60,11 +58,15 @@ class _BandOptions:
         self.half = np.empty(0)
         self.base = np.empty(0)  # pref - distance_weight * km: the part of utility no family changes
         self.base_list: list[float] = []
+        self.ids = np.empty(0, dtype=np.int64)  # class indices (a family's taste for each)
+        self.ids_list: list[int] = []
 
     def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float],
             half: list[float], distance_weight: float) -> None:
         """Set the candidates, already sorted by (km, class index)."""
         self.classes = classes
+        self.ids_list = [c.idx for c in classes]
+        self.ids = np.array(self.ids_list, dtype=np.int64)
         self.km_list = km
         self.pref_list = pref
         self.km = np.array(self.km_list, dtype=float)
@@ -88,8 +90,6 @@ class Options:
     ----------
     families
         The families' configuration (choice weights, travel limits, how many to consider).
-    streams
-        The run's streams (taste draws come from ``family.taste``).
     districts, km
         The districts and the km between them.
     classes
@@ -99,7 +99,7 @@ class Options:
         ``provider_fee(inst, True)`` for a half-day child.
     """
 
-    def __init__(self, families: FamiliesConfig, streams: Streams, districts: Sequence[District],
+    def __init__(self, families: FamiliesConfig, districts: Sequence[District],
                  km: np.ndarray, classes: list[AgeClass],
                  provider_fee: Callable[..., float]) -> None:
         ch = families.choice
@@ -113,7 +113,6 @@ class Options:
         self.taste_sd = ch.taste_sd
         self.limit = max(1, families.max_considered)
         self.reach = from_spec(families.travel_limit_km).bounds()[1]
-        self.taste = streams["family.taste"]
         self.half_day = families.care_modes.get("half_day", 0.0) > 0
         self.bands: list[tuple[float, float]] = []
         self.by_district: list[list[_BandOptions]] = []
@@ -186,6 +185,8 @@ class Options:
             bo = self.by_district[d.idx][b]
             i = bisect_right(bo.km_list, km)
             bo.classes.insert(i, c)
+            bo.ids_list.insert(i, c.idx)
+            bo.ids = np.insert(bo.ids, i, c.idx)
             bo.km_list.insert(i, km)
             bo.pref_list.insert(i, float(pref))
             bo.fee_list.insert(i, float(net))
@@ -236,16 +237,16 @@ class Options:
         # stable sort of the concatenated candidates (ties by position), without copying them.
         pw = self.price_weight / fam.income
         sd = self.taste_sd
-        taste = self.taste.gumbels(total, sd) if sd > 0 else None
+        key = fam.taste_key
         limit = self.limit
         best: list[tuple[float, int, AgeClass, float]] = []
         pos = 0
         for bo, k in slices:
             neg = disutility(bo.base[:k], (bo.half if half else bo.fee)[:k], pw)
-            if taste is not None:
-                neg -= taste[pos:pos + k]
+            if sd > 0:
+                neg += tastes(key, bo.ids[:k], sd)
             classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
-            top = smallest(neg, limit, distinct=taste is not None)
+            top = smallest(neg, limit, distinct=sd > 0)
             for i, v in zip(top.tolist(), neg[top].tolist(), strict=True):
                 best.append((v, pos + i, classes[i], fees[i]))
             pos += k
@@ -258,19 +259,19 @@ class Options:
                       fam: Any) -> tuple[list[AgeClass], list[float], list[float]]:
         pw = self.price_weight / fam.income
         sd = self.taste_sd
-        u01 = self.taste.uniform
-        log = math.log
+        key = fam.taste_key
         scored = []
         pos = 0
         for bo, k in slices:
             fees = bo.half_list if fam.units == 1 else bo.fee_list
             base = bo.base_list
             classes = bo.classes
+            ids = bo.ids_list
             for i in range(k):
                 fee = fees[i]
                 neg = disutility(base[i], fee, pw)
                 if sd > 0:
-                    neg += sd * log(-log(u01()))
+                    neg += taste(key, ids[i], sd)
                 scored.append((neg, pos, classes[i], fee))
                 pos += 1
         if len(scored) > 1:

@@ -113,7 +113,7 @@ class World:
         self.staff = Staff(env, p.staff, self.streams, self.horizon)
         self.places = Places(env, self.staff, n_d, len(p.city.types), self.t_start)
         self.staff.places = self.places
-        self.options = Options(p.families, self.streams, self.districts, self.km, self.classes,
+        self.options = Options(p.families, self.districts, self.km, self.classes,
                                self._provider_fee)
         self.gov = Government(env, p, self.districts, self.options, self.trace)
         rule = discipline(p.allocation.discipline, p.allocation.points)

@@ -83,6 +83,12 @@ CITY_DIFFERENCES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
     ((), ("allocation=lottery",), "p_wait"),
 ]
 QUEUE_REPS, CITY_REPS = 30, 16
+# Replications per difference where CRN's gain is smaller. FIFO against lottery: since issue
+# 12 (annual intake, transfers, hold-outs) the two disciplines' sample paths part sooner and
+# CRN cuts the variance of the p_wait difference about 3.5-4x (measured 4.06 and 3.46 with 16
+# replications), not the 5.5x+ that 16 replications can show at 99.9%; with 50 the F test's
+# critical value is 2.46 and its power 0.89 at a true ratio of 3.5 (0.95 at 4).
+CITY_REPS_BY_KPI = {("allocation=lottery", "p_wait"): 50}
 
 
 def _ids(diffs: list[tuple[tuple[str, ...], tuple[str, ...], str]]) -> list[str]:
@@ -98,5 +104,6 @@ def test_common_random_numbers_shrink_the_variance_of_one_place_more(a, b, kpi):
 @pytest.mark.slow
 @pytest.mark.parametrize(("a", "b", "kpi"), CITY_DIFFERENCES, ids=_ids(CITY_DIFFERENCES))
 def test_common_random_numbers_shrink_the_variance_of_a_city_policy_difference(a, b, kpi):
-    ratio, critical = _variance_ratio(CITY, a, b, kpi, n=CITY_REPS, seed=41)
+    n = CITY_REPS_BY_KPI.get((" ".join(b), kpi), CITY_REPS)
+    ratio, critical = _variance_ratio(CITY, a, b, kpi, n=n, seed=41)
     assert ratio > critical, f"{b} {kpi}: variance ratio {ratio:.2f} <= F critical {critical:.2f}"
