@@ -187,7 +187,8 @@ def test_an_entrant_opens_after_the_lead_time_with_the_types_places():
     assert w.providers.pipeline == {0: 0}
 
 
-@pytest.mark.parametrize("check, months", [(12, [12, 24]), (6, [6, 12, 18, 24]), (24, [24])])
+@pytest.mark.parametrize("check, months", [(12, [12, 24]), (6, [6, 12, 18, 24]), (24, [24]),
+                                          (1, list(range(1, 25)))])
 def test_entry_is_checked_every_period_from_the_first_not_at_month_zero(check, months):
     w = market_world(f"economics.entry_check_months={check}")
     calls: list[int] = []
