@@ -282,11 +282,15 @@ def test_a_closed_provider_is_neither_paid_nor_charged():
     assert w.gov.cost["voucher"] == 0.0 and w.gov.cost["operating"] == 1500.0  # 10 x 150 places
 
 
-@pytest.mark.parametrize("scheme", ["economics.enabled=true", "policy.voucher_per_month=200",
-                                    "policy.operating_subsidy_per_child_month=50",
-                                    "policy.place_subsidy_per_year=120"])
-def test_a_month_without_provider_schemes_or_books_leaves_the_providers_alone(scheme):
-    """Only with some provider scheme, or books to keep, are the accounts brought up to date."""
+@pytest.mark.parametrize("scheme, kind, paid", [
+    ("economics.enabled=true", None, 0.0),
+    ("policy.voucher_per_month=0.5", "voucher", 1.0),  # two children at half a yuan
+    ("policy.operating_subsidy_per_child_month=0.5", "operating", 1.0),
+    ("policy.place_subsidy_per_year=0.6", "operating", 220 * 0.05),  # 220 affordable place-months
+])
+def test_a_month_without_provider_schemes_or_books_leaves_the_providers_alone(scheme, kind, paid):
+    """Only with some provider scheme (however small), or books to keep, are the accounts
+    brought up to date; each scheme is paid, and a scheme at zero is a share of 1 owing nothing."""
     w, t = month_of_care()
     w.gov.close_month(t, True, w.institutions)
     acct = inst_of(w, "affordable").acct
@@ -295,3 +299,8 @@ def test_a_month_without_provider_schemes_or_books_leaves_the_providers_alone(sc
     w.gov.close_month(t, True, w.institutions)
     acct = inst_of(w, "affordable").acct
     assert acct.t == t
+    if kind is not None:
+        assert w.gov.cost[kind] == pytest.approx(paid)
+    terms = w.gov.provider_terms(inst_of(w, "affordable"))
+    want = (1.0, 0.5 if "operating" in scheme else 0.0, 0.05 if "place" in scheme else 0.0)
+    assert terms == pytest.approx(want)
