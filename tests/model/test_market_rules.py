@@ -17,8 +17,8 @@ import math
 
 import pytest
 
-from sim.config.load import load
 from sim.model.world import Broadcast, World
+from tests.conftest import load_config
 from tests.model.test_rules import family
 from tests.scenarios import small
 
@@ -34,7 +34,7 @@ AT_60 = ("staff.binding=false", "staff.wage_per_month=0", "economics.rent_per_pl
 
 
 def market_world(*extra: str) -> World:
-    return World(load(small(*AT_60, *extra, fixed_supply=False)), SEED)
+    return World(load_config(small(*AT_60, *extra, fixed_supply=False)), SEED)
 
 
 def markets(w: World, d: int) -> list:
@@ -92,14 +92,14 @@ def test_break_even_occupancy_of_an_entrant_is_its_fixed_cost_over_its_margin_ti
     binding demand staffing, the spare caregivers per class; list or type rent per place; the
     overhead; all at the district's cost index. Margin: the list fee at the fee index minus the
     per-child cost (plus, with demand staffing, each child's share of caregiver time)."""
-    w = World(load(small(districts(FI, CI), *COSTS, *staffing, fixed_supply=False)), SEED)
+    w = World(load_config(small(districts(FI, CI), *COSTS, *staffing, fixed_supply=False)), SEED)
     places, got = w.market.entry_economics(w.districts[0], tname)
     assert places == (65 if tname == "market" else 1)
     assert got == pytest.approx(need, rel=1e-12)
 
 
 def test_break_even_of_an_entrant_without_a_cost_index_uses_the_fee_index():
-    w = World(load(small(*COSTS, "staff.binding=false", "city.districts.0.fee_index=1.5",
+    w = World(load_config(small(*COSTS, "staff.binding=false", "city.districts.0.fee_index=1.5",
                          fixed_supply=False)), SEED)
     _, got = w.market.entry_economics(w.districts[0], "market")
     assert got == pytest.approx(breakeven(3200 * 1.5, 65, (13 * 6000 + 500 * 65 + 10000) * 1.5, 400 * 1.5),

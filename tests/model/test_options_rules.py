@@ -19,11 +19,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from sim.config.load import load
 from sim.model.city import type_size
 from sim.model.family import Family
 from sim.model.options import age_groups
 from sim.model.world import World
+from tests.conftest import load_config
 from tests.scenarios import small
 
 D = "{{name:D{i},population:100000,births_per_year:600,places_per_1000:3.0,x_km:{x},y_km:0,fee_index:{f}}}"
@@ -42,7 +42,7 @@ CHOICE = ("families.choice.taste_sd=0", "families.choice.price_weight=4",
 
 
 def options_world(*extra: str, institutions: str = INSTITUTIONS) -> World:
-    w = World(load(small(DISTRICTS, institutions, *CHOICE, *extra)), 11)
+    w = World(load_config(small(DISTRICTS, institutions, *CHOICE, *extra)), 11)
     for c in w.classes:
         w.places.open_class(c, with_staff=False)
     return w
