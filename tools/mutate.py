@@ -3,15 +3,18 @@
 Usage, from the repository root with the dev extras installed::
 
     nice -n 19 python tools/mutate.py fees          # mutate sim/model/fees.py, then summarise
+    nice -n 19 python tools/mutate.py fees --rerun  # only the last run's survivors, current tests
     python tools/mutate.py fees --summary           # summarise the last run only
     python tools/mutate.py --list                   # the modules and their tests
 
 The modules, their files and their tests are the table ``[tool.mutation.modules]`` in
 ``pyproject.toml``; the rest of mutmut's settings are ``[tool.mutmut]``. The script narrows
 mutmut's configuration to one file and its tests, runs ``mutmut run`` on that file's mutants
-with two workers, and prints the diff of every survivor and the counts recorded in
-``mutants/<file>.meta`` (each run starts the module afresh). The review of every survivor
-is in docs/testing.md.
+with ``--workers`` workers (default 2; use 1 on a shared machine), and prints the diff of every
+survivor and the counts recorded in ``mutants/<file>.meta`` (each run starts the module
+afresh). ``--rerun`` runs only the survivors of the last run again, against the tests as they
+are now (after adding tests for them), and keeps every other mutant's result. The review of
+every survivor is in docs/testing.md.
 """
 
 from __future__ import annotations
@@ -35,21 +38,22 @@ def modules() -> dict[str, Any]:
         return tomllib.load(f)["tool"]["mutation"]["modules"]
 
 
-def run(path: str, tests: list[str], workers: int) -> None:
-    """Run mutmut on the mutants of ``path`` with ``tests`` selected."""
+def run(path: str, tests: list[str], workers: int, names: list[str] | None = None) -> None:
+    """Run mutmut on the mutants of ``path`` (or only ``names``) with ``tests`` selected."""
     from mutmut import configuration
     from mutmut.__main__ import cli
 
     # Start the module afresh: mutmut skips a file whose copy is newer than its source, and
-    # its recorded test-to-function map belongs to the previous module's test selection.
-    for stale in ("mutmut-stats.json", path, path + ".meta"):
+    # its recorded test-to-function map belongs to the previous module's test selection. A
+    # rerun keeps the mutated copy and the other mutants' results, and maps the tests again.
+    for stale in ("mutmut-stats.json",) if names else ("mutmut-stats.json", path, path + ".meta"):
         Path("mutants", stale).unlink(missing_ok=True)
     config = configuration._load_config()
     configuration._config = dataclasses.replace(
         config, only_mutate=[path], pytest_add_cli_args_test_selection=list(tests))
     dotted = path.removesuffix(".py").replace("/", ".")
     try:
-        cli(["run", "--max-children", str(workers), f"{dotted}.*"], standalone_mode=False)
+        cli(["run", "--max-children", str(workers), *(names or [f"{dotted}.*"])], standalone_mode=False)
     except SystemExit as stop:
         if stop.code:
             raise
@@ -81,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("module", nargs="?", help="a key of [tool.mutation.modules]")
     parser.add_argument("--summary", action="store_true", help="summarise the last run only")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rerun", action="store_true",
+                        help="run only the last run's survivors again, with the current tests")
+    parser.add_argument("--workers", type=int, default=2, help="mutmut workers (1 on a shared machine)")
     args = parser.parse_args(argv)
     table = modules()
     if args.list or not args.module:
@@ -89,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:12} {entry['path']:28} {' '.join(entry['tests'])}")
         return 0
     entry = table[args.module]
-    if not args.summary:
+    if args.rerun:
+        survivors = list(summary(str(entry["path"]))["survivors"])
+        if survivors:
+            run(str(entry["path"]), list(entry["tests"]), args.workers, survivors)
+    elif not args.summary:
         run(str(entry["path"]), list(entry["tests"]), args.workers)
     result = summary(str(entry["path"]))
     show_survivors(list(result["survivors"]))

@@ -304,3 +304,28 @@ def test_a_month_without_provider_schemes_or_books_leaves_the_providers_alone(sc
     terms = w.gov.provider_terms(inst_of(w, "affordable"))
     want = (1.0, 0.5 if "operating" in scheme else 0.0, 0.05 if "place" in scheme else 0.0)
     assert terms == pytest.approx(want)
+
+
+# -- amounts add up ----------------------------------------------------------------------------
+def test_payments_commitments_refusals_and_deficits_add_up_over_a_month():
+    """Each amount adds to its total (a second one does not replace the first), however small:
+    a payment of half a yuan is paid and booked, a refusal of half a yuan exhausts the budget."""
+    w = world("policy.budget_per_year=1000")
+    events = traced(w)
+    at(w, 1.0)
+    d0, d1 = w.districts
+    kg = inst_of(w, "kindergarten", 1)
+    assert w.gov.pay("voucher", 0.5, True) == 1.0
+    assert w.gov.remaining == 999.5 and w.gov.cost["voucher"] == 0.5 and w.gov.spent_by_year == {2024: 0.5}
+    assert w.gov.commit(100.0, True, d1) and w.gov.commit(200.0, True, d1)
+    assert w.gov.cost["construction"] == 300.0 and w.gov.month_cost == [0.0, 300.0]
+    w.gov.cover_deficit(kg, 10.0, True)
+    w.gov.cover_deficit(kg, 20.0, True)
+    assert w.gov.cost["public_providers"] == 30.0 and w.gov.month_cost == [0.0, 330.0]
+    assert not w.gov.commit(800.0, True, d0) and not w.gov.commit(900.0, True, d0)
+    assert w.gov.refused == 1700.0
+    assert [e.subject for e in events if e.kind == "budget_exhausted"] == [w.gov]
+    w.gov.new_year()
+    w.gov.remaining = 10.0
+    assert w.gov.pay("voucher", 10.5, True) == pytest.approx(10 / 10.5)
+    assert w.gov.exhausted and w.gov.refused == 1700.5
