@@ -329,3 +329,10 @@ def test_payments_commitments_refusals_and_deficits_add_up_over_a_month():
     w.gov.remaining = 10.0
     assert w.gov.pay("voucher", 10.5, True) == pytest.approx(10 / 10.5)
     assert w.gov.exhausted and w.gov.refused == 1700.5
+
+
+def test_a_family_subsidy_of_under_one_yuan_a_month_is_still_paid():
+    w, t = month_of_care("policy.family_subsidy_per_year=6")
+    w.gov.close_month(t, True, w.institutions)
+    assert w.gov.cost["family_subsidy"] == pytest.approx(0.5 * 168)
+    assert w.gov.month_cost == pytest.approx([60.0, 24.0])
