@@ -336,3 +336,11 @@ def test_a_family_subsidy_of_under_one_yuan_a_month_is_still_paid():
     w.gov.close_month(t, True, w.institutions)
     assert w.gov.cost["family_subsidy"] == pytest.approx(0.5 * 168)
     assert w.gov.month_cost == pytest.approx([60.0, 24.0])
+
+
+def test_a_months_family_subsidy_adds_to_the_commitments_already_charged_to_its_district():
+    """The capacity plan commits at a month's start; the month's payments come on top."""
+    w, t = month_of_care("policy.family_subsidy_per_year=1200")
+    w.gov.commit(5000.0, True, w.districts[0])
+    w.gov.close_month(t, True, w.institutions)
+    assert w.gov.month_cost == pytest.approx([5000.0 + 12000.0, 4800.0])
