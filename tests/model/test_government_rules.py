@@ -344,3 +344,8 @@ def test_a_months_family_subsidy_adds_to_the_commitments_already_charged_to_its_
     w.gov.commit(5000.0, True, w.districts[0])
     w.gov.close_month(t, True, w.institutions)
     assert w.gov.month_cost == pytest.approx([5000.0 + 12000.0, 4800.0])
+
+
+def test_a_voucher_of_under_one_yuan_is_still_given():
+    w = world("policy.voucher_per_month=0.5")
+    assert w.gov.voucher_for(inst_of(w, "affordable")) == 0.5
