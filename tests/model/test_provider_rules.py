@@ -264,13 +264,14 @@ def test_the_recent_closure_rate_counts_places_closed_in_the_last_months_only():
     assert w.providers.recent_closure_rate(7.0) == 0.0
 
 
-def test_closures_are_remembered_for_24_months():
+@pytest.mark.parametrize("later", [24.0, 25.0])
+def test_closures_are_remembered_for_less_than_24_months_and_counted(later):
     w = econ_world()
     t0 = w.env.now
     w.providers.close([inst_of(w, "market", 0)])
-    w.env.run(until=t0 + 25)
+    w.env.run(until=t0 + later)
     w.providers.close([inst_of(w, "affordable", 1)])
-    w.env.run(until=t0 + 26)
+    assert w.providers.closed == 2
     assert w.providers.recent_closure_rate(36.0) == pytest.approx(70 / 36)
 
 
@@ -378,9 +379,22 @@ def test_an_ordered_provider_opens_after_its_lead_time_unstaffed_with_its_books_
     assert inst.fee == 1000.0  # the fee cap applies
     assert [(c.licensed, c.caregivers) for c in inst.classes] == [(30, 0), (40, 0)]
     assert inst.acct.cash == pytest.approx(3 * AFFORDABLE_FIXED) and inst.acct.t == t0 + 2.0
-    assert [e.subject for e in events if e.kind == "open"] == new
+    assert [(e.time, e.subject) for e in events if e.kind == "open"] == [(t0 + 2.0, i) for i in new]
     assert inst.classes[0] in w.options.ranked(family(w, 1, income=9000.0), 18.0)[0]
     w.month_closed.fire((0, True))
     w.env.run(until=t0 + 2.5)
     cycles = [e.subject for e in events if e.kind == "statement"]
     assert cycles == (new if enabled == "true" else [])
+
+
+def test_an_ordered_provider_opens_without_caregivers_and_recruits_them():
+    """With binding staff the new classes open unstaffed (no initial caregivers), their
+    caregivers to be recruited."""
+    w = econ_world("staff.binding=true", "staff.staffing=licensed")
+    t0 = w.env.now
+    n = len(w.institutions)
+    w.providers.order(w.districts[0], "affordable", {"older": 20}, 1.0)
+    w.env.run(until=t0 + 1.0)
+    settle(w)
+    c = w.institutions[n].classes[0]
+    assert (c.licensed, c.caregivers, c.usable, c.target) == (20, 0, 0, 3)
