@@ -168,6 +168,10 @@ def test_a_public_providers_deficit_is_covered_by_the_government_and_never_count
     set_period(inst, fees=1e6, places=40.0)
     st, transfer, change = booked(w, inst)
     assert transfer == 0.0 and change == pytest.approx(st.result) and st.result > 0
+    set_period(inst, fees=0.0, vouchers=0.0, children=0.0, caregivers=0.0, places=0.0)
+    inst.acct.fee_area = 3000 * 0.8 + 0.5  # overhead plus half a yuan: a surplus is kept
+    st, transfer, change = booked(w, inst)
+    assert st.result == pytest.approx(0.5) and transfer == 0.0 and change == pytest.approx(0.5)
 
 
 def test_an_affordable_provider_is_booked_with_the_subsidies_and_voucher_share_the_government_paid():
@@ -297,8 +301,13 @@ def test_a_loss_making_private_provider_books_each_month_and_closes_in_the_month
     inst.acct.cash = -1.0
     assert [e.kind for e in months(2)] == ["statement", "statement"]
     assert inst.open
-    assert [e.kind for e in months(2, first=2)] == ["statement", "statement", "statement", "close"]
+    seen = months(2, first=2)
+    assert [e.kind for e in seen] == ["statement", "statement", "statement", "close"]
+    assert seen[-1].time == seen[-2].time == w.env.now - 2  # closed in the month it booked
     assert not inst.open
+    stated = [e.data[0] for e in seen if e.kind == "statement"]
+    assert w.providers.revenue_window == pytest.approx(sum(st.revenue for st in stated))
+    assert w.providers.cost_window == pytest.approx(sum(st.cost for st in stated))
 
 
 def test_a_cycle_stops_without_booking_when_its_provider_closed_meanwhile():
@@ -313,15 +322,15 @@ def test_a_cycle_stops_without_booking_when_its_provider_closed_meanwhile():
 @pytest.mark.parametrize("setting, resets", [("true", True), ("false", False)])
 def test_a_market_fee_is_reset_after_the_books_of_each_december_only(setting, resets):
     """Occupancy 1 against a target of 0.85, adjust 0.1: the fee rises by 0.1 x 0.15 / 0.85."""
-    w = econ_world(f"economics.fee_setting={setting}")
+    w = econ_world(f"economics.fee_setting={setting}", "economics.close_after_deficit_months=100")
     inst = inst_of(w, "market", 0)
     months = cycling(w, inst)
-    fee = inst.fee
-    for m in range(13):
+    for m in range(25):
+        fee = inst.fee
         inst.acct.year_child_area = inst.acct.year_place_area = 65.0
         months(1, first=m)
         rose = inst.fee != fee
-        assert rose is (resets and m >= 11), m
+        assert rose is (resets and m in (11, 23)), m
 
 
 # -- the January fee --------------------------------------------------------------------------
@@ -342,6 +351,15 @@ def test_january_moves_a_market_fee_towards_the_target_occupancy_within_its_floo
     assert inst.fee == pytest.approx(fee)
     assert w.options.prices_stale
     assert a.year_child_area == a.year_place_area == 0.0
+
+
+def test_january_resets_the_fee_of_a_provider_open_for_under_one_place_month():
+    """Opened late in December: half a place-month, full; the fee rises as for a full year."""
+    w = econ_world()
+    inst = inst_of(w, "market", 0)
+    inst.acct.year_child_area = inst.acct.year_place_area = 0.5
+    w.providers.reset_fee(inst)
+    assert inst.fee == pytest.approx(3840 * (1 + 0.1 * 0.15 / 0.85))
 
 
 @pytest.mark.parametrize("tname, places", [("affordable", 70.0), ("market", 0.0)])
