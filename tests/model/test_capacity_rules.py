@@ -29,10 +29,10 @@ CITY = (f"city.districts=[{D.format(i=0, x=0)},{D.format(i=1, x=4)}]",
 NOW = ("capacity.target_year=2024",)  # the target is due now: the path is at its end
 
 
-def programme(*extra: str, kids: tuple[int, int] = (340, 260)):
+def programme(*extra: str, kids: tuple[int, int] = (340, 260), city: tuple[str, ...] = CITY):
     """A world as it starts to run (classes open, unstaffed) with ``kids`` under 3 per district
     at month 0 and 12; returns it and the list of its orders (district, type, places, lead)."""
-    w = world(*CITY, "capacity.build_lead_months=0", *extra)
+    w = world(*city, "capacity.build_lead_months=0", *extra)
     for c in w.classes:
         w.places.open_class(c, with_staff=False)
     for d, n in zip(w.districts, kids, strict=True):
@@ -42,6 +42,8 @@ def programme(*extra: str, kids: tuple[int, int] = (340, 260)):
 
     def spy(d, tname, size, lead):
         orders.append((d.idx, tname, sum(size.values()), lead))
+        if len(orders) > 1000:  # a round that never ends (nothing to order): fail, not hang
+            raise RuntimeError("runaway capacity round")
         order(d, tname, size, lead)
 
     w.providers.order = spy  # type: ignore[method-assign]
@@ -226,3 +228,82 @@ def test_a_refused_conversion_ends_the_round_without_building():
     at(w, 12.0)
     w.gov.capacity.plan(True)
     assert orders == [(0, "kindergarten", 40, 3.0)] * 2 and w.gov.exhausted
+
+
+@pytest.mark.parametrize("pipeline, conversions", [(20, 2), (99, 1)])
+def test_conversions_stop_when_no_place_is_needed_and_start_for_one(pipeline, conversions):
+    """Target 2.0 at month 12: 100 places less those ordered; 80 needed is two conversions of 40
+    (none once exactly none is needed), one needed is one."""
+    w, orders = programme(*CONVERT, "capacity.target_per_1000=2.0", kids=(600, 500))
+    at(w, 0.0)
+    w.gov.capacity.plan(True)
+    at(w, 12.0)
+    w.providers.pipeline[1] = pipeline
+    w.gov.capacity.plan(True)
+    assert orders == [(0, "kindergarten", 40, 3.0)] * conversions
+
+
+def test_an_ordered_district_without_a_pipeline_entry_counts_no_ordered_places():
+    """D0: 400 children for 170 + 30 ordered places (2.0); D1: 261 for 130 (2.008): D1."""
+    w, orders = programme(*NOW, "capacity.target_per_1000=2.0", kids=(400, 261))
+    w.providers.pipeline[0] = 30
+    at(w, 0.0)
+    w.gov.capacity.plan(True)
+    assert built(orders) == [1]
+
+
+NO_KINDERGARTEN = (CITY[0], "city.institutions=[{name:M0,district:D0,type:market,places:{older:130}},"
+                   "{name:M1,district:D1,type:market,places:{older:130}}]",
+                   "~city.types.kindergarten", "~city.type_mix.kindergarten", "city.type_mix.market=0.55",
+                   "~families.choice.type_preference.kindergarten")
+
+
+def test_a_city_without_kindergartens_only_builds():
+    """260 places; target 2.0: 140 needed, two builds; births falling change nothing."""
+    w, orders = programme(*NOW, "capacity.target_per_1000=2.0", "city.births_growth_per_year=-0.1",
+                          city=NO_KINDERGARTEN)
+    at(w, 0.0)
+    w.gov.capacity.plan(True)
+    at(w, 12.0)
+    w.gov.capacity.plan(True)
+    assert [o[1] for o in orders] == ["public", "public"]
+
+
+# One-place kindergarten classes and one-place builds (home points of a single place).
+ONE_PLACE = ("city.bands.older.cap=1", "city.types.kindergarten.classes.older=1", "city.bands.mixed.cap=1",
+             "capacity.build_type=home", "capacity.target_per_1000=2.0", "capacity.target_year=2025",
+             "capacity.plan_every_months=1", "capacity.conversion_lead_months=3",
+             "capacity.kindergarten_enrolment=0.5")
+
+
+@pytest.mark.parametrize("growth, want", [
+    (-0.01, [(0, "kindergarten")] * 12 + [(1, "kindergarten")] * 12),  # 8 births lost: 12 spare places
+    (0.0, None),  # none lost: 24 builds of one place, no conversion
+])
+def test_one_place_units_are_converted_and_built_one_by_one(growth, want):
+    """At month 12, 24 places needed (76 already ordered)."""
+    w, orders = programme(*ONE_PLACE, f"city.births_growth_per_year={growth}", kids=(600, 500))
+    w.providers.pipeline[1] = 76
+    at(w, 0.0)
+    w.gov.capacity.plan(True)
+    assert orders == []
+    at(w, 12.0)
+    w.gov.capacity.plan(True)
+    got = [o[:2] for o in orders]
+    if want is None:
+        assert len(got) == 24 and {t for _, t in got} == {"home"}
+    else:
+        assert got == want
+
+
+def test_a_refused_conversion_leaves_nothing_for_a_build_of_one_place():
+    """Conversions cost 3,000 a place, builds 100: a budget of 6,500 pays two conversions, then
+    refuses one, and the round ends without building."""
+    w, orders = programme(*ONE_PLACE, "city.births_growth_per_year=-0.01", "policy.budget_per_year=6500",
+                          "capacity.construction_grant_per_place=100", kids=(600, 500))
+    w.providers.pipeline[1] = 76
+    at(w, 0.0)
+    w.gov.capacity.plan(True)
+    at(w, 12.0)
+    w.gov.capacity.plan(True)
+    assert [o[:2] for o in orders] == [(0, "kindergarten")] * 2
