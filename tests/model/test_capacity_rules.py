@@ -73,10 +73,11 @@ def test_the_first_plan_records_the_start_level_of_open_providers_and_no_target_
 
 # -- how many places ------------------------------------------------------------------------------
 @pytest.mark.parametrize("target, pipeline, builds", [(2.0, 0, 1), (2.25, 0, 2), (2.0, 59, 1), (2.0, 60, 0),
-                                                      (1.0, 0, 0)])
+                                                      (1.0, 0, 0), (2.0015, 60, 1)])
 def test_builds_continue_while_over_half_a_build_is_needed_net_of_places_ordered(target, pipeline, builds):
     """Target 2.0 per 1,000: 400 places, 100 needed (one build of 80 leaves 20); 2.25: 150
-    (two); 60 places already ordered leave exactly 40, half a build: none; 59 leave 41."""
+    (two); 60 places already ordered leave exactly 40, half a build: none; 59 leave 41; a target
+    of 2.0015 leaves 40.3 (places per 1,000 times thousands of people)."""
     w, orders = programme(*NOW, f"capacity.target_per_1000={target}")
     if pipeline:
         w.providers.pipeline[1] = pipeline
@@ -85,17 +86,18 @@ def test_builds_continue_while_over_half_a_build_is_needed_net_of_places_ordered
     assert [o[1:] for o in orders] == [("public", 80, 0.0)] * builds
 
 
-@pytest.mark.parametrize("path, builds", [("linear", 6), ("geometric", 4)])
-def test_the_plan_aims_at_the_paths_level_one_planning_period_after_the_orders_open(path, builds):
+@pytest.mark.parametrize("path, lead, builds", [("linear", 9, 6), ("geometric", 9, 4), ("geometric", 3, 2)])
+def test_the_plan_aims_at_the_paths_level_one_planning_period_after_the_orders_open(path, lead, builds):
     """Target 6 in 2026 (month 24); orders open in 9 months, plans every 3: at month 0 the plan
     aims at month 12, half-way. Linear: 1.5 + 4.5 / 2 = 3.75 (450 places needed, 6 builds);
-    geometric: 1.5 x 4 ** 0.5 = 3 (300 needed, 4 builds)."""
+    geometric: 1.5 x 4 ** 0.5 = 3 (300 needed, 4 builds). Orders open in 3 months: a quarter of
+    the way, 1.5 x 4 ** 0.25 = 2.12 (124 needed, 2 builds)."""
     w, orders = programme("capacity.target_per_1000=6", "capacity.target_year=2026",
-                          "capacity.build_lead_months=9", "capacity.plan_every_months=3",
+                          f"capacity.build_lead_months={lead}", "capacity.plan_every_months=3",
                           f"capacity.path={path}", "capacity.convert_kindergarten=false")
     at(w, 0.0)
     w.gov.capacity.plan(True)
-    assert len(built(orders)) == builds and {o[3] for o in orders} == {9.0}
+    assert len(built(orders)) == builds and {o[3] for o in orders} == {float(lead)}
 
 
 def test_the_path_holds_its_target_after_the_target_year():
@@ -307,3 +309,18 @@ def test_a_refused_conversion_leaves_nothing_for_a_build_of_one_place():
     at(w, 12.0)
     w.gov.capacity.plan(True)
     assert [o[:2] for o in orders] == [(0, "kindergarten")] * 2
+
+
+@pytest.mark.parametrize("path, builds", [("geometric", 3), ("linear", 7)])
+def test_a_geometric_path_from_under_one_place_per_1000_is_geometric(path, builds):
+    """Only M0 open: 130 places, 0.65 per 1,000. Target 6, half-way: geometric 0.65 x
+    (6 / 0.65) ** 0.5 = 1.97 per 1,000 (395 places, 265 needed: 3 builds); linear 3.33 (665
+    places, 535 needed: 7 builds)."""
+    w, orders = programme("capacity.target_per_1000=6", "capacity.target_year=2026",
+                          "capacity.build_lead_months=9", "capacity.plan_every_months=3",
+                          f"capacity.path={path}", "capacity.convert_kindergarten=false")
+    w.institutions[1].open = w.institutions[2].open = False
+    at(w, 0.0)
+    w.gov.capacity.plan(True)
+    assert w.gov.capacity.start_level == pytest.approx(0.65)
+    assert len(built(orders)) == builds
