@@ -231,10 +231,12 @@ def test_a_new_institution_is_ranked_as_if_every_candidate_had_been_rebuilt(inst
     for f in families:
         for age in ages:
             w.options.ranked(f, age)
+    built = w.options.by_district
     opened(w, 1, "affordable", {"older": 20})
     opened(w, 0, "public", public)
     opened(w, 2, "home", type_size(w.params.city, "home"))
-    assert not w.options.stale  # inserted, not rebuilt
+    opened(w, 1, "market", {"older": 1})  # a class of one place
+    assert not w.options.stale and w.options.by_district is built  # inserted, not rebuilt
     for f in families:
         for age in ages:
             assert w.options.ranked(f, age) == oracle(w, f, age), (f.district.idx, f.travel_km, age)
@@ -290,3 +292,16 @@ def test_with_taste_each_option_comes_first_with_its_logit_probability(instituti
     got, want = first_choice_shares(w, fam(w), 30.0, n)
     for t, p in want.items():
         assert abs(got[t] - p) <= 4.5 * math.sqrt(p * (1 - p) / n) + 1e-12, (t, got, want)
+
+
+def test_fees_re_read_on_a_long_list_rank_as_the_rule_says():
+    """Prices refreshed without a rebuild (a voucher now given everywhere) on the long path."""
+    w = options_world("families.max_considered=40", "policy.voucher_per_month=300",
+                      "policy.voucher_scope=all", institutions=MANY)
+    f = fam(w)
+    w.options.ranked(f, 30.0)
+    w.gov.exhaust()  # no voucher for new admissions: every provider fee rises by 300
+    assert w.options.prices_stale
+    assert w.options.ranked(f, 30.0) == oracle(w, f, 30.0)
+    assert not w.options.stale and w.options.ranked(f, 30.0)[1][0] == w._provider_fee(
+        w.options.ranked(f, 30.0)[0][0].inst)
