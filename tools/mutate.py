@@ -4,6 +4,7 @@ Usage, from the repository root with the dev extras installed::
 
     nice -n 19 python tools/mutate.py fees          # mutate sim/model/fees.py, then summarise
     nice -n 19 python tools/mutate.py fees --rerun  # only the last run's survivors, current tests
+    nice -n 19 python tools/mutate.py fees --rerun NAME ...  # only these mutants
     python tools/mutate.py fees --summary           # summarise the last run only
     python tools/mutate.py --list                   # the modules and their tests
 
@@ -87,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("module", nargs="?", help="a key of [tool.mutation.modules]")
     parser.add_argument("--summary", action="store_true", help="summarise the last run only")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
-    parser.add_argument("--rerun", action="store_true",
-                        help="run only the last run's survivors again, with the current tests")
+    parser.add_argument("--rerun", nargs="*", metavar="MUTANT",
+                        help="run the last run's survivors (or only these) again, with the current tests")
     parser.add_argument("--workers", type=int, default=2, help="mutmut workers (1 on a shared machine)")
     args = parser.parse_args(argv)
     table = modules()
@@ -97,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:12} {entry['path']:28} {' '.join(entry['tests'])}")
         return 0
     entry = table[args.module]
-    if args.rerun:
-        survivors = list(summary(str(entry["path"]))["survivors"])
-        if survivors:
-            run(str(entry["path"]), list(entry["tests"]), args.workers, survivors)
+    if args.rerun is not None:
+        names = args.rerun or list(summary(str(entry["path"]))["survivors"])
+        if names:
+            run(str(entry["path"]), list(entry["tests"]), args.workers, names)
     elif not args.summary:
         run(str(entry["path"]), list(entry["tests"]), args.workers)
     result = summary(str(entry["path"]))
