@@ -240,6 +240,17 @@ def test_a_new_institution_is_ranked_as_if_every_candidate_had_been_rebuilt(inst
     for f in families:
         for age in ages:
             assert w.options.ranked(f, age) == oracle(w, f, age), (f.district.idx, f.travel_km, age)
+    w.options.invalidate()  # and rebuilt, with the one-place class
+    for f in families:
+        assert w.options.ranked(f, 30.0) == oracle(w, f, 30.0)
+
+
+def test_a_city_with_every_provider_closed_offers_nothing():
+    w = options_world()
+    for inst in w.institutions:
+        inst.open = False
+    for age in (8.0, 18.0, 30.0):
+        assert w.options.ranked(fam(w), age) == ([], [])
 
 
 def test_a_new_class_boundary_rebuilds_the_age_groups():
