@@ -316,3 +316,26 @@ def test_fees_re_read_on_a_long_list_rank_as_the_rule_says():
     assert w.options.ranked(f, 30.0) == oracle(w, f, 30.0)
     assert not w.options.stale and w.options.ranked(f, 30.0)[1][0] == w._provider_fee(
         w.options.ranked(f, 30.0)[0][0].inst)
+
+
+def test_tastes_on_the_short_list_are_drawn_from_the_family_taste_stream_one_per_candidate():
+    """Each candidate's taste is sd x log(-log(u)) subtracted from its -utility, u the next
+    uniform of the run's stream ``family.taste`` (candidates in order of distance, then class),
+    and a family with a single candidate draws one too, so that scenarios compared with common
+    random numbers give the same family the same tastes."""
+    from sim.model.rng import Streams
+
+    sd = 0.3
+    w = options_world(f"families.choice.taste_sd={sd}")
+    stream = Streams(w.seed, w.replication)["family.taste"]
+    pw = w.params.families.choice.price_weight / 8000.0
+    for age in (14.0, 30.0, 8.0, 30.0):  # one candidate (H), three, two, three again
+        f = fam(w)
+        by_distance = sorted(oracle(w, f, age)[0], key=lambda c: (w.km[0, c.inst.district.idx], c.idx))
+        rows = []
+        for pos, c in enumerate(by_distance):
+            km = float(w.km[0, c.inst.district.idx])
+            base = w.params.families.choice.type_preference.get(c.inst.type, 0.0) - 0.15 * km
+            neg = pw * w._provider_fee(c.inst) - base + sd * math.log(-math.log(stream.uniform()))
+            rows.append((neg, pos, c))
+        assert w.options.ranked(f, age)[0] == [c for _, _, c in sorted(rows, key=lambda r: r[:2])], age
