@@ -5,6 +5,7 @@ Usage, from the repository root with the dev extras installed::
     nice -n 19 python tools/mutate.py fees          # mutate sim/model/fees.py, then summarise
     nice -n 19 python tools/mutate.py fees --rerun  # only the last run's survivors, current tests
     nice -n 19 python tools/mutate.py fees --rerun NAME ...  # only these mutants
+    nice -n 19 python tools/mutate.py validate --sample 200 --seed 19  # a random sample
     python tools/mutate.py fees --summary           # summarise the last run only
     python tools/mutate.py --list                   # the modules and their tests
 
@@ -23,11 +24,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 # mutmut's exit codes; -9 is a worker killed from outside, here a mutant that loops, ordering
 # without end, stopped before it fills the memory (docs/testing.md): counted as a timeout.
@@ -74,6 +78,29 @@ def summary(path: str) -> dict[str, Any]:
     return {"mutants": len(codes), **counts, "kill_rate": round(rate, 3), "survivors": survivors}
 
 
+def sample(path: str, n: int, seed: int) -> list[str]:
+    """Return ``n`` of the module's mutants drawn without replacement by
+    ``numpy.random.default_rng(seed)`` from their sorted names (those of ``mutants/<file>.meta``,
+    written by a run, even a stopped one)."""
+    names = sorted(json.loads(Path("mutants", path + ".meta").read_text())["exit_code_by_key"])
+    picked = np.random.default_rng(seed).choice(len(names), size=n, replace=False)
+    return sorted(names[i] for i in picked)
+
+
+def sample_summary(path: str, names: list[str]) -> dict[str, Any]:
+    """Return the counts of the sampled mutants and a 95% Wilson interval on their kill rate."""
+    codes = json.loads(Path("mutants", path + ".meta").read_text())["exit_code_by_key"]
+    counts = Counter(STATUS.get(codes[k], "other") for k in names)
+    survivors = sorted(k for k in names if STATUS.get(codes[k]) == "survived")
+    killed = counts["killed"] + counts["timeout"]
+    tried = killed + counts["survived"]
+    p, z = killed / tried, 1.959964
+    centre = (p + z * z / (2 * tried)) / (1 + z * z / tried)
+    half = z * math.sqrt(p * (1 - p) / tried + z * z / (4 * tried * tried)) / (1 + z * z / tried)
+    return {"sampled": len(names), **counts, "kill_rate": round(p, 3),
+            "wilson95": [round(centre - half, 3), round(centre + half, 3)], "survivors": survivors}
+
+
 def show_survivors(names: list[str]) -> None:
     """Print the diff of each surviving mutant (while its file is still the mutated copy)."""
     from mutmut.mutation.diff_apply import get_diff_for_mutant
@@ -90,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--rerun", nargs="*", metavar="MUTANT",
                         help="run the last run's survivors (or only these) again, with the current tests")
+    parser.add_argument("--sample", type=int, metavar="N",
+                        help="run N mutants drawn at random (after a first, possibly stopped, run)")
+    parser.add_argument("--seed", type=int, default=19, help="the seed of --sample")
     parser.add_argument("--workers", type=int, default=2, help="mutmut workers (1 on a shared machine)")
     args = parser.parse_args(argv)
     table = modules()
@@ -98,6 +128,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:12} {entry['path']:28} {' '.join(entry['tests'])}")
         return 0
     entry = table[args.module]
+    if args.sample:
+        names = sample(str(entry["path"]), args.sample, args.seed)
+        if not args.summary:
+            run(str(entry["path"]), list(entry["tests"]), args.workers, names)
+        result = sample_summary(str(entry["path"]), names)
+        show_survivors(list(result["survivors"]))
+        print(json.dumps({"module": args.module, "seed": args.seed, **result}, indent=1))
+        return 0
     if args.rerun is not None:
         names = args.rerun or list(summary(str(entry["path"]))["survivors"])
         if names:
