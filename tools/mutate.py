@@ -51,9 +51,13 @@ def run(path: str, tests: list[str], workers: int, names: list[str] | None = Non
     from mutmut.__main__ import cli
 
     # Start the module afresh: mutmut skips a file whose copy is newer than its source, and
-    # its recorded test-to-function map belongs to the previous module's test selection. A
-    # rerun keeps the mutated copy and the other mutants' results, and maps the tests again.
-    for stale in ("mutmut-stats.json",) if names else ("mutmut-stats.json", path, path + ".meta"):
+    # its recorded test-to-function map belongs to the previous module's test selection. A run
+    # of another module copies this module's file back unmutated, so a rerun mutates it again
+    # (mutants are numbered the same way for the same source) and keeps the other mutants'
+    # results from the meta file, which mutmut rewrites.
+    meta = Path("mutants", path + ".meta")
+    before = json.loads(meta.read_text()) if names and meta.exists() else None
+    for stale in ("mutmut-stats.json", path) if names else ("mutmut-stats.json", path, path + ".meta"):
         Path("mutants", stale).unlink(missing_ok=True)
     config = configuration._load_config()
     configuration._config = dataclasses.replace(
@@ -64,6 +68,13 @@ def run(path: str, tests: list[str], workers: int, names: list[str] | None = Non
     except SystemExit as stop:
         if stop.code:
             raise
+    finally:
+        if before is not None:
+            after = json.loads(meta.read_text())
+            codes = dict(before["exit_code_by_key"])
+            codes.update({k: after["exit_code_by_key"].get(k) for k in names or []})
+            after["exit_code_by_key"] = codes
+            meta.write_text(json.dumps(after))
 
 
 def summary(path: str) -> dict[str, Any]:
