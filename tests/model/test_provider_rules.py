@@ -140,11 +140,15 @@ def test_a_private_provider_books_its_result_and_counts_consecutive_deficit_mont
     assert inst.acct.deficit_months == 5
     assert w.providers.revenue_window == pytest.approx(st.revenue)
     assert w.providers.cost_window == pytest.approx(st.cost)
+    first = st
     set_period(inst, fees=1e6)
     st, _, change = booked(w, inst, in_window=False)
     assert st.result > 0 and change == pytest.approx(st.result)
     assert inst.acct.deficit_months == 0  # a profitable month ends the run of losses
-    assert w.providers.cost_window == pytest.approx(st.cost)  # outside the window: not added
+    assert w.providers.revenue_window == pytest.approx(first.revenue)  # outside the window: not added
+    set_period(inst, fees=500.0)
+    st, _, _ = booked(w, inst)  # inside again: added to the first month's
+    assert w.providers.revenue_window == pytest.approx(first.revenue + st.revenue)
 
 
 def test_a_month_exactly_breaking_even_ends_a_run_of_deficit_months():
