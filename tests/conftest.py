@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Sequence
 
 import pytest
 
@@ -16,6 +18,21 @@ SMALL = (
     "run.horizon_months=36",
     "run.burnin_months=24",
 )
+
+
+@functools.cache
+def _composed(overrides: tuple[str, ...]) -> Config:
+    return load(list(overrides))
+
+
+def load_config(overrides: Sequence[str]) -> Config:
+    """Compose and validate ``overrides`` once per distinct list (configurations are frozen).
+
+    Only the configuration is cached, never a world or its results: mutmut forks its workers
+    from a process that already ran the tests (docs/testing.md), so cached model output
+    would hide every mutant, while a configuration does not depend on the model's code.
+    """
+    return _composed(tuple(overrides))
 
 
 def run_model(overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,

@@ -12,18 +12,18 @@ import math
 
 import pytest
 
-from sim.config.load import load
 from sim.model import ledger as L
 from sim.model.family import Family
 from sim.model.staff import required_caregivers, staff_target, usable_places
 from sim.model.world import World
+from tests.conftest import load_config
 from tests.scenarios import small
 
 SEED = 11
 
 
 def world(*extra: str) -> World:
-    return World(load(small("staff.binding=false", *extra)), SEED)
+    return World(load_config(small("staff.binding=false", *extra)), SEED)
 
 
 def family(w: World, fid: int, seek: float = 0.0, income: float = 9000.0) -> Family:
@@ -158,7 +158,7 @@ def test_market_entry_switched_off_opens_no_provider(switch_off):
 # -- the checks every run makes, fed broken states -------------------------------------------
 @pytest.fixture(scope="module")
 def finished():
-    w = World(load(small("run.horizon_months=24", fixed_supply=False)), SEED)
+    w = World(load_config(small("run.horizon_months=24", fixed_supply=False)), SEED)
     w.run()
     return w
 

@@ -176,3 +176,269 @@ def test_a_type_mix_share_outside_0_1_is_rejected_even_when_the_shares_add_up_to
     _set(mix_key, dict(mix))(cfg)
     err = rejected(cfg)
     assert err.line() == f"error: {mix_key}.{share}: must be a probability in [0, 1], got {value}"
+
+
+# -- every check at its edge: the last good value passes, the first bad one is named exactly ----
+# Mutation testing (issue 19) found checks whose key, bound or message no test pinned: a check
+# that let its edge through, or rejected it, or named another key, passed the suite. Each row:
+# the key at fault, the values set (dotted paths), and the whole reason; with ``ok`` the values
+# at the edge that must still pass.
+def POS(v):
+    return f"must be > 0, got {v}"
+
+
+def NONNEG(v):
+    return f"must be >= 0, got {v}"
+
+
+def PROB(v):
+    return f"must be a probability in [0, 1], got {v}"
+
+
+def FINITE(v):
+    return f"must be a finite number, got {v}"
+
+
+def ONE_OF(choices, v):
+    return f"must be one of {', '.join(choices)}, got '{v}'"
+
+
+def _queue(**values):
+    def apply(cfg: Config) -> None:
+        from sim.params.schema import QueueConfig
+
+        cfg.queue = QueueConfig(**values)
+    return apply
+
+
+def _distances(rows):
+    return _set("city.distance_km", rows)
+
+
+def _edge(key, bad, reason, ok=None):
+    return pytest.param(key, bad, reason, ok, id=f"{key}:{reason[:40]}")
+
+
+def _num(key, check, ok, bad):
+    return _edge(key, {key: bad}, check(bad), {key: ok})
+
+
+EDGES = [
+    _edge("seed", {"seed": -1}, "must be an integer >= 0, got -1", {"seed": 0}),
+    _edge("seed", {"seed": 1.0}, "must be an integer >= 0, got 1.0"),
+    _num("run.horizon_months", POS, 1.0, 0.0),
+    _edge("run.horizon_months", {"run.horizon_months": 1_000_001.0},
+          "must be at most 1,000,000 months, got 1000001.0", {"run.horizon_months": 1_000_000.0}),
+    _edge("run.horizon_months", {"run.horizon_months": 12.5}, "must be a whole number of months, got 12.5"),
+    _edge("run.burnin_months", {"run.burnin_months": 2.5}, "must be a whole number of months, got 2.5",
+          {"run.burnin_months": 0.0}),
+    _num("run.warmup_months", NONNEG, 0.0, -0.5),
+    _edge("run.warmup_months", {"run.warmup_months": 120.0},
+          "must be shorter than run.horizon_months (120.0), got 120.0", {"run.warmup_months": 119.5}),
+    _num("run.burnin_months", NONNEG, 0.0, -1.0),
+    _num("run.replications", lambda v: f"must be >= 1, got {v}", 1, 0),
+    _edge("run.jobs", {"run.jobs": 0}, "must be >= 1 (or -1 for every core), got 0", {"run.jobs": -1}),
+    _edge("run.jobs", {"run.jobs": -2}, "must be >= 1 (or -1 for every core), got -2", {"run.jobs": 1}),
+    _edge("run.start_year", {"run.start_year": 1899}, "must be a calendar year, got 1899",
+          {"run.start_year": 1900}),
+    _edge("run.start_year", {"run.start_year": 2201, "capacity.target_year": 2200},
+          "must be a calendar year, got 2201", {"run.start_year": 2200, "capacity.target_year": 2200}),
+    _edge("city.districts", {"city.districts": []}, "the city has no districts"),
+    _num("city.scale", POS, 1e-9, 0.0),
+    _edge("city.scale", {"city.scale": 1.001}, "must be <= 1 (a sample of the population), got 1.001",
+          {"city.scale": 1.0}),
+    _edge("city.bands", {"city.bands": {}}, "no age bands defined"),
+    _num("city.bands.infant.min_age", NONNEG, 0.0, -1.0),
+    _edge("city.bands.infant.max_age", {"city.bands.infant.max_age": 6.0}, "must be > min_age (6.0), got 6.0",
+          {"city.bands.infant.max_age": 6.5}),
+    _num("city.bands.infant.cap", lambda v: f"must be >= 1, got {v}", 1, 0),
+    _num("city.bands.infant.ratio", POS, 0.1, 0.0),
+    _edge("city.types", {"city.types": {}}, "no institution types defined"),
+    _edge("city.types.public.sector", {"city.types.public.sector": "charity"},
+          ONE_OF(("public", "private"), "charity"), {"city.types.public.sector": "private"}),
+    _num("city.types.public.fee_per_month", NONNEG, 0.0, -1.0),
+    _edge("city.types.public.classes.nursery", {"city.types.public.classes": {"nursery": 1}},
+          "unknown age band (not in city.bands)"),
+    _edge("city.types.public.classes.older", {"city.types.public.classes.older": -1}, NONNEG(-1),
+          {"city.types.public.classes.older": 0}),
+    _edge("city.type_mix.spa", {"city.type_mix": {"spa": 1.0}},
+          "unknown institution type (not in city.types)"),
+    _edge("city.type_mix", {"city.type_mix": {"public": 0.5, "market": 0.4}},
+          "shares must add up to 1, got 0.9",
+          {"city.type_mix": {"public": 0.5, "market": 0.5000005}}),
+    _edge("city.type_mix", {"city.type_mix": {"public": 0.5, "market": 0.500002}},
+          "shares must add up to 1, got 1", {"city.type_mix": {}}),
+    _edge("city.districts.0.name", {"city.districts.0.name": ""}, "missing district name"),
+    _edge("city.districts.1.name", {"city.districts.1.name": "???"}, "missing district name"),
+    _edge("city.districts.0.name", {"city.districts.1.name": "Gulou"}, "district 'Gulou' is listed twice"),
+    _num("city.districts.0.population", POS, 1.0, 0.0),
+    _num("city.districts.1.births_per_year", NONNEG, 0.0, -5.0),
+    _num("city.districts.0.median_income", POS, 1.0, 0.0),
+    _num("city.districts.0.income_sigma", NONNEG, 0.0, -0.1),
+    _num("city.districts.0.dual_earner_share", PROB, 1.0, 1.01),
+    _num("city.districts.0.grandparent_share", PROB, 0.0, -0.01),
+    _num("city.districts.0.places_per_1000", NONNEG, 0.0, -1.0),
+    _num("city.districts.0.fee_index", POS, 0.1, 0.0),
+    _num("city.districts.0.need_shift", FINITE, -3.0, math.inf),
+    _edge("city.districts.2.type_mix.spa", {"city.districts.2.type_mix": {"spa": 1.0}},
+          "unknown institution type (not in city.types)", {"city.districts.2.type_mix": {"home": 1.0}}),
+    _edge("city.births_index.0", {"city.births_index": [-0.1]}, NONNEG(-0.1), {"city.births_index": [0.0]}),
+    _num("city.births_growth_per_year", FINITE, 0.5, math.nan),
+    _edge("city.births_growth_per_year", {"city.births_growth_per_year": -1.0},
+          "must be > -1 (a yearly rate), got -1.0",
+          {"city.births_growth_per_year": -0.999}),
+    _edge("city.births_index_year", {"city.births_index_year": 1899}, "must be a calendar year, got 1899",
+          {"city.births_index_year": 1900}),
+    _edge("city.births_index_year", {"city.births_index_year": 2201}, "must be a calendar year, got 2201",
+          {"city.births_index_year": 2200}),
+    _num("city.intra_district_km", NONNEG, 0.0, -2.0),
+    _edge("city.distance_km", {"city.distance_km": [[0.0] * 8] * 7},
+          "must be a 8 x 8 matrix (one row and column per district)", {"city.distance_km": [[0.0] * 8] * 8}),
+    _edge("city.distance_km", {"city.distance_km": [[0.0] * 8] * 7 + [[0.0] * 7]},
+          "must be a 8 x 8 matrix (one row and column per district)"),
+    _edge("city.distance_km.2.3", {"city.distance_km": [[0.0] * 8] * 2 + [[0.0, 0.0, 0.0, -1.0] + [0.0] * 4]
+                                   + [[0.0] * 8] * 5}, NONNEG(-1.0)),
+    _edge("city.institutions.0.district",
+          {"city.institutions": [InstitutionSpec("X", "Atlantis", "public", {})]},
+          "unknown district 'Atlantis'",
+          {"city.institutions": [InstitutionSpec("X", "Xishan", "public", {})]}),
+    _edge("city.institutions.0.type", {"city.institutions": [InstitutionSpec("X", "Gulou", "spa", {})]},
+          "unknown institution type 'spa'"),
+    _edge("city.institutions.0.places.nursery",
+          {"city.institutions": [InstitutionSpec("X", "Gulou", "home", {"nursery": 1})]},
+          "unknown age band (not in city.bands)"),
+    _edge("city.institutions.0.places.mixed",
+          {"city.institutions": [InstitutionSpec("X", "Gulou", "home", {"mixed": -1})]}, NONNEG(-1),
+          {"city.institutions": [InstitutionSpec("X", "Gulou", "home", {"mixed": 0})]}),
+    _edge("families.arrivals", {"families.arrivals": "batch"}, ONE_OF(("poisson", "regular"), "batch"),
+          {"families.arrivals": "regular"}),
+    _edge("families.age_out_months", {"families.age_out_months": 0.0}, POS(0.0),
+          {"families.age_out_months": None}),
+    _num("families.move_hazard_per_month", NONNEG, 0.0, -0.1),
+    _num("families.max_waitlists", lambda v: f"must be >= 0, got {v}", 0, -1),
+    _num("families.max_considered", lambda v: f"must be >= 1, got {v}", 1, 0),
+    _num("families.need.override", PROB, 1.0, 1.5),
+    *(_num(f"families.need.{k}", FINITE, 0.0, math.nan)
+      for k in ("intercept", "dual_earner", "grandparent", "log_income")),
+    _num("families.price_response.burden50", POS, 0.01, 0.0),
+    _num("families.price_response.steepness", NONNEG, 0.0, -1.0),
+    _num("families.choice.price_weight", NONNEG, 0.0, -1.0),
+    _num("families.choice.distance_weight_per_km", NONNEG, 0.0, -0.1),
+    _num("families.choice.taste_sd", NONNEG, 0.0, -0.1),
+    _edge("families.choice.type_preference.spa", {"families.choice.type_preference": {"spa": 1.0}},
+          "unknown institution type"),
+    _num("families.choice.type_preference.home", FINITE, -5.0, math.inf),
+    _edge("staff.staffing", {"staff.staffing": "ratio"}, ONE_OF(("licensed", "demand"), "ratio"),
+          {"staff.staffing": "licensed"}),
+    _num("staff.spare_caregivers_per_class", lambda v: f"must be >= 0, got {v}", 0, -1),
+    _num("staff.initial_fill", PROB, 0.0, -0.5),
+    _num("staff.quit_hazard_per_month", NONNEG, 0.0, -0.01),
+    _num("staff.wage_per_month", NONNEG, 0.0, -1.0),
+    _edge("allocation.discipline", {"allocation.discipline": "random"}, ONE_OF(("fifo", "lottery"), "random"),
+          {"allocation.discipline": "lottery"}),
+    *(_num(f"policy.{k}", NONNEG, 0.0, -1.0) for k in ("family_subsidy_per_year", "voucher_per_month",
+                                                        "operating_subsidy_per_child_month",
+                                                        "place_subsidy_per_year")),
+    _edge("policy.voucher_scope", {"policy.voucher_scope": "everyone"},
+          ONE_OF(("affordable", "all"), "everyone"),
+          {"policy.voucher_scope": "all"}),
+    _edge("policy.fee_cap_basis", {"policy.fee_cap_basis": "xyz"}, ONE_OF(("yuan", "income_share"), "xyz"),
+          {"policy.fee_cap_basis": "income_share"}),
+    _num("policy.fee_cap", POS, 0.01, 0.0),
+    _edge("policy.fee_cap", {"policy.fee_cap": 1.01, "policy.fee_cap_basis": "income_share"},
+          "an income share must be <= 1, got 1.01",
+          {"policy.fee_cap": 1.0, "policy.fee_cap_basis": "income_share"}),
+    _num("policy.budget_per_year", NONNEG, 0.0, -1.0),
+    _num("capacity.target_per_1000", NONNEG, 0.0, -1.0),
+    _edge("capacity.target_year", {"capacity.target_year": 2023},
+          "must be a year from run.start_year (2024) to 2200, got 2023", {"capacity.target_year": 2024}),
+    _edge("capacity.target_year", {"capacity.target_year": 2201},
+          "must be a year from run.start_year (2024) to 2200, got 2201", {"capacity.target_year": 2200}),
+    _edge("capacity.build_type", {"capacity.build_type": "spa"},
+          "unknown institution type 'spa' (not in city.types)",
+          {"capacity.build_type": "home"}),
+    _edge("capacity.target_per_1000", {"capacity.target_per_1000": 100.5},
+          "must be <= 100 places per 1,000 people, got 100.5", {"capacity.target_per_1000": 100.0}),
+    _edge("capacity.build_type", {"capacity.target_per_1000": 5.0, "city.types.public.classes": {"older": 0}},
+          "type 'public' has no classes to build",
+          {"capacity.target_per_1000": 5.0, "city.types.public.classes": {"older": 1}}),
+    *(_num(f"capacity.{k}", NONNEG, 0.0, -1.0)
+      for k in ("build_lead_months", "construction_grant_per_place", "conversion_lead_months",
+                "conversion_cost_per_place")),
+    _num("capacity.kindergarten_enrolment", PROB, 1.0, 1.5),
+    _num("capacity.plan_every_months", POS, 0.5, 0.0),
+    _edge("capacity.path", {"capacity.path": "cubic"}, ONE_OF(("linear", "geometric"), "cubic"),
+          {"capacity.path": "geometric"}),
+    *(_num(f"economics.{k}", NONNEG, 0.0, -1.0) for k in ("rent_per_place_month", "per_child_cost_month",
+                                                           "initial_cash_months", "entry_lead_months",
+                                                           "fee_adjust_per_year")),
+    _num("economics.close_after_deficit_months", lambda v: f"must be >= 1, got {v}", 1, 0),
+    _num("economics.cash_floor", FINITE, -1e6, math.nan),
+    _edge("economics.entry_type", {"economics.entry_type": "spa"},
+          "unknown institution type 'spa' (not in city.types)",
+          {"economics.entry_type": "home"}),
+    _num("economics.entry_check_months", POS, 0.5, 0.0),
+    _num("economics.max_entries_per_district_year", lambda v: f"must be >= 0, got {v}", 0, -1),
+    _num("economics.target_occupancy", FINITE, 0.5, math.nan),
+    _edge("economics.target_occupancy", {"economics.target_occupancy": 0.0}, "must be in (0, 1], got 0.0",
+          {"economics.target_occupancy": 1e-9}),
+    _edge("economics.target_occupancy", {"economics.target_occupancy": 1.001}, "must be in (0, 1], got 1.001",
+          {"economics.target_occupancy": 1.0}),
+    _num("economics.fee_floor_share", POS, 0.01, 0.0),
+    _num("economics.fee_ceiling_share", FINITE, 1.0, math.inf),
+    _edge("economics.fee_ceiling_share", {"economics.fee_ceiling_share": 0.59},
+          "must be >= economics.fee_floor_share (0.6), got 0.59", {"economics.fee_ceiling_share": 0.6}),
+    _num("families.fee_exit_burden", NONNEG, 0.0, -0.1),
+    _num("families.fee_exit_hazard_per_month", NONNEG, 0.0, -0.1),
+    _edge("city.districts.3.cost_index", {"city.districts.3.cost_index": 0.0}, POS(0.0),
+          {"city.districts.3.cost_index": 0.01}),
+    _num("city.types.market.overhead_per_month", NONNEG, 0.0, -1.0),
+    _edge("city.types.home.rent_per_place_month", {"city.types.home.rent_per_place_month": -1.0},
+          NONNEG(-1.0),
+          {"city.types.home.rent_per_place_month": None}),
+    _num("city.types.home.rent_per_place_month", NONNEG, 0.0, -0.5),
+]
+
+
+def _apply(cfg: Config, values) -> Config:
+    if callable(values):
+        values(cfg)
+        return cfg
+    for path, value in values.items():
+        _set(path, value)(cfg)
+    return cfg
+
+
+@pytest.mark.parametrize("key, bad, reason, ok", EDGES)
+def test_every_check_passes_its_edge_and_names_the_first_value_past_it(default, key, bad, reason, ok):
+    if ok is not None:
+        V.validate(_apply(copy.deepcopy(default), ok))
+    err = rejected(_apply(copy.deepcopy(default), bad))
+    assert (err.key, err.reason) == (key, reason)
+
+
+QUEUE = [
+    ("queue.arrival_rate", {"arrival_rate": 0.0}, POS(0.0), {"arrival_rate": 0.1}),
+    ("queue.mean_stay_months", {"mean_stay_months": 0.0}, POS(0.0), {"mean_stay_months": 0.1}),
+    ("queue.places", {"places": 0}, "must be >= 1, got 0", {"places": 1}),
+    ("queue.mean_patience_months", {"mean_patience_months": 0.0}, POS(0.0), {"mean_patience_months": None}),
+]
+
+
+@pytest.mark.parametrize("key, bad, reason, ok", QUEUE, ids=[q[0] for q in QUEUE])
+def test_the_queue_scenarios_keys_are_checked_when_it_is_chosen(default, key, bad, reason, ok):
+    V.validate(_apply(copy.deepcopy(default), _queue(**ok)))
+    V.validate(_apply(copy.deepcopy(default), _queue(mean_patience_months=0.5)))
+    err = rejected(_apply(copy.deepcopy(default), _queue(**bad)))
+    assert (err.key, err.reason) == (key, reason)
+
+
+@pytest.mark.parametrize("key, spec, reason", [
+    ("families.start_age", DistSpec("normal", mean=20.0), "needs 'sd'"),
+    ("families.travel_limit_km", DistSpec("exponential"), "needs 'mean'"),
+    ("families.stay", DistSpec("weibull"), "unknown distribution"),
+    ("staff.recruitment_delay", DistSpec("gamma", mean=2.0), "needs 'cv'"),
+])
+def test_each_distribution_is_checked_under_its_own_key(default, key, spec, reason):
+    err = rejected(_apply(copy.deepcopy(default), {key: spec}))
+    assert err.key == key and reason in err.reason
