@@ -58,6 +58,9 @@ def test_the_year_renews_the_budget_each_january_and_plans_capacity_every_planni
     class Capacity:
         warmup = 6.0
 
+        def due(self, m: int) -> bool:  # the programme keeps its own calendar (CapacityProgramme.due)
+            return m % 3 == 0
+
         def plan(self, in_window: bool) -> None:
             plans.append((m_now[0], in_window))
 

@@ -49,12 +49,25 @@ def options_world(*extra: str, institutions: str = INSTITUTIONS, districts: str 
     return w
 
 
+def taste_key(i: int) -> int:
+    """A family's taste key (births draw them at random; any integer works)."""
+    return (i * 0x9E3779B97F4A7C15 + 12345) & (2**63 - 1)
+
+
 def fam(w: World, d: int = 0, income: float = 8000.0, travel: float = 5.0, fid: int = 1) -> Family:
-    return Family(fid, w.districts[d], 0.0, income, 12.0, math.inf, travel, math.inf, 1.0, 0.0, 0.5)
+    f = Family(fid, w.districts[d], 0.0, income, 12.0, math.inf, travel, math.inf, 1.0, 0.0, 0.5)
+    f.taste_key = taste_key(fid)
+    return f
+
+
+def ranked(w: World, f: Family, age: float) -> tuple[list, list[float]]:
+    """The family's ranked classes and their provider fees (the ranking's disutilities dropped)."""
+    classes, fees, _ = w.options.ranked(f, age)
+    return classes, fees
 
 
 def names(w, f, age):
-    classes, fees = w.options.ranked(f, age)
+    classes, fees = ranked(w, f, age)
     return [c.inst.name for c in classes], fees
 
 
@@ -198,14 +211,14 @@ def test_a_long_list_of_candidates_is_ranked_as_the_rule_says(considered, income
     f = fam(w, d=d, income=income, travel=travel)
     want = oracle(w, f, 30.0)
     assert len(want[0]) == n
-    assert w.options.ranked(f, 30.0) == want
+    assert ranked(w, f, 30.0) == want
 
 
 def test_a_long_list_with_taste_ranks_every_candidate_once_and_families_differ():
     w = options_world("families.max_considered=40", "families.choice.taste_sd=1", institutions=MANY)
     firsts = set()
     for fid in range(20):
-        classes, fees = w.options.ranked(fam(w, fid=fid), 30.0)
+        classes, fees = ranked(w, fam(w, fid=fid), 30.0)
         assert sorted(c.idx for c in classes) == sorted(c.idx for c in oracle(w, fam(w), 30.0)[0])
         assert fees == [w._provider_fee(c.inst) for c in classes]
         firsts.add(classes[0].inst.type)
@@ -230,7 +243,7 @@ def test_a_new_institution_is_ranked_as_if_every_candidate_had_been_rebuilt(inst
     ages = (8.0, 18.0, 30.0)
     for f in families:
         for age in ages:
-            w.options.ranked(f, age)
+            ranked(w, f, age)
     built = w.options.by_district
     opened(w, 1, "affordable", {"older": 20})
     opened(w, 0, "public", public)
@@ -239,10 +252,10 @@ def test_a_new_institution_is_ranked_as_if_every_candidate_had_been_rebuilt(inst
     assert not w.options.stale and w.options.by_district is built  # inserted, not rebuilt
     for f in families:
         for age in ages:
-            assert w.options.ranked(f, age) == oracle(w, f, age), (f.district.idx, f.travel_km, age)
+            assert ranked(w, f, age) == oracle(w, f, age), (f.district.idx, f.travel_km, age)
     w.options.invalidate()  # and rebuilt, with the one-place class
     for f in families:
-        assert w.options.ranked(f, 30.0) == oracle(w, f, 30.0)
+        assert ranked(w, f, 30.0) == oracle(w, f, 30.0)
 
 
 def test_a_city_with_every_provider_closed_offers_nothing():
@@ -250,7 +263,7 @@ def test_a_city_with_every_provider_closed_offers_nothing():
     for inst in w.institutions:
         inst.open = False
     for age in (8.0, 18.0, 30.0):
-        assert w.options.ranked(fam(w), age) == ([], [])
+        assert ranked(w, fam(w), age) == ([], [])
 
 
 def test_a_new_class_boundary_rebuilds_the_age_groups():
@@ -286,8 +299,9 @@ def first_choice_shares(w: World, f: Family, age: float, n: int) -> tuple[dict, 
         expected[c.inst.type] = expected.get(c.inst.type, 0.0) + math.exp((base - pw * fee) / sd)
     total = sum(expected.values())
     seen = dict.fromkeys(expected, 0)
-    for _ in range(n):
-        seen[w.options.ranked(f, age)[0][0].inst.type] += 1
+    for i in range(n):  # n families alike but for their tastes
+        f.taste_key = taste_key(10_000 + i)
+        seen[ranked(w, f, age)[0][0].inst.type] += 1
     return {t: k / n for t, k in seen.items()}, {t: v / total for t, v in expected.items()}
 
 
@@ -310,32 +324,34 @@ def test_fees_re_read_on_a_long_list_rank_as_the_rule_says():
     w = options_world("families.max_considered=40", "policy.voucher_per_month=300",
                       "policy.voucher_scope=all", institutions=MANY)
     f = fam(w)
-    w.options.ranked(f, 30.0)
+    ranked(w, f, 30.0)
     w.gov.exhaust()  # no voucher for new admissions: every provider fee rises by 300
     assert w.options.prices_stale
-    assert w.options.ranked(f, 30.0) == oracle(w, f, 30.0)
-    assert not w.options.stale and w.options.ranked(f, 30.0)[1][0] == w._provider_fee(
-        w.options.ranked(f, 30.0)[0][0].inst)
+    assert ranked(w, f, 30.0) == oracle(w, f, 30.0)
+    assert not w.options.stale and ranked(w, f, 30.0)[1][0] == w._provider_fee(
+        ranked(w, f, 30.0)[0][0].inst)
 
 
-def test_tastes_on_the_short_list_are_drawn_from_the_family_taste_stream_one_per_candidate():
-    """Each candidate's taste is sd x log(-log(u)) subtracted from its -utility, u the next
-    uniform of the run's stream ``family.taste`` (candidates in order of distance, then class),
-    and a family with a single candidate draws one too, so that scenarios compared with common
-    random numbers give the same family the same tastes."""
-    from sim.model.rng import Streams
+def test_tastes_are_fixed_per_family_and_option_so_a_family_ranks_alike_every_time():
+    """Each candidate's taste is ``choice.taste(family key, class index, sd)`` added to its
+    -utility (ties by distance, then class); the same family ranks again (another age group
+    and back, in any order) with the same tastes, so scenarios compared with common random
+    numbers give a family the same tastes whatever happened before it ranked."""
+    from sim.model.choice import taste
 
     sd = 0.3
     w = options_world(f"families.choice.taste_sd={sd}")
-    stream = Streams(w.seed, w.replication)["family.taste"]
     pw = w.params.families.choice.price_weight / 8000.0
+    f = fam(w, fid=7)
+    firsts = []
     for age in (14.0, 30.0, 8.0, 30.0):  # one candidate (H), three, two, three again
-        f = fam(w)
         by_distance = sorted(oracle(w, f, age)[0], key=lambda c: (w.km[0, c.inst.district.idx], c.idx))
         rows = []
         for pos, c in enumerate(by_distance):
             km = float(w.km[0, c.inst.district.idx])
             base = w.params.families.choice.type_preference.get(c.inst.type, 0.0) - 0.15 * km
-            neg = pw * w._provider_fee(c.inst) - base + sd * math.log(-math.log(stream.uniform()))
-            rows.append((neg, pos, c))
-        assert w.options.ranked(f, age)[0] == [c for _, _, c in sorted(rows, key=lambda r: r[:2])], age
+            rows.append((pw * w._provider_fee(c.inst) - base + taste(f.taste_key, c.idx, sd), pos, c))
+        got = ranked(w, f, age)[0]
+        assert got == [c for _, _, c in sorted(rows, key=lambda r: r[:2])], age
+        firsts.append(got)
+    assert firsts[1] == firsts[3]

@@ -334,7 +334,7 @@ EDGES = [
     _num("staff.initial_fill", PROB, 0.0, -0.5),
     _num("staff.quit_hazard_per_month", NONNEG, 0.0, -0.01),
     _num("staff.wage_per_month", NONNEG, 0.0, -1.0),
-    _edge("allocation.discipline", {"allocation.discipline": "random"}, ONE_OF(("fifo", "lottery"), "random"),
+    _edge("allocation.discipline", {"allocation.discipline": "random"}, ONE_OF(("fifo", "lottery", "points", "deferred_acceptance"), "random"),
           {"allocation.discipline": "lottery"}),
     *(_num(f"policy.{k}", NONNEG, 0.0, -1.0) for k in ("family_subsidy_per_year", "voucher_per_month",
                                                         "operating_subsidy_per_child_month",
