@@ -21,11 +21,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from sim.config.errors import ConfigError
 from sim.config.load import compose
 from sim.experiment.atomic import atomic_write_bytes
 from sim.experiment.layout import ERROR, EXPERIMENT_FILE, RUN_FILE, RUNS_DIR, SUMMARY
 from sim.experiment.outputs import write_error
-from sim.experiment.rundir import execute, failure, record_config
+from sim.experiment.rundir import execute, failure, planned_hash, record_config
 from sim.experiment.spec import Experiment
 
 
@@ -36,6 +37,7 @@ class RunTask:
     scenario: str
     overrides: tuple[str, ...]
     run_dir: Path
+    config_hash: str | None = None  # what a run of it records (None: its configuration is bad)
 
 
 @dataclass
@@ -53,13 +55,18 @@ def _json_bytes(obj: Any) -> bytes:
 
 
 def is_complete(task: RunTask) -> bool:
-    """True when the run directory holds a complete summary for the same overrides."""
+    """True when the run directory holds a complete summary of the same inputs.
+
+    The same overrides and the same configuration hash (which covers the rows of CSV files
+    and everything else that determines the results): a run whose inputs changed reruns.
+    """
     try:
         summary = json.loads((task.run_dir / SUMMARY).read_text(encoding="utf-8"))
         recorded = json.loads((task.run_dir / RUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return "meta" in summary and recorded.get("overrides") == list(task.overrides)
+    return ("meta" in summary and recorded.get("overrides") == list(task.overrides)
+            and task.config_hash is not None and summary["meta"].get("config_hash") == task.config_hash)
 
 
 def run_task(task: RunTask, jobs: int = 1) -> Outcome:
@@ -74,7 +81,7 @@ def run_task(task: RunTask, jobs: int = 1) -> Outcome:
     try:
         cfg = compose([*task.overrides, f"run.jobs={jobs}"])
         record_config(d, cfg, task.overrides)
-        execute(cfg, d, quiet=True)
+        execute(cfg, d, quiet=True, scenario=task.scenario)
         return Outcome(task.scenario, True, time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - one failing run must not stop the experiment
         kind, key, reason = failure(exc)
@@ -160,10 +167,18 @@ def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = 
     return [outcomes[t.scenario] for t in tasks]
 
 
+def _hash_of(overrides: list[str]) -> str | None:
+    try:
+        return planned_hash(compose(overrides))
+    except ConfigError:
+        return None  # the run fails with error.json when it runs
+
+
 def plan(exp: Experiment, out_dir: Path) -> list[RunTask]:
-    """Return one task per scenario, in the experiment's order."""
+    """Return one task per scenario, in the experiment's order, with the hash it will record."""
     dirs = exp.run_dirs()
-    return [RunTask(s, tuple(exp.overrides(s)), out_dir / RUNS_DIR / dirs[s]) for s in exp.scenarios]
+    return [RunTask(s, tuple(exp.overrides(s)), out_dir / RUNS_DIR / dirs[s], _hash_of(exp.overrides(s)))
+            for s in exp.scenarios]
 
 
 def write_manifest(exp: Experiment, out_dir: Path) -> None:
