@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,6 +28,7 @@ from sim.experiment.layout import ERROR, EXPERIMENT_FILE, RUN_FILE, RUNS_DIR, SU
 from sim.experiment.outputs import write_error
 from sim.experiment.rundir import execute, failure, planned_hash, record_config
 from sim.experiment.spec import Experiment
+from sim.experiment.workers import pool as worker_pool
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = 
             if progress:
                 progress.update(outcomes[t.scenario])
     else:
-        pool = ProcessPoolExecutor(max_workers=workers)
+        pool = worker_pool(workers)
         try:
             futures: dict[Future[Outcome], RunTask] = {pool.submit(run_task, t, per_run): t for t in tasks}
             for fut in as_completed(futures):
