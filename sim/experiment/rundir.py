@@ -23,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim import __version__
 from sim.config.errors import ConfigError
 from sim.config.load import to_params
-from sim.experiment.atomic import atomic_write_bytes
+from sim.experiment.atomic import atomic_write_bytes, os_error_line
 from sim.experiment.budget import Estimate
 from sim.experiment.budget import check as check_resources
 from sim.experiment.outputs import config_hash, git_commit, write_run
@@ -179,10 +179,7 @@ def is_disk_full(exc: OSError) -> bool:
 
 def os_reason(exc: OSError) -> str:
     """One line about a failed write: what, where, and the fix for a full disk."""
-    what = exc.strerror or str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    where = f" ({exc.filename})" if exc.filename else ""
-    fix = ": free some space (or choose another directory) and run again" if is_disk_full(exc) else ""
-    return f"{what}{where}{fix}".replace("\n", " ")
+    return os_error_line(exc)
 
 
 def check_free_space(out_dir: Path, est: Estimate) -> None:
