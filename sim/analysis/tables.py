@@ -39,6 +39,21 @@ ID_COLUMNS = ("scenario", "seed", "replication")
 _NOT_KPIS = {"replication", "seed", "wall_seconds"}
 
 
+class UnreadableResult(ValueError):
+    """A result file of a complete run cannot be read (corrupted or truncated)."""
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a run's Parquet file; an unreadable one is an UnreadableResult naming it."""
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise UnreadableResult(f"{path}: not a readable Parquet file ({first}); rerun its run "
+                               "(childcare-sim-experiment ... --force, or delete its summary.json "
+                               "and run the same command again)") from None
+
+
 @dataclass
 class RunRecord:
     """One run directory of a study: complete (``summary``) or failed (``error``)."""
@@ -181,7 +196,7 @@ def runs_frame(study: Study) -> pd.DataFrame:
     """Return one row per scenario and replication: ids, swept values, overrides, every KPI."""
     frames = []
     for r in study.ok_runs:
-        df = pd.read_parquet(r.path / REPLICATIONS)
+        df = read_table(r.path / REPLICATIONS)
         df.insert(0, "scenario", r.scenario)
         frames.append(df)
     if not frames:
@@ -257,7 +272,7 @@ def _concat_runs(study: Study, filename: str) -> pd.DataFrame:
         p = r.path / filename
         if not p.is_file():
             continue
-        df = pd.read_parquet(p)
+        df = read_table(p)
         df.insert(0, "seed", int(r.summary["meta"].get("seed", 0)) if r.summary else 0)
         df.insert(0, "scenario", r.scenario)
         frames.append(df)

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from sim.experiment.atomic import os_error_line as os_line
 from sim.experiment.spec import ExperimentError, load_experiment
 from sim.experiment.sweep import run_experiment
 
@@ -36,6 +37,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _report(out_dir: Path) -> None:
+    from sim.analysis.report import build_report  # here: pandas and matplotlib only when needed
+    from sim.analysis.tables import UnreadableResult
+
+    try:
+        report = build_report(out_dir)
+    except UnreadableResult as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    print(f"report: {report}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``childcare-sim-experiment``."""
     args = _parser().parse_intermixed_args(argv)
@@ -49,18 +62,21 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     try:
         outcomes = run_experiment(exp, out_dir, jobs, args.force)
+        failed = [o for o in outcomes if not o.ok]
+        for o in failed:
+            print(f"error: run {o.scenario!r} failed: {o.error}", file=sys.stderr)
+        if not args.no_report:
+            _report(out_dir)
+    except ExperimentError as exc:
+        print(f"error: experiment {exc}", file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         print(f"\ninterrupted: complete runs are kept in {out_dir}; run the same command again "
               "to resume", file=sys.stderr)
         sys.exit(130)
-    failed = [o for o in outcomes if not o.ok]
-    for o in failed:
-        print(f"error: run {o.scenario!r} failed: {o.error}", file=sys.stderr)
-    if not args.no_report:
-        from sim.analysis.report import build_report  # here: pandas and matplotlib only when needed
-
-        report = build_report(out_dir)
-        print(f"report: {report}")
+    except OSError as exc:  # the experiment's own files (manifest, tables, report) on a full disk
+        print(f"error: output: {os_line(exc)}; complete runs are kept in {out_dir}", file=sys.stderr)
+        sys.exit(1)
     print(f"childcare-sim-experiment {exp.name}: {len(outcomes)} run(s) in "
           f"{time.perf_counter() - t0:.1f}s -> {out_dir}")
     if failed:

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 from sim.analysis.report import build_report
+from sim.analysis.tables import UnreadableResult
+from sim.experiment.atomic import os_error_line as os_line
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +26,14 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     try:
         out = build_report(args.dir)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, UnreadableResult) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:
+        print(f"error: output: {os_line(exc)}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the report was not finished; run the same command again", file=sys.stderr)
+        sys.exit(130)
     print(f"report: {out}")
+

@@ -23,6 +23,7 @@ from omegaconf import DictConfig
 from sim import __version__
 from sim.config.errors import ConfigError
 from sim.config.load import CONFIG_DIR, compose, register, to_params
+from sim.experiment.budget import check as check_resources
 from sim.experiment.outputs import write_error
 from sim.experiment.rundir import execute, failure
 
@@ -74,7 +75,7 @@ def _app(cfg: DictConfig) -> None:
         kind, key, reason = failure(exc)
         if kind == "crash" and not multirun:
             raise
-        _fail(out_dir, key, reason, kind, multirun)
+        _fail(out_dir, key, reason, kind, multirun, 2 if kind == "config" else 1)
         return
     tag = f" [{hc.job.num}] {' '.join(hc.overrides.task)}" if multirun else ""
     print(f"childcare-sim {__version__}{tag}: {summary['meta']['wall_seconds']:.1f}s -> {out_dir}")
@@ -82,15 +83,18 @@ def _app(cfg: DictConfig) -> None:
         print(format_table(summary))
 
 
-def _fail(out_dir: Path, key: str, reason: str, kind: str, multirun: bool) -> None:
+def _fail(out_dir: Path, key: str, reason: str, kind: str, multirun: bool, status: int = 2) -> None:
     write_error(out_dir, key, reason, kind)
     print(f"error: {key}: {reason}", file=sys.stderr)
     if not multirun:
-        sys.exit(2)
+        sys.exit(status)
     failfile = os.environ.get(_FAILFILE_ENV)
     if failfile:
-        with open(failfile, "a", encoding="utf-8") as fh:
-            fh.write(f"{out_dir}\t{key}\t{reason}\n")
+        try:
+            with open(failfile, "a", encoding="utf-8") as fh:
+                fh.write(f"{out_dir}\t{key}\t{reason}\n")
+        except OSError:  # a full disk: the run's error.json and the line above still say it
+            print(f"error: {out_dir}: could not record the failure", file=sys.stderr)
 
 
 def _sweep_combinations(overrides: list[str]) -> list[list[str]]:
@@ -110,14 +114,14 @@ def prevalidate(argv: list[str]) -> None:
     overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     multirun = any(a in ("-m", "--multirun") for a in argv)
     if not multirun:
-        to_params(compose(overrides))
+        check_resources(to_params(compose(overrides)))
         return
     try:
         combos = _sweep_combinations(overrides)
     except Exception as exc:  # noqa: BLE001 - a malformed sweep override
         raise ConfigError("override", str(exc).splitlines()[0]) from None
     for combo in combos[:_MAX_PREVALIDATE]:
-        to_params(compose(combo))
+        check_resources(to_params(compose(combo)))
 
 
 def main(argv: list[str] | None = None) -> None:

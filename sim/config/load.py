@@ -23,7 +23,13 @@ from omegaconf.errors import (
     ValidationError,
 )
 
-from sim.config.city_io import read_districts, read_institutions
+from sim.config.city_io import (
+    CsvRows,
+    check_list_overrides,
+    csv_error,
+    read_districts_rows,
+    read_institutions_rows,
+)
 from sim.config.errors import ConfigError
 from sim.config.validate import validate
 from sim.params.schema import Config, freeze
@@ -106,11 +112,20 @@ def to_params(cfg: DictConfig, base_dir: Path | None = None) -> Config:
     except OmegaConfBaseException as exc:
         raise omegaconf_error(exc) from None
     assert isinstance(obj, Config)
+    sources: list[CsvRows] = []
     if obj.city.districts_csv:
-        obj.city.districts = read_districts(_resolve_path(obj.city.districts_csv, base_dir))
+        obj.city.districts, rows = read_districts_rows(_resolve_path(obj.city.districts_csv, base_dir))
+        sources.append(rows)
+        if (CONFIG_DIR / "city" / f"{obj.city.name}.yaml").is_file():  # still a preset's name
+            obj.city.name = rows.path.stem
     if obj.city.institutions_csv:
-        obj.city.institutions = read_institutions(_resolve_path(obj.city.institutions_csv, base_dir))
-    validate(obj)
+        path = _resolve_path(obj.city.institutions_csv, base_dir)
+        obj.city.institutions, rows = read_institutions_rows(path)
+        sources.append(rows)
+    try:
+        validate(obj)
+    except ConfigError as exc:
+        raise csv_error(exc, sources) from None
     return freeze(obj)
 
 
@@ -123,7 +138,12 @@ def compose(overrides: list[str] | tuple[str, ...] = (), config_name: str = "con
     register()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
-            return hydra_compose(config_name=config_name, overrides=list(overrides))
+            cfg = hydra_compose(config_name=config_name, overrides=list(overrides))
+        city = cfg.get("city") or {}
+        check_list_overrides(overrides, city.get("districts_csv"), city.get("institutions_csv"))
+        return cfg
+    except ConfigError:
+        raise
     except OmegaConfBaseException as exc:
         raise omegaconf_error(exc) from None
     except HydraException as exc:

@@ -34,6 +34,9 @@ from sim.params.timeline import (
     with_levers,
 )
 
+MAX_POPULATION = 2e9  # a district: more people than any country has
+MAX_BIRTH_RATE = 0.1  # births per person a year: twice the highest national rate on record
+
 
 def _require(ok: bool, key: str, reason: str) -> None:
     if not ok:
@@ -111,6 +114,9 @@ def _validate_run(cfg: Config) -> None:
     _require(r.replications >= 1, "run.replications", f"must be >= 1, got {r.replications}")
     _require(r.jobs >= 1 or r.jobs == -1, "run.jobs", f"must be >= 1 (or -1 for every core), got {r.jobs}")
     _require(1900 <= r.start_year <= 2200, "run.start_year", f"must be a calendar year, got {r.start_year}")
+    positive("run.max_hours", r.max_hours)
+    if r.max_memory_gb is not None:
+        positive("run.max_memory_gb", r.max_memory_gb)
 
 
 def _validate_city(cfg: Config) -> None:
@@ -143,7 +149,12 @@ def _validate_city(cfg: Config) -> None:
         _require(bool(d.name) and d.name != "???", f"{k}.name", "missing district name")
         _require(names.count(d.name) == 1, f"{k}.name", f"district '{d.name}' is listed twice")
         positive(f"{k}.population", d.population)
+        _require(d.population <= MAX_POPULATION, f"{k}.population",
+                 f"must be at most {MAX_POPULATION:,.0f} (more than any country), got {d.population:g}")
         non_negative(f"{k}.births_per_year", d.births_per_year)
+        _require(d.births_per_year <= d.population * MAX_BIRTH_RATE, f"{k}.births_per_year",
+                 f"must be at most {MAX_BIRTH_RATE * 1000:g} per 1,000 people a year (population "
+                 f"{d.population:g}), got {d.births_per_year:g}")
         positive(f"{k}.median_income", d.median_income)
         non_negative(f"{k}.income_sigma", d.income_sigma)
         probability(f"{k}.dual_earner_share", d.dual_earner_share)

@@ -7,6 +7,7 @@ neither Hydra nor the model.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -54,3 +55,12 @@ def atomic_write_parquet(path: Path, data: pd.DataFrame | pa.Table) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line about a failed write: what and where (a full disk says what to do)."""
+    text = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
+    where = f" ({exc.filename})" if exc.filename else ""
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc)
+    fix = ": free some space (or choose another directory) and run again" if full else ""
+    return f"{text}{where}{fix}".replace("\n", " ")

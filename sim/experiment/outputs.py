@@ -174,16 +174,34 @@ def write_run(out_dir: Path, results: Sequence[RunResult], meta: dict[str, Any],
     """Write every output of a run into ``out_dir``; ``summary.json`` last. Return the summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / ERROR).unlink(missing_ok=True)
-    atomic_write_parquet(out_dir / TIMESERIES, timeseries_table(results))
-    atomic_write_parquet(out_dir / REPLICATIONS, replications_table(results, seed))
-    atomic_write_parquet(out_dir / WAITS, waits_table(results))
-    atomic_write_parquet(out_dir / KPIS_BY_YEAR, kpis_by_year_table(results))
-    payload = summary_payload(results, meta)
-    atomic_write_bytes(out_dir / SUMMARY, (json.dumps(payload, indent=2) + "\n").encode())
+    tables = ((TIMESERIES, timeseries_table), (REPLICATIONS, lambda r: replications_table(r, seed)),
+              (WAITS, waits_table), (KPIS_BY_YEAR, kpis_by_year_table))
+    try:
+        for name, table in tables:
+            atomic_write_parquet(out_dir / name, table(results))
+        payload = summary_payload(results, meta)
+        atomic_write_bytes(out_dir / SUMMARY, (json.dumps(payload, indent=2) + "\n").encode())
+    except BaseException:  # a full disk, an interrupt: leave no table of an incomplete run
+        for name in (*(n for n, _ in tables), SUMMARY):
+            (out_dir / name).unlink(missing_ok=True)
+        raise
     return payload
 
 
-def write_error(out_dir: Path, key: str, reason: str, kind: str) -> None:
-    """Record why a run failed (``error.json``), so a sweep can report it and go on."""
-    body = {"error": kind, "key": key, "reason": reason}
-    atomic_write_bytes(out_dir / ERROR, (json.dumps(body, indent=2) + "\n").encode())
+def write_error(out_dir: Path, key: str, reason: str, kind: str) -> bool:
+    """Record why a run failed (``error.json``), so a sweep can report it and go on.
+
+    Never raises: on a full disk the atomic write may fail, and then a direct write of the
+    few bytes is tried (it can succeed where a second file cannot). Return whether it was written.
+    """
+    data = (json.dumps({"error": kind, "key": key, "reason": reason}, indent=2) + "\n").encode()
+    try:
+        atomic_write_bytes(out_dir / ERROR, data)
+        return True
+    except OSError:
+        pass
+    try:
+        (out_dir / ERROR).write_bytes(data)
+        return True
+    except OSError:
+        return False

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 
+from sim.experiment.workers import pool as worker_pool
 from sim.model import RunResult, World
 from sim.params.schema import Config
 
@@ -58,7 +58,7 @@ def run_replications(params: Config, progress: ProgressFn | None = None) -> list
             if progress is not None:
                 progress(len(results), n)
         return results
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:
         for res in pool.map(_job, args):
             results.append(res)
             if progress is not None:

@@ -16,17 +16,33 @@ from __future__ import annotations
 import json
 import sys
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from sim.config.load import compose
+import pyarrow.parquet as pq
+
+from sim.config.errors import ConfigError
+from sim.config.load import compose, to_params
 from sim.experiment.atomic import atomic_write_bytes
-from sim.experiment.layout import ERROR, EXPERIMENT_FILE, RUN_FILE, RUNS_DIR, SUMMARY
+from sim.experiment.layout import (
+    ERROR,
+    EXPERIMENT_FILE,
+    KPIS_BY_YEAR,
+    REPLICATIONS,
+    RUN_FILE,
+    RUNS_DIR,
+    SUMMARY,
+    TIMESERIES,
+    WAITS,
+)
+from sim.experiment.names import check_kpi_names, known_kpis
 from sim.experiment.outputs import write_error
-from sim.experiment.rundir import execute, failure, record_config
+from sim.experiment.rundir import execute, failure, record_config, record_hash, run_record
 from sim.experiment.spec import Experiment
+from sim.experiment.workers import pool as worker_pool
+from sim.params.schema import Config
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,7 @@ class RunTask:
     scenario: str
     overrides: tuple[str, ...]
     run_dir: Path
+    config_hash: str | None = None  # what a run of it records (None: its configuration is bad)
 
 
 @dataclass
@@ -53,13 +70,18 @@ def _json_bytes(obj: Any) -> bytes:
 
 
 def is_complete(task: RunTask) -> bool:
-    """True when the run directory holds a complete summary for the same overrides."""
+    """True when the run directory holds a complete summary of the same inputs.
+
+    The same overrides and the same configuration hash (which covers the rows of CSV files
+    and everything else that determines the results): a run whose inputs changed reruns.
+    """
     try:
         summary = json.loads((task.run_dir / SUMMARY).read_text(encoding="utf-8"))
         recorded = json.loads((task.run_dir / RUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return "meta" in summary and recorded.get("overrides") == list(task.overrides)
+    return ("meta" in summary and recorded.get("overrides") == list(task.overrides)
+            and task.config_hash is not None and summary["meta"].get("config_hash") == task.config_hash)
 
 
 def run_task(task: RunTask, jobs: int = 1) -> Outcome:
@@ -74,7 +96,7 @@ def run_task(task: RunTask, jobs: int = 1) -> Outcome:
     try:
         cfg = compose([*task.overrides, f"run.jobs={jobs}"])
         record_config(d, cfg, task.overrides)
-        execute(cfg, d, quiet=True)
+        execute(cfg, d, quiet=True, scenario=task.scenario)
         return Outcome(task.scenario, True, time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - one failing run must not stop the experiment
         kind, key, reason = failure(exc)
@@ -144,7 +166,7 @@ def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = 
             if progress:
                 progress.update(outcomes[t.scenario])
     else:
-        pool = ProcessPoolExecutor(max_workers=workers)
+        pool = worker_pool(workers)
         try:
             futures: dict[Future[Outcome], RunTask] = {pool.submit(run_task, t, per_run): t for t in tasks}
             for fut in as_completed(futures):
@@ -160,10 +182,41 @@ def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = 
     return [outcomes[t.scenario] for t in tasks]
 
 
+def _prepare(overrides: list[str]) -> tuple[str | None, Config | None]:
+    """Return the hash a run of ``overrides`` will record and its parameters (None if bad input)."""
+    try:
+        cfg = compose(overrides)
+        params = to_params(cfg)
+        return record_hash(run_record(cfg, params)), params
+    except ConfigError:
+        return None, None  # the run fails with error.json when it runs
+
+
 def plan(exp: Experiment, out_dir: Path) -> list[RunTask]:
-    """Return one task per scenario, in the experiment's order."""
+    """Return one task per scenario, in the experiment's order, with the hash it will record."""
+    return prepare(exp, out_dir)[0]
+
+
+def prepare(exp: Experiment, out_dir: Path) -> tuple[list[RunTask], list[Config]]:
+    """Return the tasks and the parameters of every scenario that composes (bad ones fail later)."""
     dirs = exp.run_dirs()
-    return [RunTask(s, tuple(exp.overrides(s)), out_dir / RUNS_DIR / dirs[s]) for s in exp.scenarios]
+    tasks, params = [], []
+    for s in exp.scenarios:
+        h, p = _prepare(exp.overrides(s))
+        tasks.append(RunTask(s, tuple(exp.overrides(s)), out_dir / RUNS_DIR / dirs[s], h))
+        if p is not None:
+            params.append(p)
+    return tasks, params
+
+
+def damaged(task: RunTask) -> str | None:
+    """Return the first result file of a complete run that cannot be read (None when all can)."""
+    for name in (TIMESERIES, REPLICATIONS, WAITS, KPIS_BY_YEAR):
+        try:
+            pq.read_metadata(task.run_dir / name)
+        except (OSError, ValueError):
+            return name
+    return None
 
 
 def write_manifest(exp: Experiment, out_dir: Path) -> None:
@@ -178,11 +231,18 @@ def write_manifest(exp: Experiment, out_dir: Path) -> None:
 def run_experiment(exp: Experiment, out_dir: Path, jobs: int, force: bool = False,
                    stream: TextIO | None = None) -> list[Outcome]:
     """Run every incomplete scenario of ``exp`` into ``out_dir``; return this call's outcomes."""
+    stream = stream or sys.stderr
+    tasks, params = prepare(exp, out_dir)
+    check_kpi_names(exp, known_kpis(params))  # before anything runs or is written
     out_dir.mkdir(parents=True, exist_ok=True)
     write_manifest(exp, out_dir)
-    tasks = plan(exp, out_dir)
     todo = tasks if force else [t for t in tasks if not is_complete(t)]
-    stream = stream or sys.stderr
+    for t in tasks:
+        bad = None if t in todo else damaged(t)
+        if bad:
+            stream.write(f"{t.run_dir / bad} is unreadable: rerunning {t.scenario!r}\n")
+            todo.append(t)
+    todo = [t for t in tasks if t in todo]
     skipped = len(tasks) - len(todo)
     if skipped:
         stream.write(f"{skipped} of {len(tasks)} runs already complete in {out_dir}: skipped\n")

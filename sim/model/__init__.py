@@ -5,8 +5,10 @@ parameters (:mod:`sim.params`) and a seed, and returns plain records. Layers abo
 (``sim.experiment``, ``sim.cli``) use what this module exports.
 """
 
+from sim.model.births import births_multiplier
 from sim.model.ledger import STATES, LedgerError
 from sim.model.recorder import FLOAT_COLUMNS, TIMESERIES_COLUMNS
 from sim.model.world import RunResult, World
 
-__all__ = ["FLOAT_COLUMNS", "STATES", "TIMESERIES_COLUMNS", "LedgerError", "RunResult", "World"]
+__all__ = ["FLOAT_COLUMNS", "STATES", "TIMESERIES_COLUMNS", "LedgerError", "RunResult", "World",
+           "births_multiplier"]

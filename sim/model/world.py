@@ -214,7 +214,7 @@ class World:
         if month % 12 == 11 or t >= self.horizon - 1e-9:
             self.yearbook.snapshot(self, t)
         self.gov.month_cost = [0.0] * len(self.districts)
-        if self.progress is not None and month % 12 == 11:
+        if self.progress is not None:
             self.progress(t, self.horizon)
 
     def _end_warmup(self) -> Generator[simpy.Event, Any, None]:

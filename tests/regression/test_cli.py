@@ -80,7 +80,7 @@ def _bad_cases(csv: dict[str, Path]) -> dict[str, tuple[list[str], str]]:
         "probability above 1": (["staff.initial_fill=1.5"], "staff.initial_fill"),
         "institution in a missing district (CSV)": (
             [f"city.districts_csv={EXAMPLES / 'districts.csv'}",
-             f"city.institutions_csv={csv['unknown_district.csv']}"], "city.institutions.0.district"),
+             f"city.institutions_csv={csv['unknown_district.csv']}"], "city.institutions_csv"),
         "empty city": (["city.districts=[]"], "city.districts"),
         "CSV with a non-number": ([f"city.districts_csv={csv['not_a_number.csv']}"], "city.districts_csv"),
         "CSV with extra values": ([f"city.districts_csv={csv['extra_values.csv']}"], "city.districts_csv"),

@@ -153,7 +153,9 @@ def test_an_institution_in_an_unknown_district_is_rejected_when_loading(tmp_path
     p = write(tmp_path, "i.csv", "name,district,type,places_toddler\nA,Atlantis,public,15\n")
     with pytest.raises(ConfigError) as info:
         load([f"city.districts_csv={EXAMPLES / 'districts.csv'}", f"city.institutions_csv={p}"])
-    assert info.value.key == "city.institutions.0.district"
+    # issue 18 (8): named by the file's line, not by a 0-based list index
+    assert info.value.key == "city.institutions_csv"
+    assert info.value.reason.startswith("i.csv: line 2: district: ")
     assert "Atlantis" in info.value.reason
 
 

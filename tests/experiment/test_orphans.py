@@ -1,0 +1,75 @@
+"""Workers exit when their parent dies (issue 18, item 3).
+
+SIGKILL of ``childcare-sim-experiment`` used to leave its worker processes running: they
+finished their runs, wrote into the directory and idled for minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
+
+
+def children(pid: int) -> list[int]:
+    """Return the pids of the live processes whose parent is ``pid``."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.append(int(d.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+def test_killing_the_experiment_leaves_no_worker_running(tmp_path):
+    cmd = [sys.executable, "-m", "sim.cli.experiment", "smoke", "--out", str(tmp_path / "out"),
+           "--jobs", "2", "--no-report", "run.horizon_months=600"]
+    code = "import sys; from sim.cli.experiment import main; main(sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", code, *cmd[3:]], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**os.environ, "MPLBACKEND": "Agg"})
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = children(proc.pid)
+        assert len(workers) >= 2, "the experiment never started its workers"
+        time.sleep(1.0)  # the workers are inside their runs
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(alive(w) for w in workers):
+            time.sleep(0.1)
+        survivors = [w for w in workers if alive(w)]
+        assert not survivors, f"workers {survivors} outlived their parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in children(proc.pid) + [w for w in locals().get("workers", []) if alive(w)]:
+            try:
+                os.kill(w, signal.SIGKILL)
+            except OSError:
+                pass
