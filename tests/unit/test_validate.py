@@ -271,7 +271,8 @@ EDGES = [
     _edge("city.districts.0.name", {"city.districts.0.name": ""}, "missing district name"),
     _edge("city.districts.1.name", {"city.districts.1.name": "???"}, "missing district name"),
     _edge("city.districts.0.name", {"city.districts.1.name": "Gulou"}, "district 'Gulou' is listed twice"),
-    _num("city.districts.0.population", POS, 1.0, 0.0),
+    _edge("city.districts.0.population", {"city.districts.0.population": 0.0}, POS(0.0),
+          {"city.districts.0.population": 1.0, "city.districts.0.births_per_year": 0.1}),  # births capped
     _num("city.districts.1.births_per_year", NONNEG, 0.0, -5.0),
     _num("city.districts.0.median_income", POS, 1.0, 0.0),
     _num("city.districts.0.income_sigma", NONNEG, 0.0, -0.1),
