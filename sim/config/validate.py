@@ -188,9 +188,12 @@ def _validate_city(cfg: Config) -> None:
             _require(n >= 0, f"{k}.places.{band}", f"must be >= 0, got {n}")
 
 
-def _validate_mix(key: str, mix: dict[str, float], types: dict) -> None:  # type: ignore[type-arg]
+def _validate_mix(key: str, mix: dict[str, float], known: Iterable[str],
+                  unknown: str = "unknown institution type (not in city.types)") -> None:
+    """Shares by name (a type mix, accept rules, care modes): known names, each in [0, 1], sum 1."""
+    known = tuple(known)
     for t, share in mix.items():
-        _require(t in types, f"{key}.{t}", "unknown institution type (not in city.types)")
+        _require(t in known, f"{key}.{t}", unknown)
         probability(f"{key}.{t}", share)
     if mix:
         total = sum(mix.values())
@@ -225,17 +228,10 @@ def _validate_families(cfg: Config) -> None:
         shares = accept_rule_shares(f.accept_rule)
     except ValueError as exc:
         raise ConfigError("families.accept_rule", str(exc)) from None
-    for rule, share in zip(ACCEPT_RULES, shares, strict=True):
-        probability(f"families.accept_rule.{rule}", share)
-    _require(abs(sum(shares) - 1.0) < 1e-6, "families.accept_rule",
-             f"shares must add up to 1, got {sum(shares):g}")
+    _validate_mix("families.accept_rule", dict(zip(ACCEPT_RULES, shares, strict=True)), ACCEPT_RULES)
     distribution("families.hold_out_slack", f.hold_out_slack)
-    for mode, share in f.care_modes.items():
-        _require(mode in CARE_MODES, f"families.care_modes.{mode}",
-                 f"unknown care mode (choose from {', '.join(CARE_MODES)})")
-        probability(f"families.care_modes.{mode}", share)
-    total = sum(f.care_modes.values())
-    _require(abs(total - 1.0) < 1e-6, "families.care_modes", f"shares must add up to 1, got {total:g}")
+    _validate_mix("families.care_modes", dict(f.care_modes), CARE_MODES,
+                  f"unknown care mode (choose from {', '.join(CARE_MODES)})")
     non_negative("families.hourly_requests_per_month", f.hourly_requests_per_month)
     non_negative("families.hourly_hours_per_request", f.hourly_hours_per_request)
     probability("families.single_parent_share", f.single_parent_share)
