@@ -16,6 +16,7 @@ from sim.params.distributions import DistributionError, from_spec
 from sim.params.schema import (
     ACCEPT_RULES,
     CARE_MODES,
+    CLOSURE_RULES,
     DISCIPLINES,
     INTAKES,
     CapacityConfig,
@@ -347,6 +348,12 @@ def _validate_economics(cfg: Config) -> None:
     _require(e.close_after_deficit_months >= 1, "economics.close_after_deficit_months",
              f"must be >= 1, got {e.close_after_deficit_months}")
     _finite("economics.cash_floor", e.cash_floor)
+    _require(e.closure_rule in CLOSURE_RULES, "economics.closure_rule",
+             f"must be one of {', '.join(CLOSURE_RULES)}, got {e.closure_rule!r}")
+    non_negative("economics.credit_months", e.credit_months)
+    _require(e.outlook_months >= 1, "economics.outlook_months", f"must be >= 1, got {e.outlook_months}")
+    _require(e.downsize_after_deficit_months >= 1, "economics.downsize_after_deficit_months",
+             f"must be >= 1, got {e.downsize_after_deficit_months}")
     _require(e.entry_type in cfg.city.types, "economics.entry_type",
              f"unknown institution type '{e.entry_type}' (not in city.types)")
     non_negative("economics.entry_lead_months", e.entry_lead_months)
@@ -368,5 +375,7 @@ def _validate_economics(cfg: Config) -> None:
             positive(f"city.districts.{i}.cost_index", d.cost_index)
     for name, t in cfg.city.types.items():
         non_negative(f"city.types.{name}.overhead_per_month", t.overhead_per_month)
+        _require(t.owner_operators >= 0, f"city.types.{name}.owner_operators",
+                 f"must be >= 0, got {t.owner_operators}")
         if t.rent_per_place_month is not None:
             non_negative(f"city.types.{name}.rent_per_place_month", t.rent_per_place_month)

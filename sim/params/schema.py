@@ -10,15 +10,25 @@ documented in the YAML files under ``configs/``; values here are neutral fall-ba
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
+
+# re-exported: the frozen base and the supply-side configs live in their own modules
+from sim.params.frozen import Frozen as Frozen
+from sim.params.frozen import FrozenDict as FrozenDict
+from sim.params.frozen import FrozenError as FrozenError
+from sim.params.frozen import FrozenList as FrozenList
+from sim.params.frozen import freeze as freeze
+from sim.params.frozen import thaw as thaw
+from sim.params.supply import CapacityConfig as CapacityConfig
+from sim.params.supply import EconomicsConfig as EconomicsConfig
 
 MISSING: Any = "???"
 DISCIPLINES = ("fifo", "lottery", "points", "deferred_acceptance")  # sim.model.allocation
 INTAKES = ("rolling", "annual")  # when a provider type admits (city.types.<type>.intake)
 ACCEPT_RULES = ("first_free", "hold_out", "accept_and_transfer")  # families.accept_rule
 CARE_MODES = ("full_day", "half_day", "hourly")  # families.care_modes
+CLOSURE_RULES = ("outlook", "deficits")  # economics.closure_rule
 
 
 def accept_rule_shares(value: Any) -> tuple[float, ...]:
@@ -38,83 +48,6 @@ def accept_rule_shares(value: Any) -> tuple[float, ...]:
             raise ValueError(f"unknown accept rule {unknown[0]!r} (choose from {', '.join(ACCEPT_RULES)})")
         return tuple(float(value.get(r, 0.0)) for r in ACCEPT_RULES)
     raise ValueError(f"must be a rule name or a mapping of rule names to shares, got {value!r}")
-
-
-class FrozenError(dataclasses.FrozenInstanceError):
-    """Raised when code tries to change frozen parameters."""
-
-
-class Frozen:
-    """Mixin of every parameter class: after :func:`freeze`, assigning an attribute raises.
-
-    ``copy.deepcopy`` returns a thawed, changeable copy: the way to derive new parameters
-    (calibration, tests), which are then validated and frozen again. (Hydra composes into
-    these classes, so they cannot be ``frozen=True`` dataclasses: a frozen structured config
-    refuses command-line overrides.)
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if self.__dict__.get("_frozen"):
-            raise FrozenError(f"parameters are frozen: cannot set {type(self).__name__}.{name}")
-        object.__setattr__(self, name, value)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return thaw(self)
-
-
-def _refuse(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
-    raise FrozenError("parameters are frozen: cannot change a list or mapping in them")
-
-
-class FrozenList(list):  # type: ignore[type-arg]
-    """A list that refuses changes (and pickles as one)."""
-
-    append = extend = insert = remove = pop = clear = sort = reverse = _refuse  # type: ignore[assignment]
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenList, (list(self),))
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return thaw(self)
-
-
-class FrozenDict(dict):  # type: ignore[type-arg]
-    """A mapping that refuses changes (and pickles as one)."""
-
-    __setitem__ = __delitem__ = pop = popitem = clear = update = setdefault = _refuse  # type: ignore[assignment]
-    __ior__ = _refuse  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenDict, (dict(self),))
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        return thaw(self)
-
-
-def freeze(obj: Any) -> Any:
-    """Return ``obj`` with every parameter object, list and mapping inside it made read-only."""
-    if isinstance(obj, Frozen) and dataclasses.is_dataclass(obj):
-        for f in dataclasses.fields(obj):
-            object.__setattr__(obj, f.name, freeze(getattr(obj, f.name)))
-        object.__setattr__(obj, "_frozen", True)
-        return obj
-    if isinstance(obj, list):
-        return FrozenList(freeze(v) for v in obj)
-    if isinstance(obj, dict):
-        return FrozenDict({k: freeze(v) for k, v in obj.items()})
-    return obj
-
-
-def thaw(obj: Any) -> Any:
-    """Return a changeable deep copy of (possibly frozen) parameters."""
-    if isinstance(obj, Frozen) and dataclasses.is_dataclass(obj):
-        return type(obj)(**{f.name: thaw(getattr(obj, f.name)) for f in dataclasses.fields(obj)})
-    if isinstance(obj, list):
-        return [thaw(v) for v in obj]
-    if isinstance(obj, dict):
-        return {k: thaw(v) for k, v in obj.items()}
-    return obj
 
 
 @dataclass
@@ -155,6 +88,7 @@ class InstitutionTypeSpec(Frozen):
     intake: str = "rolling"
     half_day_fee_share: float = 0.6
     hourly_fee_share: float = 0.01
+    owner_operators: int = 0  # caregiver posts filled by owners who earn the surplus, not a wage
 
 
 @dataclass
@@ -315,48 +249,6 @@ class PolicyConfig(Frozen):
     budget_per_year: float | None = None
     # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
     timeline: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class CapacityConfig(Frozen):
-    """The public capacity programme: a places-per-1,000 target reached by building and converting."""
-
-    name: str = "status_quo"
-    target_per_1000: float | None = None
-    target_year: int = 2030
-    path: str = "linear"
-    build_type: str = "public"
-    build_lead_months: float = 12.0
-    construction_grant_per_place: float = 10000.0
-    convert_kindergarten: bool = True
-    conversion_lead_months: float = 3.0
-    conversion_cost_per_place: float = 3000.0
-    kindergarten_enrolment: float = 0.9
-    plan_every_months: float = 3.0
-    # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
-    timeline: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class EconomicsConfig(Frozen):
-    """Provider accounts, closures, market entry and market fee setting."""
-
-    enabled: bool = True
-    rent_per_place_month: float = 450.0
-    per_child_cost_month: float = 450.0
-    initial_cash_months: float = 6.0
-    close_after_deficit_months: int = 12
-    cash_floor: float = 0.0
-    entry: bool = True
-    entry_type: str = "market"
-    entry_lead_months: float = 6.0
-    entry_check_months: float = 12.0
-    max_entries_per_district_year: int = 2
-    fee_setting: bool = True
-    fee_adjust_per_year: float = 0.1
-    target_occupancy: float = 0.85
-    fee_floor_share: float = 0.6
-    fee_ceiling_share: float = 1.6
 
 
 @dataclass
