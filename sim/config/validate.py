@@ -357,6 +357,8 @@ def _validate_economics(cfg: Config) -> None:
     _require(e.entry_type in cfg.city.types, "economics.entry_type",
              f"unknown institution type '{e.entry_type}' (not in city.types)")
     non_negative("economics.entry_lead_months", e.entry_lead_months)
+    non_negative("economics.entry_reach_km", e.entry_reach_km)
+    non_negative("economics.entry_max_waiting_share", e.entry_max_waiting_share)
     positive("economics.entry_check_months", e.entry_check_months)
     _require(e.max_entries_per_district_year >= 0, "economics.max_entries_per_district_year",
              f"must be >= 0, got {e.max_entries_per_district_year}")

@@ -23,6 +23,7 @@ The rules' parameters are assumptions (``configs/config.yaml``, ``economics``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +82,8 @@ class Providers:
         self.pipeline: dict[int, int] = {}  # places ordered but not yet open, per district
         self.revenue_window = 0.0
         self.cost_window = 0.0
+        self.entrant_opened: dict[int, float] = {}  # market entrants: institution index -> opening time
+        self.closed_at: dict[int, float] = {}  # institution index -> closing time
 
     # -- costs ---------------------------------------------------------------------------
     def rent(self, inst: Institution) -> float:
@@ -123,8 +126,8 @@ class Providers:
                               self.cfg.per_child_cost_month * ci, by_demand, staff.spare_caregivers_per_class,
                               t.owner_operators)
 
-    def births_outlook(self, inst: Institution) -> float:
-        """Return next year's children under 3 in the institution's district relative to this year's."""
+    def births_outlook(self) -> float:
+        """Return next year's children under 3 relative to this year's (the births path)."""
         city, start = self.params.city, self.params.run.start_year
         year = start + int(self.env.now // 12)
         return cohort_outlook([births_multiplier(city, y, start) for y in range(year - 2, year + 2)])
@@ -137,7 +140,7 @@ class Providers:
         if months == 0:
             return 0.0
         per_child = child_revenue / child_months if child_months > 0 else inst.fee + op
-        children = child_months / months * self.births_outlook(inst)
+        children = child_months / months * self.births_outlook()
         in_use = sum(c.in_use for c in inst.classes)
         return expected_result(children, per_child, self.costs(inst), pl * in_use)
 
@@ -256,6 +259,7 @@ class Providers:
         self.closed += len(closing)
         for inst in closing:
             inst.open = False
+            self.closed_at[inst.idx] = now
             if self.trace.active:
                 self.trace.emit(now, "close", inst)
         self.options.invalidate()
@@ -269,16 +273,20 @@ class Providers:
                 self.places.set_caregivers(c, 0)
                 self.places.set_licensed(c, 0)
 
-    def order(self, d: District, tname: str, size: dict[str, int], lead: float) -> None:
-        """Order an institution of type ``tname`` in district ``d``, open after ``lead`` months."""
+    def order(self, d: District, tname: str, size: dict[str, int], lead: float,
+              entrant: bool = False) -> None:
+        """Order an institution of type ``tname`` in district ``d``, open after ``lead`` months.
+
+        ``entrant``: a market entry (its survival is reported, :meth:`entrants_survival`).
+        """
         places = sum(size.values())
         self.pipeline[d.idx] = self.pipeline.get(d.idx, 0) + places
         self.ordered += 1
         spec = InstitutionSpec(f"{d.spec.name}-{tname}-new{self.ordered}", d.spec.name, tname, dict(size))
-        self.env.process(self.opening(d, spec, places, lead))
+        self.env.process(self.opening(d, spec, places, lead, entrant))
 
-    def opening(self, d: District, spec: InstitutionSpec, places: int,
-                lead: float) -> Generator[simpy.Event, Any, None]:
+    def opening(self, d: District, spec: InstitutionSpec, places: int, lead: float,
+                entrant: bool = False) -> Generator[simpy.Event, Any, None]:
         """Build (or convert) for ``lead`` months, then open with no staff and start the cycle."""
         yield self.env.timeout(lead)
         self.pipeline[d.idx] -= places
@@ -293,7 +301,20 @@ class Providers:
         self.options.add_institution(inst)
         self.open_books(inst)
         self.opened += 1
+        if entrant:
+            self.entrant_opened[inst.idx] = self.env.now
         if self.trace.active:
             self.trace.emit(self.env.now, "open", inst)
         if self.params.economics.enabled:
             self.env.process(self.cycle(inst))
+
+    def entrants_survival(self, months: float, horizon: float) -> float:
+        """Return the share of market entrants open ``months`` after opening (those opened early enough).
+
+        0 when no entrant opened ``months`` or more before the horizon.
+        """
+        old = [(i, t) for i, t in self.entrant_opened.items() if t + months <= horizon + 1e-9]
+        if not old:
+            return 0.0
+        alive = sum(1 for i, t in old if self.closed_at.get(i, math.inf) >= t + months)
+        return alive / len(old)

@@ -132,7 +132,7 @@ class World:
                                    self.alloc, self.options, self.trace)
         self.providers.families = self.families
         self.providers.gov = self.gov
-        self.market = Market(p, self.districts, self.providers, self.recorder)
+        self.market = Market(p, self.districts, self.providers, self.recorder, self.places, self.km)
         self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places)
         self.timeline = Timeline(env, p, self.gov, self.gov.capacity, self.families, self.institutions,
                                  self.classes, self.trace)

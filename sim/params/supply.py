@@ -52,6 +52,8 @@ class EconomicsConfig(Frozen):
     entry_lead_months: float = 6.0
     entry_check_months: float = 12.0
     max_entries_per_district_year: int = 2
+    entry_reach_km: float = 6.0
+    entry_max_waiting_share: float = 1.0
     fee_setting: bool = True
     fee_adjust_per_year: float = 0.1
     target_occupancy: float = 0.85

@@ -112,7 +112,8 @@ def test_january_clears_an_exhausted_budget_and_its_commitments_resume():
 
 
 def test_a_private_provider_closes_in_the_month_its_losses_reach_the_limit():
-    w = world("economics.close_after_deficit_months=3", "economics.cash_floor=0", "economics.closure_rule=deficits")
+    w = world("economics.close_after_deficit_months=3", "economics.cash_floor=0",
+              "economics.closure_rule=deficits")
     inst = next(i for i in w.institutions if i.sector == "private")
     inst.acct.cash = -1.0
     inst.acct.deficit_months = 2
