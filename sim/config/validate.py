@@ -299,6 +299,16 @@ def _check_capacity(c: CapacityConfig, at: str, cfg: Config) -> None:
     non_negative(f"{at}.conversion_cost_per_place", c.conversion_cost_per_place)
     probability(f"{at}.kindergarten_enrolment", c.kindergarten_enrolment)
     positive(f"{at}.plan_every_months", c.plan_every_months)
+    _require(c.placement in ("unmet", "ratio"), f"{at}.placement",
+             f"must be unmet or ratio, got {c.placement!r}")
+    non_negative(f"{at}.reach_km", c.reach_km)
+    for name, share in c.channels.items():
+        _require(name in cfg.city.types and sum(cfg.city.types[name].classes.values()) > 0,
+                 f"{at}.channels.{name}", "must be a provider type of city.types with classes")
+        non_negative(f"{at}.channels.{name}", share)
+    _require(not c.channels or sum(c.channels.values()) > 0, f"{at}.channels", "shares must not all be 0")
+    for name, grant in c.grant_per_place.items():
+        non_negative(f"{at}.grant_per_place.{name}", grant)
     one_of(f"{at}.path", c.path, ("linear", "geometric"))
 
 

@@ -84,6 +84,8 @@ class Providers:
         self.cost_window = 0.0
         self.entrant_opened: dict[int, float] = {}  # market entrants: institution index -> opening time
         self.closed_at: dict[int, float] = {}  # institution index -> closing time
+        self.programme_idx: set[int] = set()  # institutions the capacity programme ordered
+        self.programme_deficits = 0.0  # public deficits of those, covered in the window
 
     # -- costs ---------------------------------------------------------------------------
     def rent(self, inst: Institution) -> float:
@@ -185,6 +187,8 @@ class Providers:
         if inst.sector == "public" and st.result < 0:
             transfer = -st.result
             self.gov.cover_deficit(inst, transfer, in_window)
+            if in_window and inst.idx in self.programme_idx:
+                self.programme_deficits += transfer
         self.post(inst, st, transfer, in_window)
 
     def post(self, inst: Institution, st: Statement, public_transfer: float, in_window: bool) -> None:
@@ -274,19 +278,20 @@ class Providers:
                 self.places.set_licensed(c, 0)
 
     def order(self, d: District, tname: str, size: dict[str, int], lead: float,
-              entrant: bool = False) -> None:
+              entrant: bool = False, programme: bool = False) -> None:
         """Order an institution of type ``tname`` in district ``d``, open after ``lead`` months.
 
-        ``entrant``: a market entry (its survival is reported, :meth:`entrants_survival`).
+        ``entrant``: a market entry (its survival is reported, :meth:`entrants_survival`);
+        ``programme``: ordered by the capacity programme (its public deficits are reported).
         """
         places = sum(size.values())
         self.pipeline[d.idx] = self.pipeline.get(d.idx, 0) + places
         self.ordered += 1
         spec = InstitutionSpec(f"{d.spec.name}-{tname}-new{self.ordered}", d.spec.name, tname, dict(size))
-        self.env.process(self.opening(d, spec, places, lead, entrant))
+        self.env.process(self.opening(d, spec, places, lead, entrant, programme))
 
     def opening(self, d: District, spec: InstitutionSpec, places: int, lead: float,
-                entrant: bool = False) -> Generator[simpy.Event, Any, None]:
+                entrant: bool = False, programme: bool = False) -> Generator[simpy.Event, Any, None]:
         """Build (or convert) for ``lead`` months, then open with no staff and start the cycle."""
         yield self.env.timeout(lead)
         self.pipeline[d.idx] -= places
@@ -303,6 +308,8 @@ class Providers:
         self.opened += 1
         if entrant:
             self.entrant_opened[inst.idx] = self.env.now
+        if programme:
+            self.programme_idx.add(inst.idx)
         if self.trace.active:
             self.trace.emit(self.env.now, "open", inst)
         if self.params.economics.enabled:

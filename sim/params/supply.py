@@ -28,6 +28,12 @@ class CapacityConfig(Frozen):
     conversion_cost_per_place: float = 3000.0
     kindergarten_enrolment: float = 0.9
     plan_every_months: float = 3.0
+    # the channels new places are built through: provider type -> share of the places built
+    # (empty: all build_type), each with its public cost per place (default the construction grant)
+    channels: dict[str, float] = field(default_factory=dict)
+    grant_per_place: dict[str, float] = field(default_factory=dict)
+    placement: str = "unmet"  # unmet: most unmet demand net of vacancies within reach; ratio: the old rule
+    reach_km: float = 6.0
     # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
     timeline: list[dict[str, Any]] = field(default_factory=list)
 
