@@ -27,6 +27,8 @@ def test_new_places_go_where_families_wait_not_where_vacancies_within_reach_are(
     w.recorder.waiting[0].value, w.recorder.waiting[1].value = 0.0, 200.0
     prog = CapacityProgramme(w.env, w.params, w.districts, w.gov, w.providers, w.places, w.recorder,
                              np.array([[0.0, 4.0], [4.0, 0.0]]))
+    before = dict(w.providers.pipeline)  # the world's own programme planned at month 0
     prog._build(80.0, False)  # one public centre
-    assert w.providers.pipeline.get(1, 0) > 0 and w.providers.pipeline.get(0, 0) == 0
+    after = w.providers.pipeline
+    assert after.get(1, 0) - before.get(1, 0) == 80 and after.get(0, 0) == before.get(0, 0)
     assert prog.built.get("public", 0) > 0
