@@ -16,6 +16,7 @@ from sim.params.distributions import DistributionError, from_spec
 from sim.params.schema import (
     ACCEPT_RULES,
     CARE_MODES,
+    CLOSURE_RULES,
     DISCIPLINES,
     INTAKES,
     CapacityConfig,
@@ -305,6 +306,16 @@ def _check_capacity(c: CapacityConfig, at: str, cfg: Config) -> None:
     non_negative(f"{at}.conversion_cost_per_place", c.conversion_cost_per_place)
     probability(f"{at}.kindergarten_enrolment", c.kindergarten_enrolment)
     positive(f"{at}.plan_every_months", c.plan_every_months)
+    _require(c.placement in ("unmet", "ratio"), f"{at}.placement",
+             f"must be unmet or ratio, got {c.placement!r}")
+    non_negative(f"{at}.reach_km", c.reach_km)
+    for name, share in c.channels.items():
+        _require(name in cfg.city.types and sum(cfg.city.types[name].classes.values()) > 0,
+                 f"{at}.channels.{name}", "must be a provider type of city.types with classes")
+        non_negative(f"{at}.channels.{name}", share)
+    _require(not c.channels or sum(c.channels.values()) > 0, f"{at}.channels", "shares must not all be 0")
+    for name, grant in c.grant_per_place.items():
+        non_negative(f"{at}.grant_per_place.{name}", grant)
     one_of(f"{at}.path", c.path, ("linear", "geometric"))
 
 
@@ -354,9 +365,17 @@ def _validate_economics(cfg: Config) -> None:
     _require(e.close_after_deficit_months >= 1, "economics.close_after_deficit_months",
              f"must be >= 1, got {e.close_after_deficit_months}")
     _finite("economics.cash_floor", e.cash_floor)
+    _require(e.closure_rule in CLOSURE_RULES, "economics.closure_rule",
+             f"must be one of {', '.join(CLOSURE_RULES)}, got {e.closure_rule!r}")
+    non_negative("economics.credit_months", e.credit_months)
+    _require(e.outlook_months >= 1, "economics.outlook_months", f"must be >= 1, got {e.outlook_months}")
+    _require(e.downsize_after_deficit_months >= 1, "economics.downsize_after_deficit_months",
+             f"must be >= 1, got {e.downsize_after_deficit_months}")
     _require(e.entry_type in cfg.city.types, "economics.entry_type",
              f"unknown institution type '{e.entry_type}' (not in city.types)")
     non_negative("economics.entry_lead_months", e.entry_lead_months)
+    non_negative("economics.entry_reach_km", e.entry_reach_km)
+    non_negative("economics.entry_max_waiting_share", e.entry_max_waiting_share)
     positive("economics.entry_check_months", e.entry_check_months)
     _require(e.max_entries_per_district_year >= 0, "economics.max_entries_per_district_year",
              f"must be >= 0, got {e.max_entries_per_district_year}")
@@ -375,5 +394,7 @@ def _validate_economics(cfg: Config) -> None:
             positive(f"city.districts.{i}.cost_index", d.cost_index)
     for name, t in cfg.city.types.items():
         non_negative(f"city.types.{name}.overhead_per_month", t.overhead_per_month)
+        _require(t.owner_operators >= 0, f"city.types.{name}.owner_operators",
+                 f"must be >= 0, got {t.owner_operators}")
         if t.rent_per_place_month is not None:
             non_negative(f"city.types.{name}.rent_per_place_month", t.rent_per_place_month)

@@ -11,6 +11,7 @@ areas into its own, once, so every reader of the period's areas reads a number.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ class Account:
 
     __slots__ = ("classes", "t", "child_area", "fee_area", "voucher_area", "cg_area", "place_area", "cash",
                  "cash_start", "revenue_total", "cost_total", "deficit_months", "year_child_area",
-                 "year_place_area")
+                 "year_place_area", "recent")
 
     def __init__(self, classes: Sequence[Any], t: float) -> None:
         self.classes = classes
@@ -31,6 +32,7 @@ class Account:
         self.revenue_total = self.cost_total = 0.0
         self.deficit_months = 0
         self.year_child_area = self.year_place_area = 0.0
+        self.recent: deque[tuple[float, float]] = deque()  # last periods' (child-months, child revenue)
 
     def advance(self, t: float) -> None:
         """Integrate every rate up to t and collect the classes' areas (before the books are read)."""
@@ -49,7 +51,7 @@ class Account:
             cg = places = 0
             for c in self.classes:
                 cg += c.caregivers
-                places += c.licensed
+                places += c.in_use
             self.cg_area += cg * dt
             self.place_area += places * dt
             self.t = t
@@ -61,6 +63,17 @@ class Account:
         self.child_area = self.fee_area = self.voucher_area = self.cg_area = self.place_area = 0.0
         for c in self.classes:
             c.child_area = c.fee_area = c.voucher_area = 0.0
+
+    def remember(self, child_months: float, child_revenue: float, months: int) -> None:
+        """Keep the period's child-months and the revenue they brought for the last ``months`` periods."""
+        self.recent.append((child_months, child_revenue))
+        while len(self.recent) > months:
+            self.recent.popleft()
+
+    def trailing(self) -> tuple[float, float, int]:
+        """Return (child-months, revenue from children, periods) over the remembered periods."""
+        cm = sum(c for c, _ in self.recent)
+        return cm, sum(r for _, r in self.recent), len(self.recent)
 
     def book(self, revenue: float, cost: float) -> None:
         """Book a period's revenue and cost into cash."""

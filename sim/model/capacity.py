@@ -20,8 +20,10 @@ cycle in that month.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from sim.model.births import births_multiplier
 from sim.model.city import type_size
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from sim.model.government import Government
     from sim.model.places import Places
     from sim.model.provider import Providers
+    from sim.model.recorder import Recorder
     from sim.params.schema import CapacityConfig, Config
 
 
@@ -41,7 +44,8 @@ class CapacityProgramme:
     """Orders conversions and new public places to keep to the target path."""
 
     def __init__(self, env: simpy.Environment, params: Config, districts: Sequence[District],
-                 gov: Government, providers: Providers, places: Places) -> None:
+                 gov: Government, providers: Providers, places: Places, recorder: Recorder | None = None,
+                 km: np.ndarray | None = None) -> None:
         self.env = env
         self.params = params
         self.cap = params.capacity
@@ -55,6 +59,12 @@ class CapacityProgramme:
         self.start_level: float | None = None  # places per 1,000 where the path starts, at month path_from
         self.path_from = 0.0
         self.plan_from = 0  # planning months are plan_from + k * plan_every_months
+        self.recorder = recorder
+        n = len(districts)
+        self.km = np.zeros((n, n)) if km is None else km
+        self.built: dict[str, int] = {}  # places ordered per channel (kindergarten: conversions)
+        self.placed = [0.0] * n  # places placed per district in this round
+        self.priced_before = [0] * n  # priced-out counts at the last round
 
     def due(self, m: int) -> bool:
         """True when month ``m`` is a planning month."""
@@ -121,25 +131,57 @@ class CapacityProgramme:
                 if not self.gov.commit(unit * self.cap.conversion_cost_per_place, in_window, d):
                     return 0.0
                 self.converted[d.idx] += unit
-                self.providers.order(d, "kindergarten", size, self.cap.conversion_lead_months)
+                self.built["kindergarten"] = self.built.get("kindergarten", 0) + unit
+                self.providers.order(d, "kindergarten", size, self.cap.conversion_lead_months, programme=True)
                 need -= unit
         return need
 
     def _build(self, need: float, in_window: bool) -> None:
-        tname = self.cap.build_type
-        size = type_size(self.params.city, tname)
-        unit = sum(size.values())
-        if unit <= 0:
-            return
-        pipe = self.providers.pipeline
-        licensed = self.places.by_district("licensed")
-        places = {d.idx: float(licensed[d.idx] + pipe.get(d.idx, 0)) for d in self.districts}
-        month = int(round(self.env.now))
-        kids = {d.idx: float(d.children_under3(month)) for d in self.districts}
-        while need > unit / 2:
-            d = max(self.districts, key=lambda d: (kids[d.idx] / max(places[d.idx], 1.0), -d.idx))
-            if not self.gov.commit(unit * self.cap.construction_grant_per_place, in_window, d):
+        """Build through the channels (shares of ``capacity.channels``) where the placement rule says."""
+        cap = self.cap
+        mix = dict(cap.channels) or {cap.build_type: 1.0}
+        score = self._scores()
+        unit_of = {c: sum(type_size(self.params.city, c).values()) for c in mix}
+        while True:
+            tname = next_channel(mix, self.built)
+            size = type_size(self.params.city, tname)
+            unit = unit_of[tname]
+            if unit <= 0 or need <= unit / 2:
                 return
-            self.providers.order(d, tname, size, self.cap.build_lead_months)
-            places[d.idx] += unit
+            d = max(self.districts, key=lambda d: (score(d.idx), -d.idx))
+            grant = cap.grant_per_place.get(tname, cap.construction_grant_per_place)
+            if not self.gov.commit(unit * grant, in_window, d):
+                return
+            self.providers.order(d, tname, size, cap.build_lead_months, programme=True)
+            self.built[tname] = self.built.get(tname, 0) + unit
+            self.placed[d.idx] += unit
             need -= unit
+
+    def _scores(self) -> Callable[[int], float]:
+        """Return the placement score of a district (higher builds first) as places are placed."""
+        n = len(self.districts)
+        self.placed = [0.0] * n
+        pipe = self.providers.pipeline
+        if self.cap.placement == "ratio" or self.recorder is None:
+            licensed = self.places.by_district("licensed")
+            month = int(round(self.env.now))
+            kids = [float(d.children_under3(month)) for d in self.districts]
+            base = [float(licensed[k] + pipe.get(k, 0)) for k in range(n)]
+            return lambda k: kids[k] / max(base[k] + self.placed[k], 1.0)
+        usable = self.places.by_district("usable")
+        occupied = self.places.by_district_exact("occupied")
+        priced_now = list(self.recorder.priced_out_by_district)
+        priced = [a - b for a, b in zip(priced_now, self.priced_before, strict=True)]
+        self.priced_before = priced_now
+        unmet = []
+        for k in range(n):
+            reach = [j for j in range(n) if self.km[k, j] <= self.cap.reach_km]
+            vacant = sum(max(0.0, usable[j] - occupied[j]) + pipe.get(j, 0) for j in reach)
+            unmet.append(self.recorder.waiting[k].value + priced[k] - vacant)
+        return lambda k: unmet[k] - self.placed[k]
+
+
+def next_channel(mix: dict[str, float], built: dict[str, int]) -> str:
+    """Return the channel furthest below its share of the places built so far (ties: first listed)."""
+    total = sum(built.get(c, 0) for c in mix) + 1.0
+    return max(mix, key=lambda c: mix[c] * total - built.get(c, 0))

@@ -85,6 +85,7 @@ class AgeClass:
         "idx", "inst", "band", "min_age", "max_age", "licensed", "ratio", "caregivers",
         "pending_hires", "enrolled", "load", "usable", "waitlist", "transfers", "children", "target",
         "required", "te", "fee_rate", "voucher_rate", "child_area", "fee_area", "voucher_area", "levels",
+        "room", "in_use",
     )
 
     def __init__(self, idx: int, inst: Institution, band: str, spec: BandSpec, places: int) -> None:
@@ -109,6 +110,8 @@ class AgeClass:
         self.fee_rate = self.voucher_rate = 0.0
         self.child_area = self.fee_area = self.voucher_area = 0.0
         self.levels: Any = None
+        self.room = int(spec.cap)  # places per room (the group cap): rooms close and reopen whole
+        self.in_use = self.licensed  # licensed places in rooms in use (closed rooms keep their licence)
 
     def required_caregivers(self) -> int:
         """Return the caregivers needed to staff every licensed place."""

@@ -79,8 +79,16 @@ class Places:
         now = self.env.now
         c.inst.acct.advance_staff(now)
         c.levels["licensed"].add(now, places - c.licensed)
-        c.licensed = places
+        c.licensed = c.in_use = places
         c.required = required_caregivers(places, c.ratio)
+        self._update_usable(c)
+        self.update_staffing(c)
+
+    def set_in_use(self, c: AgeClass, places: int) -> None:
+        """Change the places of ``c`` in rooms in use (a closed or reopened room keeps its licence)."""
+        c.inst.acct.advance_staff(self.env.now)
+        c.in_use = min(places, c.licensed)
+        c.required = required_caregivers(c.in_use, c.ratio)
         self._update_usable(c)
         self.update_staffing(c)
 
@@ -109,7 +117,7 @@ class Places:
             self.staff.recruit(c)
 
     def _update_usable(self, c: AgeClass) -> None:
-        new = usable_places(c.licensed, c.caregivers, c.ratio) if self.staff.binding else c.licensed
+        new = usable_places(c.in_use, c.caregivers, c.ratio) if self.staff.binding else c.in_use
         if new != c.usable:
             c.levels["usable"].add(self.env.now, new - c.usable)
             grew = new > c.usable

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sim.model.accumulators import Level, WaitTally
-from sim.model.ledger import BLOCKED, ENROLLED, HOURLY, N_RULES, PENDING, RENEGED, WAITING
+from sim.model.ledger import BLOCKED, ENROLLED, HOURLY, N_RULES, PENDING, PRICED_OUT, RENEGED, WAITING
 
 if TYPE_CHECKING:
     from sim.model.city import District, Institution
@@ -40,6 +40,7 @@ class Recorder:
         self.horizon = horizon
         self.start_year = start_year
         self.waiting = [Level(t0) for _ in range(n_districts)]  # by the family's home district
+        self.priced_out_by_district = [0] * n_districts  # families priced out so far, by home district
         self.waiting_type = [Level(t0) for _ in range(n_types)]  # by the type of its first choice
         self.waiting_rule = [Level(t0) for _ in range(N_RULES)]  # by its accept rule
         self.transfer_waiting = Level(t0)  # in care, waiting for a better place
@@ -138,6 +139,8 @@ class Recorder:
             self.waiting_rule[fam.rule].add(now, 1)
             if now >= self.warmup:
                 self.joins += 1
+        elif new == PRICED_OUT:
+            self.priced_out_by_district[fam.district.idx] += 1
         elif fam.counted:
             if new == BLOCKED:
                 self.blocked += 1

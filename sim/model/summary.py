@@ -81,6 +81,26 @@ def admission_kpis(w: World, T: float) -> dict[str, float]:
     return out
 
 
+def supply_kpis(w: World, T: float) -> dict[str, float]:
+    """KPIs of the supply side (issue 13): entrants' survival and where entrants add places."""
+    prov = w.providers
+    entries = w.market.entries_log
+    added = sum(e.places for e in entries)
+    out: dict[str, float] = {
+        "entrants_survival_1y": prov.entrants_survival(12.0, T),
+        "entrants_survival_3y": prov.entrants_survival(36.0, T),
+        "entrant_places": added,
+        "entrant_places_high_need_share": _ratio(sum(e.places for e in entries if e.high_need), added),
+    }
+    built = w.gov.capacity.built if w.gov.capacity is not None else {}
+    for name in w.params.city.types:
+        out[f"programme_places_{name}"] = built.get(name, 0)
+    new = sum(built.values())
+    out["programme_places"] = new
+    out["public_cost_per_new_place"] = _ratio(w.gov.cost["construction"] + prov.programme_deficits, new)
+    return out
+
+
 def build_result(w: World) -> RunResult:
     """Check conservation and assemble the run's KPIs and records."""
     from sim.model.world import RunResult
@@ -157,6 +177,7 @@ def build_result(w: World) -> RunResult:
         "budget_refused": gov.refused,
     }
     s.update(admission_kpis(w, T))
+    s.update(supply_kpis(w, T))
     s["scale"] = w.params.city.scale
     for kind in COST_KINDS:
         s[f"public_cost_{kind}"] = gov.cost[kind]

@@ -132,8 +132,9 @@ class World:
                                    self.alloc, self.options, self.trace)
         self.providers.families = self.families
         self.providers.gov = self.gov
-        self.market = Market(p, self.districts, self.providers, self.recorder)
-        self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places)
+        self.market = Market(p, self.districts, self.providers, self.recorder, self.places, self.km)
+        self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places,
+                                             self.recorder, self.km)
         self.timeline = Timeline(env, p, self.gov, self.gov.capacity, self.families, self.institutions,
                                  self.classes, self.trace)
         self.yearbook = YearBook(p.run.start_year, self.warmup, self.horizon,

@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.params.frozen import Frozen, FrozenDict, FrozenError, FrozenList, freeze, thaw
+from sim.params.supply import CapacityConfig, EconomicsConfig
 
-__all__ = ["Frozen", "FrozenDict", "FrozenError", "FrozenList", "freeze", "thaw"]  # re-exported
+__all__ = [  # re-exported: the frozen base and the supply-side configs live in their own modules
+    "CapacityConfig", "EconomicsConfig",
+    "Frozen", "FrozenDict", "FrozenError", "FrozenList", "freeze", "thaw",
+]
 
 MISSING: Any = "???"
 DISCIPLINES = ("fifo", "lottery", "points", "deferred_acceptance")  # sim.model.allocation
 INTAKES = ("rolling", "annual")  # when a provider type admits (city.types.<type>.intake)
 ACCEPT_RULES = ("first_free", "hold_out", "accept_and_transfer")  # families.accept_rule
 CARE_MODES = ("full_day", "half_day", "hourly")  # families.care_modes
+CLOSURE_RULES = ("outlook", "deficits")  # economics.closure_rule
 
 
 def accept_rule_shares(value: Any) -> tuple[float, ...]:
@@ -81,6 +86,7 @@ class InstitutionTypeSpec(Frozen):
     intake: str = "rolling"
     half_day_fee_share: float = 0.6
     hourly_fee_share: float = 0.01
+    owner_operators: int = 0  # caregiver posts filled by owners who earn the surplus, not a wage
 
 
 @dataclass
@@ -241,48 +247,6 @@ class PolicyConfig(Frozen):
     budget_per_year: float | None = None
     # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
     timeline: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class CapacityConfig(Frozen):
-    """The public capacity programme: a places-per-1,000 target reached by building and converting."""
-
-    name: str = "status_quo"
-    target_per_1000: float | None = None
-    target_year: int = 2030
-    path: str = "linear"
-    build_type: str = "public"
-    build_lead_months: float = 12.0
-    construction_grant_per_place: float = 10000.0
-    convert_kindergarten: bool = True
-    conversion_lead_months: float = 3.0
-    conversion_cost_per_place: float = 3000.0
-    kindergarten_enrolment: float = 0.9
-    plan_every_months: float = 3.0
-    # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
-    timeline: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class EconomicsConfig(Frozen):
-    """Provider accounts, closures, market entry and market fee setting."""
-
-    enabled: bool = True
-    rent_per_place_month: float = 450.0
-    per_child_cost_month: float = 450.0
-    initial_cash_months: float = 6.0
-    close_after_deficit_months: int = 12
-    cash_floor: float = 0.0
-    entry: bool = True
-    entry_type: str = "market"
-    entry_lead_months: float = 6.0
-    entry_check_months: float = 12.0
-    max_entries_per_district_year: int = 2
-    fee_setting: bool = True
-    fee_adjust_per_year: float = 0.1
-    target_occupancy: float = 0.85
-    fee_floor_share: float = 0.6
-    fee_ceiling_share: float = 1.6
 
 
 @dataclass

@@ -112,7 +112,8 @@ def test_january_clears_an_exhausted_budget_and_its_commitments_resume():
 
 
 def test_a_private_provider_closes_in_the_month_its_losses_reach_the_limit():
-    w = world("economics.close_after_deficit_months=3", "economics.cash_floor=0")
+    w = world("economics.close_after_deficit_months=3", "economics.cash_floor=0",
+              "economics.closure_rule=deficits")
     inst = next(i for i in w.institutions if i.sector == "private")
     inst.acct.cash = -1.0
     inst.acct.deficit_months = 2
@@ -146,11 +147,13 @@ def test_a_class_staffed_by_demand_wants_its_childrens_caregivers_plus_spares():
 
 @pytest.mark.parametrize("switch_off", ["economics.entry=false", "economics.max_entries_per_district_year=0"])
 def test_market_entry_switched_off_opens_no_provider(switch_off):
-    """The demo city opens market providers in three years; either switch stops every entry."""
+    """The demo city, entrants looking only at their own district and a wide market, opens market
+    providers in three years; either switch stops every entry."""
     from tests.conftest import run_model
 
-    on = run_model(["run.horizon_months=36"], seed=SEED).summary
-    off = run_model(["run.horizon_months=36", switch_off], seed=SEED).summary
+    eager = ["run.horizon_months=36", "economics.entry_reach_km=2", "economics.entry_max_waiting_share=5"]
+    on = run_model(eager, seed=SEED).summary
+    off = run_model([*eager, switch_off], seed=SEED).summary
     assert on["institutions_opened"] > 0
     assert off["institutions_opened"] == 0
 

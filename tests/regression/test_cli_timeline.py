@@ -24,7 +24,8 @@ LEVERS = ("family_subsidy_per_year, voucher_per_month, voucher_scope, operating_
           "place_subsidy_per_year, fee_cap, fee_cap_basis, budget_per_year")
 CAPACITY_LEVERS = ("target_per_1000, target_year, path, build_type, build_lead_months, "
                    "construction_grant_per_place, convert_kindergarten, conversion_lead_months, "
-                   "conversion_cost_per_place, kindergarten_enrolment, plan_every_months")
+                   "conversion_cost_per_place, kindergarten_enrolment, plan_every_months, channels, "
+                   "grant_per_place, placement, reach_km")
 
 BAD: dict[str, tuple[str, str]] = {
     "unknown lever": (

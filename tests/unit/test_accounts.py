@@ -19,6 +19,7 @@ class FakeClass:
                  licensed: int) -> None:
         self.enrolled, self.fee_rate, self.voucher_rate = enrolled, fee_rate, voucher_rate
         self.caregivers, self.licensed = caregivers, licensed
+        self.in_use = licensed  # places in rooms in use (rent and place subsidies are paid on them)
         self.child_area = self.fee_area = self.voucher_area = 0.0
         self.te = 0.0
 
@@ -46,7 +47,7 @@ def test_advancing_integrates_children_fees_vouchers_caregivers_and_places():
 def test_staff_and_places_are_integrated_piecewise_and_never_backwards():
     acct, a, _ = account()
     acct.advance_staff(1.0)
-    a.caregivers, a.licensed = 3, 0
+    a.caregivers, a.licensed, a.in_use = 3, 0, 0
     acct.advance_staff(1.0)  # no time has passed: nothing added
     acct.advance_staff(0.5)  # earlier than the last time: ignored
     assert acct.t == 1.0

@@ -1,0 +1,83 @@
+"""The supply side's patterns of issue 13 (pattern-oriented modelling), over replications.
+
+Each test runs a preset for ten years at a sample scale, several replications, and asks that
+the 95% confidence interval of the replication mean lie inside the pattern's band (the
+tolerance comes from the replications, not from trial and error). Slow: run by ``.ci/run``
+(``pytest -m slow``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from sim.config.load import load
+from sim.experiment.stats import mean_ci95
+from sim.model.world import RunResult, World
+
+SEED = 1313
+REPS = 4
+TIER1_FLAT = ("city=tier1", "city.scale=0.25", "city.births_index=[1.0]", "run.progress=false")
+
+
+def runs(overrides: Sequence[str], reps: int = REPS) -> list[RunResult]:
+    p = load(list(overrides))
+    return [World(p, SEED, r).run() for r in range(reps)]
+
+
+def closure_rates(by_year: dict[str, list[Any]], institutions_start: float) -> list[float]:
+    """Institutions closed in each year over those open at its start."""
+    out, open_before = [], institutions_start
+    for closed, open_end in zip(by_year["institutions_closed"], by_year["institutions_end"], strict=True):
+        out.append(closed / open_before if open_before > 0 else 0.0)
+        open_before = open_end
+    return out
+
+
+@pytest.fixture(scope="module")
+def tier1_flat() -> list[RunResult]:
+    return runs(TIER1_FLAT)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 13 open: -24.1% +/- 0.9% (4 reps, scale 0.25) since "
+                   "entry counts vacancies within reach and closures are no longer replaced; it passed "
+                   "(-15%) with the earlier entry rule")
+def test_pattern2_a_tier1_city_with_flat_births_keeps_its_licensed_places_within_a_fifth(tier1_flat):
+    change = [r.summary["places_end"] / r.summary["places_start"] - 1.0 for r in tier1_flat]
+    m, h = mean_ci95(change)
+    assert -0.2 < m - h and m + h < 0.2, f"licensed places changed by {m:+.1%} +/- {h:.1%}"
+
+
+@pytest.mark.slow
+def test_pattern2_closures_stay_below_a_tenth_of_institutions_every_year(tier1_flat):
+    worst = [max(closure_rates(r.by_year, r.summary["institutions_start"])) for r in tier1_flat]
+    m, h = mean_ci95(worst)
+    assert m + h < 0.10, f"worst year's closures {m:.1%} +/- {h:.1%} of institutions"
+
+
+def wilson_lower(successes: float, n: float, z: float = 1.96) -> float:
+    """Lower end of the 95% Wilson interval of a share ``successes / n``."""
+    if n <= 0:
+        return 0.0
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    spread = z * ((p * (1 - p) + z * z / (4 * n)) / n) ** 0.5
+    return (centre - spread) / (1 + z * z / n)
+
+
+@pytest.mark.slow
+def test_pattern4_entrants_add_places_mainly_where_families_wait_or_are_priced_out():
+    p = load(["run.progress=false"])  # the demo city, ten years
+    entries = []
+    for r in range(8):
+        w = World(p, SEED, r)
+        w.run()
+        entries.extend(w.market.entries_log)
+    assert entries, "no market entry in eight replications of the demo city"
+    share = sum(e.places for e in entries if e.high_need) / sum(e.places for e in entries)
+    lower = wilson_lower(sum(e.high_need for e in entries), len(entries))
+    assert share >= 0.5 and lower >= 0.5, f"{share:.0%} of entrants' places in high-need districts " \
+                                          f"({len(entries)} entries, lower bound {lower:.0%})"
