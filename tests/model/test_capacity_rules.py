@@ -12,7 +12,8 @@ under 3 per place (licensed plus ordered) are highest, ties to the first distric
 commitment ends the round. Mutation testing found it tested only through two policy runs, so
 these tests check each term on a city of three institutions with round numbers: 300 places
 for 200,000 people (a start of 1.5 per 1,000), public builds of 80 places, kindergarten
-classes of 40.
+classes of 40. The placement rule checked here is ``capacity.placement: ratio``; the
+``unmet`` rule has its tests in ``tests/model/test_capacity_channels.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ NOW = ("capacity.target_year=2024",)  # the target is due now: the path is at it
 def programme(*extra: str, kids: tuple[int, int] = (340, 260), city: tuple[str, ...] = CITY):
     """A world as it starts to run (classes open, unstaffed) with ``kids`` under 3 per district
     at month 0 and 12; returns it and the list of its orders (district, type, places, lead)."""
-    w = world(*city, "capacity.build_lead_months=0", *extra)
+    w = world(*city, "capacity.build_lead_months=0", "capacity.placement=ratio", *extra)
     for c in w.classes:
         w.places.open_class(c, with_staff=False)
     for d, n in zip(w.districts, kids, strict=True):
@@ -40,11 +41,11 @@ def programme(*extra: str, kids: tuple[int, int] = (340, 260), city: tuple[str, 
     orders: list[tuple[int, str, int, float]] = []
     order = w.providers.order
 
-    def spy(d, tname, size, lead):
+    def spy(d, tname, size, lead, **kw):
         orders.append((d.idx, tname, sum(size.values()), lead))
         if len(orders) > 1000:  # a round that never ends (nothing to order): fail, not hang
             raise RuntimeError("runaway capacity round")
-        order(d, tname, size, lead)
+        order(d, tname, size, lead, **kw)
 
     w.providers.order = spy  # type: ignore[method-assign]
     return w, orders
