@@ -310,9 +310,13 @@ def _check_capacity(c: CapacityConfig, at: str, cfg: Config) -> None:
              f"must be unmet or ratio, got {c.placement!r}")
     non_negative(f"{at}.reach_km", c.reach_km)
     for name, share in c.channels.items():
-        _require(name in cfg.city.types and sum(cfg.city.types[name].classes.values()) > 0,
-                 f"{at}.channels.{name}", "must be a provider type of city.types with classes")
+        builds = name in cfg.city.types and sum(cfg.city.types[name].classes.values()) > 0
+        _require(name == "purchase" or builds,
+                 f"{at}.channels.{name}", "must be purchase or a provider type of city.types with classes")
         non_negative(f"{at}.channels.{name}", share)
+    _require(not c.channels or sum(v for k, v in c.channels.items() if k != "purchase") > 0, f"{at}.channels",
+             "needs a share for at least one channel that builds places (purchase adds none)")
+    non_negative(f"{at}.purchase_per_place_month", c.purchase_per_place_month)
     _require(not c.channels or sum(c.channels.values()) > 0, f"{at}.channels", "shares must not all be 0")
     for name, grant in c.grant_per_place.items():
         non_negative(f"{at}.grant_per_place.{name}", grant)
@@ -379,6 +383,14 @@ def _validate_economics(cfg: Config) -> None:
     positive("economics.entry_check_months", e.entry_check_months)
     _require(e.max_entries_per_district_year >= 0, "economics.max_entries_per_district_year",
              f"must be >= 0, got {e.max_entries_per_district_year}")
+    # a city without these types has no conversions (planner cities name their own types)
+    for i, name in enumerate(e.convert_from):
+        _require(name not in cfg.city.types or not cfg.city.types[name].affordable,
+                 f"economics.convert_from.{i}", f"'{name}' is already an affordable (普惠) type")
+    to = cfg.city.types.get(e.convert_to)
+    _require(to is None or (to.affordable and to.sector == "private"), "economics.convert_to",
+             f"must be a private affordable (普惠) type, got {e.convert_to!r}")
+    _finite("economics.conversion_gain_per_month", e.conversion_gain_per_month)
     non_negative("economics.fee_adjust_per_year", e.fee_adjust_per_year)
     _finite("economics.target_occupancy", e.target_occupancy)
     _require(0 < e.target_occupancy <= 1, "economics.target_occupancy",

@@ -29,6 +29,8 @@ from sim.model.births import births_multiplier
 from sim.model.city import type_size
 from sim.model.government import every
 
+PURCHASE = "purchase"  # the channel that buys places of existing private providers
+
 if TYPE_CHECKING:
     import simpy
 
@@ -65,6 +67,7 @@ class CapacityProgramme:
         self.built: dict[str, int] = {}  # places ordered per channel (kindergarten: conversions)
         self.placed = [0.0] * n  # places placed per district in this round
         self.priced_before = [0] * n  # priced-out counts at the last round
+        self.refused_offers: set[int] = set()  # providers that refused a purchase offer this round
 
     def due(self, m: int) -> bool:
         """True when month ``m`` is a planning month."""
@@ -137,13 +140,24 @@ class CapacityProgramme:
         return need
 
     def _build(self, need: float, in_window: bool) -> None:
-        """Build through the channels (shares of ``capacity.channels``) where the placement rule says."""
+        """Build through the channels (shares of ``capacity.channels``) where the placement rule says.
+
+        The ``purchase`` channel buys places of existing private providers (:meth:`_purchase`)
+        in its share of the places the programme procures; it adds no licensed place.
+        """
         cap = self.cap
+        self.refused_offers = set()
         mix = dict(cap.channels) or {cap.build_type: 1.0}
         score = self._scores()
-        unit_of = {c: sum(type_size(self.params.city, c).values()) for c in mix}
+        unit_of = {c: sum(type_size(self.params.city, c).values()) for c in mix if c != PURCHASE}
         while True:
             tname = next_channel(mix, self.built)
+            if tname == PURCHASE:
+                if not self._purchase(score, in_window):
+                    mix.pop(PURCHASE)  # nothing left to buy this round: build the other channels
+                    if not mix:
+                        return
+                continue
             size = type_size(self.params.city, tname)
             unit = unit_of[tname]
             if unit <= 0 or need <= unit / 2:
@@ -156,6 +170,48 @@ class CapacityProgramme:
             self.built[tname] = self.built.get(tname, 0) + unit
             self.placed[d.idx] += unit
             need -= unit
+
+    def _purchase(self, score: Callable[[int], float], in_window: bool) -> bool:
+        """Buy the places of one private provider as 普惠 places; False when none is for sale or affordable.
+
+        In the district of highest placement score with a candidate within ``reach_km``, the
+        provider with most vacant places (then nearest, then first) among the open private
+        providers of ``economics.convert_from`` types is offered ``purchase_per_place_month``
+        per licensed place for a capped fee; it accepts when it expects to do better so
+        (:meth:`sim.model.provider.Providers.conversion_terms`). The contract is paid monthly
+        within the budget (:meth:`Government.purchase`); no offer is made while the budget is
+        exhausted. Its places
+        count as the channel's (``programme_places_purchase``) but add no licensed place: the
+        places target is still built through the other channels.
+        """
+        eco = self.params.economics
+        per_place = self.cap.purchase_per_place_month
+        refused = self.refused_offers
+        if eco.convert_to not in self.params.city.types:
+            return False
+        cands = [i for i in self.providers.institutions
+                 if i.open and not i.affordable and i.sector == "private" and i.type in eco.convert_from
+                 and i.idx not in refused]
+        if not cands:
+            return False
+        vacant = {i.idx: sum(max(0.0, c.usable - c.load / 2) for c in i.classes) for i in cands}
+        order = sorted(self.districts, key=lambda d: (-score(d.idx), d.idx))
+        for d in order:
+            near = [i for i in cands if self.km[d.idx, i.district.idx] <= self.cap.reach_km]
+            near.sort(key=lambda i: (-vacant[i.idx], self.km[d.idx, i.district.idx], i.idx))
+            for inst in near:
+                stay, convert = self.providers.conversion_terms(inst, eco.convert_to, per_place)
+                if convert <= stay:
+                    refused.add(inst.idx)
+                    continue
+                if self.gov.exhausted:
+                    return False
+                self.providers.convert(inst, eco.convert_to, purchased=True)
+                self.gov.purchase(inst, per_place)
+                self.built[PURCHASE] = self.built.get(PURCHASE, 0) + inst.licensed
+                self.placed[inst.district.idx] += vacant[inst.idx]
+                return True
+        return False
 
     def _scores(self) -> Callable[[int], float]:
         """Return the placement score of a district (higher builds first) as places are placed."""

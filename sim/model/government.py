@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sim.model.world import Broadcast
     from sim.params.schema import Config, PolicyConfig
 
-COST_KINDS = ("family_subsidy", "voucher", "operating", "construction", "public_providers")
+COST_KINDS = ("family_subsidy", "voucher", "operating", "construction", "public_providers", "purchase")
 
 
 def every(m: int, period: float) -> bool:
@@ -63,6 +63,8 @@ class Government:
         self.refused_by_year: dict[int, float] = {}
         self.shares = (1.0, 0.0, 0.0)  # this month: voucher share paid, operating and place subsidy rates
         self.capacity: CapacityProgramme | None = None  # set by the world
+        self.contracts: dict[int, float] = {}  # purchase contracts: institution -> yuan per place-month
+        self.purchase_share = 1.0  # this month's share of the contracts paid
 
     # -- what families and providers see ----------------------------------------------------
     def family_subsidy_month(self) -> float:
@@ -85,9 +87,28 @@ class Government:
                                   inst.district.spec.median_income)
 
     def provider_terms(self, inst: Institution) -> tuple[float, float, float]:
-        """Return this month's (voucher share paid, operating subsidy per child-month, per place-month)."""
+        """Return this month's (voucher share paid, operating subsidy per child-month, per place-month).
+
+        The per-place rate includes a purchase contract's subsidy (:meth:`purchase`).
+        """
         v_share, op, pl = self.shares
-        return (v_share, op, pl) if inst.affordable else (v_share, 0.0, 0.0)
+        bought = self.contracts.get(inst.idx, 0.0) * self.purchase_share
+        return (v_share, op, pl + bought) if inst.affordable else (v_share, 0.0, 0.0)
+
+    def operating_rate(self, tname: str) -> float:
+        """Return the operating subsidy per child-month of an affordable type (before budget shares)."""
+        return self.pol.operating_subsidy_per_child_month
+
+    def place_rate(self) -> float:
+        """Return the per-place subsidy per month of affordable providers (before budget shares)."""
+        return self.pol.place_subsidy_per_year / 12.0
+
+    def purchase(self, inst: Institution, per_place_month: float) -> None:
+        """Contract ``inst``'s places as 普惠 places: ``per_place_month`` per licensed place from now.
+
+        Paid monthly within the budget (cost kind ``purchase``) while the provider is open.
+        """
+        self.contracts[inst.idx] = per_place_month
 
     # -- the year ------------------------------------------------------------------------------
     def year(self, month_started: Broadcast) -> Generator[simpy.Event, Any, None]:
@@ -220,7 +241,7 @@ class Government:
                 self.month_cost[d.idx] += fs * k * share
         op = pol.operating_subsidy_per_child_month
         pl = pol.place_subsidy_per_year / 12.0
-        if not (self.economics or pol.voucher_per_month > 0 or op > 0 or pl > 0):
+        if not (self.economics or pol.voucher_per_month > 0 or op > 0 or pl > 0 or self.contracts):
             return  # no scheme pays providers and no provider keeps books: nothing to close
         insts = [i for i in institutions if i.open]
         for inst in insts:
@@ -235,6 +256,9 @@ class Government:
         if pl > 0:
             pl_share = self.pay("operating", pl * sum(i.acct.place_area for i in aff), in_window)
         self.shares = (v_share, op * op_share, pl * pl_share)
+        if self.contracts:
+            due = sum(self.contracts.get(i.idx, 0.0) * i.acct.place_area for i in aff)
+            self.purchase_share = self.pay("purchase", due, in_window)
         for inst in insts:
             a = inst.acct
             v, o, p = self.provider_terms(inst)

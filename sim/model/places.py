@@ -44,6 +44,23 @@ class Places:
         k = c.inst.district.idx * self.n_types + c.inst.type_idx
         c.levels = {q: self.levels[q][k] for q in QUANTITIES}
 
+    def retype(self, c: AgeClass, type_idx: int) -> None:
+        """Move class ``c`` to the levels of provider type ``type_idx`` now (its institution converts).
+
+        Its present contribution to every level (children, places occupied, licensed, usable,
+        caregivers, required and missing) leaves the old type's levels and joins the new
+        type's, so city totals do not change and per-type levels follow the conversion.
+        """
+        now = self.env.now
+        share = {"enrolled": c.enrolled, "occupied": c.load * 0.5, "licensed": c.licensed, "usable": c.usable,
+                 "caregivers": c.caregivers, "cg_required": c.target,
+                 "cg_missing": max(0, c.target - c.caregivers)}
+        k = c.inst.district.idx * self.n_types + type_idx
+        for q in QUANTITIES:
+            c.levels[q].add(now, -share[q])
+            self.levels[q][k].add(now, share[q])
+        c.levels = {q: self.levels[q][k] for q in QUANTITIES}
+
     # -- children ----------------------------------------------------------------------------
     def occupy(self, c: AgeClass, fam: Any, delta: int) -> None:
         """Add (+1) or remove (-1) ``fam``'s child in class ``c`` now (it uses ``fam.units`` half places)."""

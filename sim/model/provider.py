@@ -32,7 +32,7 @@ import simpy
 from sim.model.births import births_multiplier
 from sim.model.city import Institution, build_institution
 from sim.model.costs import CostStructure, cohort_outlook, cost_structure, expected_result
-from sim.model.economics import Statement, market_fee_update, monthly_statement
+from sim.model.economics import Statement, capped_fee, market_fee_update, monthly_statement
 from sim.params.schema import InstitutionSpec
 
 if TYPE_CHECKING:
@@ -86,11 +86,12 @@ class Providers:
         self.closed_at: dict[int, float] = {}  # institution index -> closing time
         self.programme_idx: set[int] = set()  # institutions the capacity programme ordered
         self.programme_deficits = 0.0  # public deficits of those, covered in the window
+        self.converted: list[tuple[float, int, bool]] = []  # (time, institution, purchased) of conversions
 
     # -- costs ---------------------------------------------------------------------------
-    def rent(self, inst: Institution) -> float:
-        """Rent per licensed place per month at this institution."""
-        t = self.params.city.types[inst.type]
+    def rent(self, inst: Institution, tname: str | None = None) -> float:
+        """Rent per licensed place per month at this institution (as a provider of type ``tname``)."""
+        t = self.params.city.types[tname or inst.type]
         base = self.cfg.rent_per_place_month if t.rent_per_place_month is None else t.rent_per_place_month
         return base * cost_index(inst.district)
 
@@ -116,16 +117,18 @@ class Providers:
         cg = max(0, sum(c.required_caregivers() for c in inst.classes) - t.owner_operators)
         return cg * self.wage * ci + self.rent(inst) * inst.licensed + t.overhead_per_month * ci
 
-    def costs(self, inst: Institution) -> CostStructure:
-        """Return the institution's cost structure with the rooms it has open now."""
+    def costs(self, inst: Institution, tname: str | None = None) -> CostStructure:
+        """Return the institution's cost structure with the rooms it has open now (as type ``tname``)."""
         ci = cost_index(inst.district)
-        t = self.params.city.types[inst.type]
+        tname = tname or inst.type
+        t = self.params.city.types[tname]
         staff = self.params.staff
         places = {c.band: c.in_use for c in inst.classes}
         ratios = {c.band: c.ratio for c in inst.classes}
         by_demand = staff.binding and staff.staffing == "demand"
-        return cost_structure(places, ratios, self.wage * ci, self.rent(inst), t.overhead_per_month * ci,
-                              self.cfg.per_child_cost_month * ci, by_demand, staff.spare_caregivers_per_class,
+        return cost_structure(places, ratios, self.wage * ci, self.rent(inst, tname),
+                              t.overhead_per_month * ci, self.cfg.per_child_cost_month * ci, by_demand,
+                              staff.spare_caregivers_per_class,
                               t.owner_operators)
 
     def births_outlook(self) -> float:
@@ -145,6 +148,81 @@ class Providers:
         children = child_months / months * self.births_outlook()
         in_use = sum(c.in_use for c in inst.classes)
         return expected_result(children, per_child, self.costs(inst), pl * in_use)
+
+    # -- conversion to 普惠 status -----------------------------------------------------------------
+    def affordable_occupancy(self, d: District, tname: str) -> float | None:
+        """Return the occupancy (occupied over licensed places) of type ``tname`` in ``d``, else city-wide.
+
+        None when no provider of the type is open anywhere.
+        """
+        k = list(self.params.city.types).index(tname)
+        n = self.places.n_types
+        occ, lic = self.places.levels["occupied"], self.places.levels["licensed"]
+        i = d.idx * n + k
+        if lic[i].value > 0:
+            return occ[i].value / lic[i].value
+        total = sum(lv.value for lv in lic[k::n])
+        return sum(lv.value for lv in occ[k::n]) / total if total > 0 else None
+
+    def conversion_terms(self, inst: Institution, tname: str, per_place: float = 0.0) -> tuple[float, float]:
+        """Return (result expected as it is, result expected as a ``tname`` 普惠 provider), monthly.
+
+        As a 普惠 provider it charges the type's list fee in its district (under the fee cap in
+        force), receives the type's operating subsidy per child and ``per_place`` per place in
+        use (a purchase contract), pays the type's rent (cheaper premises), and expects the
+        occupancy the type's providers have in its district now (city-wide when none is
+        there), or its own when that is higher; both outlooks apply the births outlook.
+        """
+        assert self.gov is not None
+        stay = self.outlook(inst)
+        t = self.params.city.types[tname]
+        d = inst.district
+        fee = capped_fee(t.fee_per_month * d.spec.fee_index, self.gov.pol.fee_cap, self.gov.pol.fee_cap_basis,
+                         d.spec.median_income)
+        op = self.gov.operating_rate(tname)
+        in_use = sum(c.in_use for c in inst.classes)
+        child_months, _, months = inst.acct.trailing()
+        own = child_months / months if months > 0 else 0.0
+        occ = self.affordable_occupancy(d, tname)
+        children = max(own, (occ or 0.0) * in_use) * self.births_outlook()
+        pl = self.gov.place_rate() + per_place
+        convert = expected_result(children, fee + op, self.costs(inst, tname), pl * in_use)
+        return stay, convert
+
+    def consider_conversion(self, inst: Institution) -> None:
+        """January: a private provider of a convertible type converts to 普惠 when it expects to do better."""
+        cfg = self.cfg
+        if (inst.affordable or inst.sector != "private" or inst.type not in cfg.convert_from
+                or cfg.convert_to not in self.params.city.types):
+            return
+        stay, convert = self.conversion_terms(inst, cfg.convert_to)
+        if convert > stay + cfg.conversion_gain_per_month:
+            self.convert(inst, cfg.convert_to)
+
+    def convert(self, inst: Institution, tname: str, purchased: bool = False) -> None:
+        """The institution becomes a 普惠 provider of type ``tname`` now (its own choice, or a purchase).
+
+        Its classes, children and intake calendar stay; its type (rent, overhead, families'
+        type preference, the levels it feeds) and its fee for new contracts change to the
+        type's list fee in its district under the cap in force; children enrolled keep the
+        fee they contracted. Counted in ``conversions_to_affordable``.
+        """
+        assert self.gov is not None
+        t = self.params.city.types[tname]
+        k = list(self.params.city.types).index(tname)
+        for c in inst.classes:
+            self.places.retype(c, k)
+        inst.type, inst.type_idx, inst.affordable = tname, k, True
+        inst.list_fee = t.fee_per_month * inst.district.spec.fee_index
+        self.gov.apply_fee_cap(inst)
+        self.converted.append((self.env.now, inst.idx, purchased))
+        self.options.invalidate()
+        if self.trace.active:
+            self.trace.emit(self.env.now, "convert", inst, tname)
+
+    def conversions(self, since: float) -> int:
+        """Return the conversions to 普惠 status (own choice or purchase) at or after time ``since``."""
+        return sum(1 for t, _, _ in self.converted if t >= since - 1e-9)
 
     def open_books(self, inst: Institution) -> None:
         """Open the institution's books now with the starting cash (earlier activity is not booked)."""
@@ -172,6 +250,8 @@ class Providers:
             self.book(inst, in_window)
             if month % 12 == 11 and self.cfg.fee_setting:
                 self.reset_fee(inst)
+            if month % 12 == 11 and self.cfg.conversion:
+                self.consider_conversion(inst)
             if self.cfg.downsize:
                 self.adjust_rooms(inst)
             if self.should_close(inst):

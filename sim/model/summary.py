@@ -95,9 +95,13 @@ def supply_kpis(w: World, T: float) -> dict[str, float]:
     built = w.gov.capacity.built if w.gov.capacity is not None else {}
     for name in w.params.city.types:
         out[f"programme_places_{name}"] = built.get(name, 0)
-    new = sum(built.values())
-    out["programme_places"] = new
+    out["programme_places_purchase"] = built.get("purchase", 0)
+    new = sum(v for k, v in built.items() if k != "purchase")
+    out["programme_places"] = new  # new places: built and converted kindergarten classes
     out["public_cost_per_new_place"] = _ratio(w.gov.cost["construction"] + prov.programme_deficits, new)
+    out["conversions_to_affordable"] = prov.conversions(w.params.run.warmup_months)
+    out["conversions_purchased"] = sum(1 for t, _, bought in prov.converted
+                                       if bought and t >= w.params.run.warmup_months - 1e-9)
     return out
 
 

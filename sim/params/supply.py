@@ -32,6 +32,7 @@ class CapacityConfig(Frozen):
     # (empty: all build_type), each with its public cost per place (default the construction grant)
     channels: dict[str, float] = field(default_factory=dict)
     grant_per_place: dict[str, float] = field(default_factory=dict)
+    purchase_per_place_month: float = 300.0  # the "purchase" channel's subsidy per place bought
     placement: str = "unmet"  # unmet: most unmet demand net of vacancies within reach; ratio: the old rule
     reach_km: float = 6.0
     # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
@@ -60,6 +61,10 @@ class EconomicsConfig(Frozen):
     max_entries_per_district_year: int = 2
     entry_reach_km: float = 6.0
     entry_max_waiting_share: float = 1.0
+    conversion: bool = True  # private providers of convert_from types may convert to convert_to (普惠)
+    convert_from: list[str] = field(default_factory=lambda: ["market"])
+    convert_to: str = "affordable"
+    conversion_gain_per_month: float = 0.0
     fee_setting: bool = True
     fee_adjust_per_year: float = 0.1
     target_occupancy: float = 0.85
