@@ -77,10 +77,13 @@ def test_a_conversion_changes_type_and_fee_for_new_contracts_not_for_children_en
     assert w.providers.conversions(0.0) == 1 and w.providers.converted[0][2] is False
 
 
-@pytest.mark.parametrize("stay, convert, gain, converts", [(-100.0, 0.0, 0.0, True), (0.0, -100.0, 0.0, False),
-                                                          (-100.0, 0.0, 200.0, False), (-5.0, -5.0, 0.0, False)])
-def test_a_private_provider_converts_when_its_affordable_outlook_beats_its_own(monkeypatch, stay, convert, gain,
-                                                                              converts):
+CASES = [(-100.0, 0.0, 0.0, True), (0.0, -100.0, 0.0, False), (-100.0, 0.0, 200.0, False),
+         (-5.0, -5.0, 0.0, False)]
+
+
+@pytest.mark.parametrize("stay, convert, gain, converts", CASES)
+def test_a_private_provider_converts_when_its_affordable_outlook_beats_its_own(
+        monkeypatch, stay, convert, gain, converts):
     w = started(f"economics.conversion_gain_per_month={gain}")
     monkeypatch.setattr(w.providers, "conversion_terms", lambda inst, tname, per_place=0.0: (stay, convert))
     for name in ("M0", "A0", "P0"):
