@@ -391,6 +391,7 @@ def _validate_economics(cfg: Config) -> None:
     _require(to is None or (to.affordable and to.sector == "private"), "economics.convert_to",
              f"must be a private affordable (普惠) type, got {e.convert_to!r}")
     _finite("economics.conversion_gain_per_month", e.conversion_gain_per_month)
+    probability("economics.conversion_rent_share", e.conversion_rent_share)
     non_negative("economics.fee_adjust_per_year", e.fee_adjust_per_year)
     _finite("economics.target_occupancy", e.target_occupancy)
     _require(0 < e.target_occupancy <= 1, "economics.target_occupancy",

@@ -131,7 +131,7 @@ class Institution:
     """A provider: type, district, fee, its age classes and its intake calendar."""
 
     __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "list_fee",
-                 "classes", "acct", "open", "annual", "half_share", "hourly_share")
+                 "classes", "acct", "open", "annual", "half_share", "hourly_share", "premises", "rent_share")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
                  sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0,
@@ -151,6 +151,8 @@ class Institution:
         self.annual = annual  # admits new children only at the intake round and from its waitlist
         self.half_share = 0.6  # half-day fee as a share of the fee; an hour of hourly care, ditto
         self.hourly_share = 0.01
+        self.premises = type_name  # the type whose premises (rent) it has: a conversion keeps its lease
+        self.rent_share = 1.0  # of that rent it pays (conversion relief: economics.conversion_rent_share)
 
     @property
     def licensed(self) -> int:

@@ -89,11 +89,15 @@ class Providers:
         self.converted: list[tuple[float, int, bool]] = []  # (time, institution, purchased) of conversions
 
     # -- costs ---------------------------------------------------------------------------
-    def rent(self, inst: Institution, tname: str | None = None) -> float:
-        """Rent per licensed place per month at this institution (as a provider of type ``tname``)."""
-        t = self.params.city.types[tname or inst.type]
+    def rent(self, inst: Institution, share: float | None = None) -> float:
+        """Rent per licensed place per month at this institution (paying ``share`` of its premises' rent).
+
+        The rent is its premises' (the type it opened as; a converted provider keeps its
+        lease) times its rent share (default its own: 1, or the relief a conversion brought).
+        """
+        t = self.params.city.types[inst.premises]
         base = self.cfg.rent_per_place_month if t.rent_per_place_month is None else t.rent_per_place_month
-        return base * cost_index(inst.district)
+        return base * cost_index(inst.district) * (inst.rent_share if share is None else share)
 
     def statement(self, inst: Institution, op_sub: float, place_sub: float,
                   voucher_share: float = 1.0) -> Statement:
@@ -118,15 +122,20 @@ class Providers:
         return cg * self.wage * ci + self.rent(inst) * inst.licensed + t.overhead_per_month * ci
 
     def costs(self, inst: Institution, tname: str | None = None) -> CostStructure:
-        """Return the institution's cost structure with the rooms it has open now (as type ``tname``)."""
+        """Return the institution's cost structure with the rooms it has open now.
+
+        With ``tname``: as it would be after converting to that type (the type's overhead and
+        owner posts; its own premises at the conversion's rent share).
+        """
         ci = cost_index(inst.district)
+        rent = self.rent(inst) if tname is None else self.rent(inst, self.cfg.conversion_rent_share)
         tname = tname or inst.type
         t = self.params.city.types[tname]
         staff = self.params.staff
         places = {c.band: c.in_use for c in inst.classes}
         ratios = {c.band: c.ratio for c in inst.classes}
         by_demand = staff.binding and staff.staffing == "demand"
-        return cost_structure(places, ratios, self.wage * ci, self.rent(inst, tname),
+        return cost_structure(places, ratios, self.wage * ci, rent,
                               t.overhead_per_month * ci, self.cfg.per_child_cost_month * ci, by_demand,
                               staff.spare_caregivers_per_class,
                               t.owner_operators)
@@ -169,7 +178,8 @@ class Providers:
 
         As a 普惠 provider it charges the type's list fee in its district (under the fee cap in
         force), receives the type's operating subsidy per child and ``per_place`` per place in
-        use (a purchase contract), pays the type's rent (cheaper premises), and expects the
+        use (a purchase contract), keeps its premises at ``economics.conversion_rent_share`` of
+        their rent (rent relief), has the type's overhead, and expects the
         occupancy the type's providers have in its district now (city-wide when none is
         there), or its own when that is higher; both outlooks apply the births outlook.
         """
@@ -202,7 +212,8 @@ class Providers:
     def convert(self, inst: Institution, tname: str, purchased: bool = False) -> None:
         """The institution becomes a 普惠 provider of type ``tname`` now (its own choice, or a purchase).
 
-        Its classes, children and intake calendar stay; its type (rent, overhead, families'
+        Its classes, children, premises and intake calendar stay; it pays
+        ``economics.conversion_rent_share`` of its rent; its type (overhead, families'
         type preference, the levels it feeds) and its fee for new contracts change to the
         type's list fee in its district under the cap in force; children enrolled keep the
         fee they contracted. Counted in ``conversions_to_affordable``.
@@ -213,6 +224,7 @@ class Providers:
         for c in inst.classes:
             self.places.retype(c, k)
         inst.type, inst.type_idx, inst.affordable = tname, k, True
+        inst.rent_share = self.cfg.conversion_rent_share
         inst.list_fee = t.fee_per_month * inst.district.spec.fee_index
         self.gov.apply_fee_cap(inst)
         self.converted.append((self.env.now, inst.idx, purchased))

@@ -65,6 +65,7 @@ class EconomicsConfig(Frozen):
     convert_from: list[str] = field(default_factory=lambda: ["market"])
     convert_to: str = "affordable"
     conversion_gain_per_month: float = 0.0
+    conversion_rent_share: float = 1.0  # of its rent a converted provider pays (rent relief)
     fee_setting: bool = True
     fee_adjust_per_year: float = 0.1
     target_occupancy: float = 0.85

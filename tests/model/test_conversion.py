@@ -8,7 +8,8 @@ The rules checked, on a small world of two districts started but barely run:
   public and other types never convert;
 - a conversion changes the type, the 普惠 flag and the fee for new contracts (the type's
   list fee in the district under the cap in force) but not the fee children already pay;
-- the 普惠 outlook is priced with the new type's premises (rent) and overhead;
+- the 普惠 outlook keeps the provider's premises at the relief share of their rent and takes
+  the new type's overhead; after converting it pays that rent;
 - a purchase converts the provider with most vacancies near the neediest district, signs a
   per-place contract that the government pays monthly (cost kind ``purchase``) and that
   reaches the provider's statement; a provider that would do worse refuses and is not bought.
@@ -100,11 +101,11 @@ def test_types_not_listed_in_convert_from_never_convert(monkeypatch):
     assert inst(w, "M0").type == "market"
 
 
-def test_the_affordable_outlook_uses_the_new_types_premises_and_its_district_occupancy():
+def test_the_affordable_outlook_keeps_its_premises_at_the_relief_share_and_uses_the_types_occupancy():
     """Before any month is booked a provider expects nothing as it is (no history); as a 普惠
     provider it expects the 普惠 type's occupancy in its district times its places, at the type's
-    fee, against its costs with the type's rent and overhead."""
-    w = started()
+    fee, against its costs with the type's overhead and its own rent times the relief share."""
+    w = started("economics.conversion_rent_share=0.8")
     m0, a0 = inst(w, "M0"), inst(w, "A0")
     prov = w.providers
     occ = prov.affordable_occupancy(m0.district, "affordable")
@@ -116,11 +117,15 @@ def test_the_affordable_outlook_uses_the_new_types_premises_and_its_district_occ
     children = occ * 40 * prov.births_outlook()
     assert stay == 0.0
     assert convert == pytest.approx(children * fee - costs.cost(children))
-    # the type's premises: rent per place differs by exactly the two types' rents
+    # its own premises at 80% of their rent, and the 普惠 type's overhead
     diff = prov.costs(m0).fixed - costs.fixed
     ci = m0.district.spec.fee_index if m0.district.spec.cost_index is None else m0.district.spec.cost_index
     overhead = (w.params.city.types["market"].overhead_per_month - t.overhead_per_month) * ci
-    assert diff == pytest.approx((prov.rent(m0) - prov.rent(m0, "affordable")) * 40 + overhead)
+    assert diff == pytest.approx(0.2 * prov.rent(m0) * 40 + overhead)
+    # after converting it pays that rent
+    rent = prov.rent(m0)
+    prov.convert(m0, "affordable")
+    assert prov.rent(m0) == pytest.approx(0.8 * rent) and m0.premises == "market"
 
 
 def programme(w: World) -> CapacityProgramme:
