@@ -204,8 +204,9 @@ def integral(lv, t):
 
 @pytest.mark.slow
 def test_the_demo_city_has_waitlists_at_affordable_providers_and_vacancy_at_market_ones_every_year():
-    """Mechanism: affordable (public, 普惠, kindergarten) classes admit once a year and from
-    their lists, families apply to them and wait or take a market place meanwhile, so
+    """Mechanism: public and kindergarten classes admit once a year and from their lists
+    (private 普惠 centres admit all year), families apply to them and wait or take a market
+    place meanwhile, so
     affordable providers keep waitlists while market providers keep empty places.
     Checked per calendar year over ten years, as the lower end of a 95% t-interval over
     replications: mean families waiting with an affordable first choice > 1, market
