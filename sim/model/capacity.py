@@ -176,8 +176,10 @@ class CapacityProgramme:
 
         In the district of highest placement score with a candidate within ``reach_km``, the
         provider with most vacant places (then nearest, then first) among the open private
-        providers of ``economics.convert_from`` types is offered ``purchase_per_place_month``
-        per licensed place for a capped fee; it accepts when it expects to do better so
+        providers without a contract, 普惠 already or of an ``economics.convert_from`` type, is
+        offered ``purchase_per_place_month`` per licensed place (政府购买服务: the government
+        buys 普惠 places). A 普惠 provider accepts (its fee is capped already); a market one
+        converts to ``economics.convert_to`` when it expects to do better so
         (:meth:`sim.model.provider.Providers.conversion_terms`). The contract is paid monthly
         within the budget (:meth:`Government.purchase`); no offer is made while the budget is
         exhausted. Its places
@@ -189,9 +191,10 @@ class CapacityProgramme:
         refused = self.refused_offers
         if eco.convert_to not in self.params.city.types:
             return False
+        contracts = self.gov.contracts
         cands = [i for i in self.providers.institutions
-                 if i.open and not i.affordable and i.sector == "private" and i.type in eco.convert_from
-                 and i.idx not in refused]
+                 if i.open and i.sector == "private" and i.idx not in refused and i.idx not in contracts
+                 and (i.affordable or i.type in eco.convert_from)]
         if not cands:
             return False
         vacant = {i.idx: sum(max(0.0, c.usable - c.load / 2) for c in i.classes) for i in cands}
@@ -200,13 +203,15 @@ class CapacityProgramme:
             near = [i for i in cands if self.km[d.idx, i.district.idx] <= self.cap.reach_km]
             near.sort(key=lambda i: (-vacant[i.idx], self.km[d.idx, i.district.idx], i.idx))
             for inst in near:
-                stay, convert = self.providers.conversion_terms(inst, eco.convert_to, per_place)
-                if convert <= stay:
-                    refused.add(inst.idx)
-                    continue
+                if not inst.affordable:
+                    stay, convert = self.providers.conversion_terms(inst, eco.convert_to, per_place)
+                    if convert <= stay:
+                        refused.add(inst.idx)
+                        continue
                 if self.gov.exhausted:
                     return False
-                self.providers.convert(inst, eco.convert_to, purchased=True)
+                if not inst.affordable:
+                    self.providers.convert(inst, eco.convert_to, purchased=True)
                 self.gov.purchase(inst, per_place)
                 self.built[PURCHASE] = self.built.get(PURCHASE, 0) + inst.licensed
                 self.placed[inst.district.idx] += vacant[inst.idx]

@@ -10,9 +10,10 @@ The rules checked, on a small world of two districts started but barely run:
   list fee in the district under the cap in force) but not the fee children already pay;
 - the 普惠 outlook keeps the provider's premises at the relief share of their rent and takes
   the new type's overhead; after converting it pays that rent;
-- a purchase converts the provider with most vacancies near the neediest district, signs a
-  per-place contract that the government pays monthly (cost kind ``purchase``) and that
-  reaches the provider's statement; a provider that would do worse refuses and is not bought.
+- a purchase buys the private provider with most vacancies near the neediest district (a
+  market one converts, a 普惠 one keeps its type), signs a per-place contract that the
+  government pays monthly (cost kind ``purchase``) and that reaches the provider's
+  statement; a market provider that would do worse refuses and is not bought.
 """
 
 from __future__ import annotations
@@ -139,21 +140,26 @@ def test_the_purchase_channel_buys_the_emptiest_private_provider_near_need_and_p
     prog = programme(w)
     m0, m1 = inst(w, "M0"), inst(w, "M1")
     monkeypatch.setattr(w.providers, "conversion_terms", lambda inst, tname, per_place=0.0: (0.0, per_place))
-    prog._build(100.0, True)  # one public build of 40 needs ~40 places; purchases take their turn
-    assert PURCHASE in prog.built and prog.built[PURCHASE] in (40, 60)
-    assert w.providers.converted[0][1] == m0.idx  # bought first: 40 vacant places before M1's 20
-    assert w.gov.contracts[m0.idx] == 300.0 and w.providers.converted[0][2] is True
+    a0 = inst(w, "A0")
+    prog._build(100.0, True)  # two public builds of 40; purchases take turns with them
+    # every private provider is bought (40 + 20 + 40 places), the market ones converted; the
+    # one with most vacant places first (A0, already 普惠, is bought without converting)
+    assert prog.built[PURCHASE] == 100 and set(w.gov.contracts) == {m0.idx, m1.idx, a0.idx}
+    vacant = {i.idx: sum(c.usable - c.load / 2 for c in i.classes) for i in (m0, m1, a0)}
+    first = next(iter(w.gov.contracts))
+    assert vacant[first] == max(vacant.values())
+    converted = [i for _, i, bought in w.providers.converted if bought]
+    assert converted == [i for i in w.gov.contracts if i != a0.idx]
+    assert a0.type == "affordable" and m0.type == m1.type == "affordable"
+    assert w.gov.contracts[m0.idx] == 300.0
     # the contract reaches the statement and the public cost, month by month
     v, op, pl = w.gov.provider_terms(m0)
     assert pl == pytest.approx(300.0)
     w.env.run(until=1.0)
     cost_before = w.gov.cost["purchase"]
-    for i in (m0, m1):
-        i.acct.advance(1.0)
-    area = sum(i.acct.place_area for i in w.institutions if i.open and i.idx in w.gov.contracts)
     w.gov.close_month(1.0, True, w.institutions)
-    assert w.gov.cost["purchase"] - cost_before == pytest.approx(300.0 * area)
-    assert area > 0
+    # the month's place-months of the three contracted providers (100 places, open all month)
+    assert w.gov.cost["purchase"] - cost_before == pytest.approx(300.0 * 100 * 1.0)
 
 
 def test_a_provider_that_would_do_worse_refuses_the_purchase_and_building_goes_on(monkeypatch):
@@ -162,6 +168,7 @@ def test_a_provider_that_would_do_worse_refuses_the_purchase_and_building_goes_o
     monkeypatch.setattr(w.providers, "conversion_terms", lambda inst, tname, per_place=0.0: (10.0, 0.0))
     before = sum(w.providers.pipeline.values())
     prog._build(100.0, True)
-    assert not any(i.affordable for i in w.institutions if i.type == "market")
-    assert PURCHASE not in prog.built and not w.gov.contracts
+    assert inst(w, "M0").type == inst(w, "M1").type == "market"  # both refused
+    assert set(w.gov.contracts) == {inst(w, "A0").idx}  # a 普惠 provider accepts: its fee is capped already
+    assert prog.built[PURCHASE] == 40
     assert sum(w.providers.pipeline.values()) > before  # the public channel still builds

@@ -42,9 +42,6 @@ def tier1_flat() -> list[RunResult]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 13 open: -24.1% +/- 0.9% (4 reps, scale 0.25) since "
-                   "entry counts vacancies within reach and closures are no longer replaced; it passed "
-                   "(-15%) with the earlier entry rule")
 def test_pattern2_a_tier1_city_with_flat_births_keeps_its_licensed_places_within_a_fifth(tier1_flat):
     change = [r.summary["places_end"] / r.summary["places_start"] - 1.0 for r in tier1_flat]
     m, h = mean_ci95(change)
