@@ -18,14 +18,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import TwoSlopeNorm, to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MultipleLocator
 from scipy import stats as st
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import LeverMark, Study, cost_per_year, lever_marks
+from sim.analysis.tables import LeverMark, Study, by_year_means, cost_per_year, lever_marks
 from sim.experiment.stats import mean_ci95
 
 DESERT_RATIO = 3.0  # children under 3 per usable place above which a district is a "desert"
@@ -41,6 +41,7 @@ class FigureContext:
     scen: pd.DataFrame
     ts: pd.DataFrame
     waits: pd.DataFrame
+    by_year: pd.DataFrame = field(default_factory=pd.DataFrame)
     colors: dict[str, str] = field(default_factory=dict)
     marks: list[LeverMark] = field(default_factory=list)
 
@@ -344,13 +345,113 @@ def waits_figure(ctx: FigureContext) -> tuple[Figure, str]:
                  f"{edges[1] - edges[0]:g} months")
 
 
-FIGURES: dict[str, tuple[str, Callable[[FigureContext], tuple[Figure, str]]]] = {
+def _mix_colors(names: list[str]) -> dict[str, str]:
+    """One colour per provider type or channel, the same in every panel and figure."""
+    from matplotlib import colormaps
+
+    cols = colormaps["tab10"].colors  # type: ignore[attr-defined]
+    return {n: to_hex(cols[i % len(cols)]) for i, n in enumerate(names)}
+
+
+def _panels(ctx: FigureContext, names: list[str]) -> tuple[Figure, np.ndarray]:
+    ncols = min(3, len(names))
+    nrows = math.ceil(len(names) / ncols)
+    fig = Figure(figsize=(4.4 * ncols + 2.0, 3.6 * nrows + 0.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _mix_axes(ctx: FigureContext, ax: Axes, s: str, x: np.ndarray, labels: list[str],
+              pad: float, ylabel: str) -> None:
+    """Decimal years on x (so lever changes fall on their dates), a labelled tick per year shown."""
+    ax.set_xlim(float(x.min()) - pad, float(x.max()) + pad)
+    mark_changes(ctx, ax, s)
+    step = max(1, math.ceil(len(x) / 6))
+    ax.set_xticks(x[::step], labels[::step], fontsize=8)
+    ax.set_ylabel(ylabel if ax.get_subplotspec().is_first_col() else "")  # type: ignore[union-attr]
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(axis="y", alpha=0.3)
+
+
+def places_by_type_figure(ctx: FigureContext) -> tuple[Figure, str]:
+    """Licensed places by provider type at the end of each year, stacked, one panel per scenario."""
+    m, types = by_year_means(ctx.by_year, "places_end_")
+    colors = _mix_colors(types)
+    shown = [t for t in types if m[t].sum() > 0]
+    names = [s for s in ctx.scenarios if s in set(m["scenario"])]
+    fig, axes = _panels(ctx, names)
+    years = sorted(set(m["year"]))
+    months = m.groupby("year")["months"].first()
+    x_all = np.array([y + months[y] / 12.0 for y in years])
+    ends = [f"Dec {y}" if months[y] == 12 else f"{_MONTHS[int(months[y]) - 1]} {y}" for y in years]
+    pad = 0.5 if len(years) <= 1 else 0.15  # room for the bar of a single year
+    for ax, s in zip(axes, names, strict=False):
+        sub = m[m["scenario"] == s].sort_values("year")
+        x = (sub["year"] + sub["months"] / 12.0).to_numpy(dtype=float)
+        ys = [sub[t].to_numpy(dtype=float) for t in shown]
+        if len(x) > 1:
+            ax.stackplot(x, ys, colors=[colors[t] for t in shown], labels=shown, alpha=0.9, lw=0)
+        else:  # one year: a stacked bar at its end
+            bottom = np.zeros(len(x))
+            for t, y in zip(shown, ys, strict=True):
+                ax.bar(x, y, width=0.4, bottom=bottom, color=colors[t], label=t)
+                bottom = bottom + y
+        total = float(sum(y[-1] for y in ys)) if len(x) else 0.0
+        ax.set_title(f"{s}\n{total:,.0f} places at the end", fontsize=10)
+        _mix_axes(ctx, ax, s, x_all, ends, pad, "licensed places at the end of the year")
+        ax.set_xlabel("end of the year")
+    fig.legend([Patch(color=colors[t]) for t in reversed(shown)], list(reversed(shown)),
+               title="provider type", loc="outside right upper")
+    return fig, ("Stacked: licensed places of open institutions of each type (kpis_by_year "
+                 "places_end_<type>) at the end of each year, mean over replications; a provider "
+                 "counts under its type at that date; types with no place in any scenario left out")
+
+
+def programme_figure(ctx: FigureContext) -> tuple[Figure, str] | None:
+    """Places the capacity programme ordered each year by channel; None when no scenario ordered any."""
+    m, channels = by_year_means(ctx.by_year, "programme_places_")
+    _, types = by_year_means(ctx.by_year, "places_end_")
+    colors = _mix_colors([*types, *(c for c in channels if c not in types)])
+    shown = [c for c in channels if m[c].sum() > 0]
+    names = [s for s in ctx.scenarios if m.loc[m["scenario"] == s, shown].to_numpy().sum() > 0]
+    if not names:
+        return None
+    fig, axes = _panels(ctx, names)
+    years = sorted(set(m["year"]))
+    months = m.groupby("year")["months"].first()
+    centres = np.array([y + 0.5 * months[y] / 12.0 for y in years])
+    for ax, s in zip(axes, names, strict=False):
+        sub = m[m["scenario"] == s].sort_values("year")
+        width = 0.8 * sub["months"].to_numpy(dtype=float) / 12.0
+        x = sub["year"].to_numpy(dtype=float) + 0.5 * sub["months"].to_numpy(dtype=float) / 12.0
+        bottom = np.zeros(len(sub))
+        for c in shown:
+            y = sub[c].to_numpy(dtype=float)
+            ax.bar(x, y, width=width, bottom=bottom, color=colors[c], label=c)
+            bottom = bottom + y
+        ax.set_title(f"{s}\n{float(bottom.sum()):,.0f} places ordered", fontsize=10)
+        _mix_axes(ctx, ax, s, centres, [str(y) for y in years], 0.5, "places ordered in the year")
+        ax.set_xlabel("year of the order")
+    fig.legend([Patch(color=colors[c]) for c in reversed(shown)], list(reversed(shown)),
+               title="channel", loc="outside right upper")
+    left_out = [s for s in ctx.scenarios if s not in names]
+    note = f"; no order in {', '.join(left_out)} (not shown)" if left_out else ""
+    return fig, ("Stacked bars: places the capacity programme ordered in each calendar year by "
+                 "channel (kpis_by_year programme_places_<channel>; they open after the build "
+                 f"or conversion lead time), mean over replications{note}")
+
+
+FIGURES: dict[str, tuple[str, Callable[[FigureContext], tuple[Figure, str] | None]]] = {
     "waitlist": ("Families on a waitlist over time", waitlist_figure),
     "enrollment": ("Enrollment rate and occupancy over time", enrollment_figure),
     "kpis": ("Key indicators by scenario", kpi_bars_figure),
     "frontier": ("Public cost against families waiting", frontier_figure),
     "deserts": ("Childcare deserts by district and month", deserts_figure),
     "waits": ("How long admitted families waited", waits_figure),
+    "places_by_type": ("Places by provider type over time", places_by_type_figure),
+    "programme": ("Programme places by channel", programme_figure),
 }
 
 
@@ -369,13 +470,20 @@ def _wrap(text: str, width_in: float) -> str:
     return "\n".join(textwrap.wrap(text, max(40, int(width_in * 13))))
 
 
-def draw(ctx: FigureContext, name: str, out_dir: Path) -> DrawnFigure:
-    """Draw figure ``name`` with its title and caption line into ``out_dir/<name>.png``."""
+def draw(ctx: FigureContext, name: str, out_dir: Path) -> DrawnFigure | None:
+    """Draw figure ``name`` with its title and caption line into ``out_dir/<name>.png``.
+
+    None when the figure has nothing to show in this study (``programme`` without a capacity
+    programme that ordered places).
+    """
     title, fn = FIGURES[name]
     try:
-        fig, note = fn(ctx)
+        drawn = fn(ctx)
     except Exception as exc:  # noqa: BLE001 - one bad figure must not lose the report
         return DrawnFigure(name, title, "", None, f"{type(exc).__name__}: {exc}")
+    if drawn is None:
+        return None
+    fig, note = drawn
     caption = ctx.caption(note)
     fig.suptitle(title, fontsize=13, fontweight="bold")
     fig.text(0.01, 0.0, _wrap(caption, fig.get_figwidth()), fontsize=9, va="top", ha="left",

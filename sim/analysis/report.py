@@ -256,8 +256,9 @@ def build_report(d: Path) -> Path:
     by_year = kpis_by_year_frame(study)
     if not by_year.empty:
         atomic_write_parquet(d / "kpis_by_year.parquet", by_year)
-    ctx = FigureContext(study, runs, scen, ts, waits_frame(study))
-    figs = [draw(ctx, name, d / "figures") for name in study.figures] if not scen.empty else []
+    ctx = FigureContext(study, runs, scen, ts, waits_frame(study), by_year)
+    drawn = [draw(ctx, name, d / "figures") for name in study.figures] if not scen.empty else []
+    figs = [f for f in drawn if f is not None]
     out = d / "report.html"
     atomic_write_bytes(out, render(study, runs, scen, figs, ctx).encode("utf-8"))
     return out

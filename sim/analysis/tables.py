@@ -328,3 +328,20 @@ def cost_per_year(runs: pd.DataFrame, cost: str) -> pd.Series:
     """Public cost per year of the observation window (yuan), per replication."""
     years = runs["window_months"] / 12.0 if "window_months" in runs else 1.0
     return runs[cost] / years
+
+
+def by_year_means(by_year: pd.DataFrame, prefix: str) -> tuple[pd.DataFrame, list[str]]:
+    """Mean over replications of the yearly columns ``<prefix><name>``, per scenario and year.
+
+    Returns the frame (``scenario``, ``year``, ``months`` and one column per name) and the
+    names in table order (``_scaled`` columns left out). A scenario whose runs lack a column
+    (a capacity channel that only another scenario configures) has 0 there: nothing was
+    ordered through it.
+    """
+    names = [c[len(prefix):] for c in by_year.columns if c.startswith(prefix) and not c.endswith("_scaled")]
+    if by_year.empty or not names:
+        return pd.DataFrame(columns=["scenario", "year", "months", *names]), names
+    cols = [prefix + n for n in names]
+    frame = by_year[["scenario", "year", "months", *cols]].fillna({c: 0.0 for c in cols})
+    out = frame.groupby(["scenario", "year"], sort=False).mean().reset_index()
+    return out.rename(columns=dict(zip(cols, names, strict=True))), names

@@ -24,4 +24,5 @@ RUNS_DIR = "runs"
 
 DEFAULT_KPIS = ("mean_waitlist", "mean_wait_months", "enrollment_rate", "occupancy",
                 "places_per_1000_end", "public_cost_total")
-DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits")
+DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits", "places_by_type",
+                   "programme")

@@ -28,6 +28,7 @@ import numpy as np
 from sim.model.births import births_multiplier
 from sim.model.city import type_size
 from sim.model.government import every
+from sim.params.timeline import steps
 
 PURCHASE = "purchase"  # the channel that buys places of existing private providers
 
@@ -246,3 +247,20 @@ def next_channel(mix: dict[str, float], built: dict[str, int]) -> str:
     """Return the channel furthest below its share of the places built so far (ties: first listed)."""
     total = sum(built.get(c, 0) for c in mix) + 1.0
     return max(mix, key=lambda c: mix[c] * total - built.get(c, 0))
+
+
+def programme_channels(cap: CapacityConfig, start_year: int) -> tuple[str, ...]:
+    """Return every channel the programme may order through under ``cap`` and its timeline.
+
+    The keys of ``channels``, ``build_type`` and, when spare kindergarten classes are
+    converted, ``kindergarten``, over the levers in force at the start and after each
+    ``capacity.timeline`` entry, in that order without repeats: a fixed set for a
+    configuration, so every replication of a scenario reports the same channels.
+    """
+    out: dict[str, None] = {}
+    for c in (cap, *(step.config for step in steps(cap, start_year))):
+        out.update(dict.fromkeys(c.channels))
+        out[c.build_type] = None
+        if c.convert_kindergarten:
+            out["kindergarten"] = None
+    return tuple(out)

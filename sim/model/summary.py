@@ -105,6 +105,32 @@ def supply_kpis(w: World, T: float) -> dict[str, float]:
     return out
 
 
+def places_by_type(w: World) -> dict[str, int]:
+    """Licensed places of the open institutions of each type in ``city.types`` now (0 for none).
+
+    Read from each institution's ``type`` when called: a provider that changed type during the
+    run (a private provider converted to 普惠) counts under the type it has now.
+    """
+    out = dict.fromkeys(w.params.city.types, 0)
+    for inst in w.institutions:
+        if inst.open:
+            out[inst.type] = out.get(inst.type, 0) + inst.licensed
+    return out
+
+
+def provider_mix_kpis(w: World) -> dict[str, float]:
+    """KPIs of the provider mix at the end of the run (issue 13): places by type, private share.
+
+    ``places_by_type_end_<type>`` for every type in ``city.types``; ``private_share_institutions``
+    is the share of open institutions whose ``sector`` is private (the sector, not the type:
+    普惠 and market providers are both private), both read at the end of the run.
+    """
+    out: dict[str, float] = {f"places_by_type_end_{t}": n for t, n in places_by_type(w).items()}
+    sectors = [inst.sector for inst in w.institutions if inst.open]
+    out["private_share_institutions"] = _ratio(sectors.count("private"), len(sectors))
+    return out
+
+
 def build_result(w: World) -> RunResult:
     """Check conservation and assemble the run's KPIs and records."""
     from sim.model.world import RunResult
@@ -182,6 +208,7 @@ def build_result(w: World) -> RunResult:
     }
     s.update(admission_kpis(w, T))
     s.update(supply_kpis(w, T))
+    s.update(provider_mix_kpis(w))
     s["scale"] = w.params.city.scale
     for kind in COST_KINDS:
         s[f"public_cost_{kind}"] = gov.cost[kind]

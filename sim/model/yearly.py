@@ -5,10 +5,17 @@ snapshot of the run's cumulative counters (ledger states, the recorder's flows a
 openings and closures) and of the time integrals of its levels (children enrolled, licensed
 places, families waiting); a year's KPIs are differences of two snapshots and carry the
 names of ``summary.json`` (with ``occupancy_<type>`` and ``mean_waitlist_<type>`` per provider
-type). Levels restart their integrals at the end of warm-up; the book
-carries what they held over (:meth:`YearBook.before_reset`), so its integrals run from month
-0. Public cost comes from the government's books by calendar year, children under 3 from the
-exact child-months of the births (as the summary's denominator).
+type). The provider mix (issue 13): ``places_end_<type>``, licensed places of the open
+institutions of each type at the year's end, read from their type then (as
+:func:`sim.model.summary.places_by_type`: a provider converted mid-run counts under its new
+type); ``programme_places_<channel>``, the places the capacity programme ordered in the year
+through each channel of :func:`sim.model.capacity.programme_channels` (a fixed set per
+configuration: a channel outside it would have no column of its own but is counted in
+``programme_places``, the year's orders through all channels). Levels restart their
+integrals at the end of warm-up; the book carries what they held over
+(:meth:`YearBook.before_reset`), so its integrals run from month 0. Public cost comes from
+the government's books by calendar year, children under 3 from the exact child-months of
+the births (as the summary's denominator).
 
 Every calendar year from ``run.start_year`` to the horizon has a row (the last one partial
 when the horizon is not a whole year: ``months``). ``in_window`` marks the years inside the
@@ -25,8 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.capacity import programme_channels
 from sim.model.government import COST_KINDS
 from sim.model.ledger import PRICED_OUT
+from sim.model.summary import places_by_type
 
 if TYPE_CHECKING:
     from sim.model.accumulators import Level
@@ -94,7 +103,14 @@ class YearBook:
                     opened=prov.opened, closed=prov.closed, waitlist_end=rec.waiting_now(),
                     places_end=sum(c.licensed for c in w.classes),
                     institutions_end=sum(1 for i in w.institutions if i.open))
+        snap.update({f"places_end_{name}": n for name, n in places_by_type(w).items()})
+        built = w.gov.capacity.built if w.gov.capacity is not None else {}
+        snap.update({f"programme_{c}": built.get(c, 0) for c in self._channels(w)})
+        snap["programme_total"] = sum(built.values())
         self.snaps.append(snap)
+
+    def _channels(self, w: World) -> tuple[str, ...]:
+        return programme_channels(w.params.capacity, self.start_year)
 
     @staticmethod
     def _areas(w: World, t: float) -> dict[str, float]:
@@ -145,6 +161,11 @@ class YearBook:
                 occ = b[f"occupied_area_{k}"] - a[f"occupied_area_{k}"]
                 row[f"occupancy_{name}"] = occ / lic if lic > 0 else 0.0
                 row[f"mean_waitlist_{name}"] = (b[f"waiting_area_{k}"] - a[f"waiting_area_{k}"]) / months
+            for name in w.params.city.types:
+                row[f"places_end_{name}"] = b[f"places_end_{name}"]
+            for c in self._channels(w):
+                row[f"programme_places_{c}"] = b[f"programme_{c}"] - a[f"programme_{c}"]
+            row["programme_places"] = b["programme_total"] - a["programme_total"]
             for c, v in row.items():
                 cols.setdefault(c, []).append(v)
         if scale != 1.0:

@@ -158,6 +158,13 @@ def test_kpis_by_year_add_up_to_the_whole_run_kpis():
     assert y["institutions_opened"].sum() == s["institutions_opened"]
     assert y["places_per_1000_end"].iloc[-1] == pytest.approx(s["places_per_1000_end"], rel=1e-12)
     assert y["waitlist_end"].iloc[-1] == s["waitlist_end"]
+    types = w.params.city.types
+    assert (sum(y[f"places_end_{t}"] for t in types) == y["places_end"]).all()
+    for t in types:
+        assert y[f"places_end_{t}"].iloc[-1] == s[f"places_by_type_end_{t}"], t
+    assert y["programme_places"].sum() == s["programme_places"] > 0  # the programme orders from month 0 on
+    for c in ("community", "employer", "public", "kindergarten"):
+        assert y[f"programme_places_{c}"].sum() == s[f"programme_places_{c}"], c
 
 
 def test_the_same_seed_gives_the_same_yearly_table_and_lever_changes():
