@@ -10,6 +10,8 @@ the whole interval must lie inside it (the slow test).
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from sim.calibrate import TARGETS, need_share, replication_metrics, summarise
@@ -23,6 +25,7 @@ def _china(*extra: str) -> Config:
     return load(["scenario=china_2024", *extra])
 
 
+@functools.cache
 def _stats(reps: int) -> dict[str, tuple[float, float]]:
     p = _china()
     return summarise([replication_metrics((p, SEED, r)) for r in range(reps)])
@@ -81,3 +84,11 @@ def test_calibrated_preset_reproduces_every_2024_target():
 @pytest.mark.slow
 def test_calibrated_preset_targets_hold_for_the_whole_confidence_interval():
     _assert_targets(_stats(reps=12), whole_ci=True)
+
+
+def test_pattern1_private_providers_run_85_to_95_percent_of_institutions():
+    """Issue 13, pattern 1 (with the targets above): 89.5% of institutions privately run
+    (china.md s.1, 2023); the replication mean's 95% interval must overlap 85-95%, as the
+    other targets of the fast test."""
+    m, h = _stats(reps=4)["private_institution_share"]
+    assert 0.85 <= m + h and m - h <= 0.95, f"private share {m:.3f} +/- {h:.3f}"
