@@ -29,6 +29,7 @@ deficits, as a public provider's, are covered outside the budget (cost kind
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -58,7 +59,8 @@ class Hub:
         self.providers = providers
         self.programme = programme  # its levers in force (``capacity.*``, timeline included)
         self.ordered = 0  # hubs ordered by the government
-        self.opens_at = -1.0  # when the last hub ordered opens (on order until then)
+        self.opens_at = -math.inf  # when the last hub ordered opens (on order until then)
+        self.since: dict[int, float] = {}  # open hub (institution index) -> when its services began
         self.grants = 0.0  # construction grants committed for hubs in the window
         self.training_places = 0.0  # delivered in the window
         self.guidance_visits = 0.0
@@ -89,16 +91,22 @@ class Hub:
     def close_month(self, t: float, in_window: bool, institutions: Sequence[Institution]) -> None:
         """Pay the month's services of the open hubs (within the budget) and count what they deliver."""
         cap = self.programme.cap
-        hubs = self.hubs(institutions)
-        due = cap.hub_services_per_year / 12.0 * len(hubs)
+        months = {h.idx: self.months_open(h, t) for h in self.hubs(institutions)}
+        n = sum(months.values())
+        due = cap.hub_services_per_year / 12.0 * n
         if due <= 0:
             return
         share = self.gov.pay(HUB, due, in_window)
-        for h in hubs:
-            self.gov.month_cost[h.district.idx] += due / len(hubs) * share
+        for h in self.hubs(institutions):
+            self.gov.month_cost[h.district.idx] += cap.hub_services_per_year / 12.0 * months[h.idx] * share
         if in_window:
-            self.training_places += cap.hub_training_places_per_year / 12.0 * len(hubs) * share
-            self.guidance_visits += cap.hub_guidance_visits_per_year / 12.0 * len(hubs) * share
+            self.training_places += cap.hub_training_places_per_year / 12.0 * n * share
+            self.guidance_visits += cap.hub_guidance_visits_per_year / 12.0 * n * share
+
+    def months_open(self, h: Institution, t: float) -> float:
+        """Return the part of the month ending at ``t`` that hub ``h`` was open (its services run)."""
+        since = self.since.setdefault(h.idx, self.opens_at if t - 1.0 < self.opens_at <= t else -math.inf)
+        return min(1.0, t - since)
 
     def kpis(self, institutions: Sequence[Institution]) -> dict[str, float]:
         """Return the hub's KPIs: places of open hubs now, what they delivered and what they cost."""
