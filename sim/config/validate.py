@@ -268,8 +268,12 @@ def _validate_policy(cfg: Config) -> None:
 def _check_policy(p: PolicyConfig, at: str, cfg: Config) -> None:
     """Range checks of the policy levers (keys ``<at>.<lever>``), for the base and each timeline step."""
     for key in ("family_subsidy_per_year", "voucher_per_month", "operating_subsidy_per_child_month",
-                "place_subsidy_per_year"):
+                "place_subsidy_per_year", "entry_grant_per_place"):
         non_negative(f"{at}.{key}", getattr(p, key))
+    for name, rate in p.operating_subsidy_by_type.items():
+        _require(name in cfg.city.types, f"{at}.operating_subsidy_by_type.{name}",
+                 "unknown institution type (not in city.types)")
+        non_negative(f"{at}.operating_subsidy_by_type.{name}", rate)
     one_of(f"{at}.voucher_scope", p.voucher_scope, ("affordable", "all"))
     one_of(f"{at}.fee_cap_basis", p.fee_cap_basis, ("yuan", "income_share"))
     if p.fee_cap is not None:
@@ -321,6 +325,13 @@ def _check_capacity(c: CapacityConfig, at: str, cfg: Config) -> None:
     for name, grant in c.grant_per_place.items():
         non_negative(f"{at}.grant_per_place.{name}", grant)
     one_of(f"{at}.path", c.path, ("linear", "geometric"))
+    if c.hub:
+        hub = cfg.city.types.get("hub")
+        _require(hub is not None and sum(hub.classes.values()) > 0, f"{at}.hub",
+                 "the city has no provider type 'hub' with classes (city.types.hub)")
+    for key in ("hub_grant_per_place", "hub_services_per_year", "hub_training_places_per_year",
+                "hub_guidance_visits_per_year"):
+        non_negative(f"{at}.{key}", getattr(c, key))
 
 
 def _validate_timeline(cfg: Config, group: str, check: Callable[[Any, str, Config], None]) -> None:

@@ -252,8 +252,8 @@ def next_channel(mix: dict[str, float], built: dict[str, int]) -> str:
 def programme_channels(cap: CapacityConfig, start_year: int) -> tuple[str, ...]:
     """Return every channel the programme may order through under ``cap`` and its timeline.
 
-    The keys of ``channels``, ``build_type`` and, when spare kindergarten classes are
-    converted, ``kindergarten``, over the levers in force at the start and after each
+    The keys of ``channels``, ``build_type``, ``kindergarten`` when spare kindergarten classes
+    are converted and ``hub`` when the comprehensive centre is ordered, over the levers in force at the start and after each
     ``capacity.timeline`` entry, in that order without repeats: a fixed set for a
     configuration, so every replication of a scenario reports the same channels.
     """
@@ -263,4 +263,6 @@ def programme_channels(cap: CapacityConfig, start_year: int) -> tuple[str, ...]:
         out[c.build_type] = None
         if c.convert_kindergarten:
             out["kindergarten"] = None
+        if c.hub:
+            out["hub"] = None
     return tuple(out)

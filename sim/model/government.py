@@ -4,15 +4,21 @@ Schemes (``policy`` in config; sources in :mod:`sim.model.economics`): a family 
 for every child under 3 (the national 育儿补贴, 3,600 yuan per child per year from 2025,
 calibration/china.md s.4); childcare vouchers per enrolled child at registered (affordable)
 providers; operating subsidies per enrolled child-month and per-place subsidies to
-affordable providers; fee caps on affordable places; construction grants per new public
-place (:mod:`sim.model.capacity`). Each month the schemes are paid in that order from the
-year's remaining budget; what does not fit is refused and recorded, and no new commitment
-(a voucher for a newly admitted child, the family subsidy in a family's price decision) is
-made until the next January. Public providers' deficits are covered outside the budget and
-counted as public cost.
+affordable providers (a rate per provider type, ``policy.operating_subsidy_by_type``, e.g.
+Shanxi's 500 a month for centres and 300 for kindergarten classes, china.md s.4; types not
+listed get ``operating_subsidy_per_child_month``); fee caps on affordable places; construction
+grants per new public place (:mod:`sim.model.capacity`) and per place of a market entrant of
+an affordable type (``policy.entry_grant_per_place``, :mod:`sim.model.market`); the services
+of the comprehensive childcare service centre (:mod:`sim.model.hub`, cost kind ``hub``).
+Each month the family subsidy, the hub's services, vouchers, operating and per-place
+subsidies are paid in that order from the year's remaining budget; what does not fit is
+refused and recorded, and no new commitment (a voucher for a newly admitted child, the
+family subsidy in a family's price decision) is made until the next January. Public
+providers' deficits are covered outside the budget and counted as public cost.
 
 The government's year is a SimPy process (:meth:`Government.year`): each January a fresh
-budget; every ``capacity.plan_every_months`` the capacity programme orders places.
+budget; every ``capacity.plan_every_months`` the hub (when the city needs one) and the
+capacity programme order places.
 """
 
 from __future__ import annotations
@@ -28,12 +34,13 @@ from sim.model.economics import capped_fee, family_subsidy_per_month, pay_within
 if TYPE_CHECKING:
     from sim.model.capacity import CapacityProgramme
     from sim.model.city import District, Institution
+    from sim.model.hub import Hub
     from sim.model.options import Options
     from sim.model.trace import Trace
     from sim.model.world import Broadcast
     from sim.params.schema import Config, PolicyConfig
 
-COST_KINDS = ("family_subsidy", "voucher", "operating", "construction", "public_providers", "purchase")
+COST_KINDS = ("family_subsidy", "voucher", "operating", "construction", "public_providers", "hub", "purchase")
 
 
 def every(m: int, period: float) -> bool:
@@ -62,9 +69,12 @@ class Government:
         self.cost_by_year: dict[int, dict[str, float]] = {}  # every month from month 0, window or not
         self.refused_by_year: dict[int, float] = {}
         self.shares = (1.0, 0.0, 0.0)  # this month: voucher share paid, operating and place subsidy rates
+        self.op_share = 1.0  # this month: share of the operating subsidies paid (the budget's)
         self.capacity: CapacityProgramme | None = None  # set by the world
         self.contracts: dict[int, float] = {}  # purchase contracts: institution -> yuan per place-month
         self.purchase_share = 1.0  # this month's share of the contracts paid
+        self.hub: Hub | None = None  # set by the world
+        self.hub_deficits = 0.0  # deficits of public hubs covered in the window (also public_providers)
 
     # -- what families and providers see ----------------------------------------------------
     def family_subsidy_month(self) -> float:
@@ -86,18 +96,26 @@ class Government:
             inst.fee = capped_fee(inst.list_fee, pol.fee_cap, pol.fee_cap_basis,
                                   inst.district.spec.median_income)
 
+    def operating_rate(self, type_name: str) -> float:
+        """Return the operating subsidy per child-month in force for an affordable ``type_name``.
+
+        The rate before the budget share: the type's ``policy.operating_subsidy_by_type`` or,
+        when it is not listed, ``policy.operating_subsidy_per_child_month``. Only affordable
+        providers are paid it (:meth:`provider_terms`).
+        """
+        return self.pol.operating_subsidy_by_type.get(type_name, self.pol.operating_subsidy_per_child_month)
+
     def provider_terms(self, inst: Institution) -> tuple[float, float, float]:
         """Return this month's (voucher share paid, operating subsidy per child-month, per place-month).
 
         The per-place rate includes a purchase contract's subsidy (:meth:`purchase`).
         """
         v_share, op, pl = self.shares
+        if not inst.affordable:
+            return (v_share, 0.0, 0.0)
+        rate = self.pol.operating_subsidy_by_type.get(inst.type)
         bought = self.contracts.get(inst.idx, 0.0) * self.purchase_share
-        return (v_share, op, pl + bought) if inst.affordable else (v_share, 0.0, 0.0)
-
-    def operating_rate(self, tname: str) -> float:
-        """Return the operating subsidy per child-month of an affordable type (before budget shares)."""
-        return self.pol.operating_subsidy_per_child_month
+        return (v_share, op if rate is None else rate * self.op_share, pl + bought)
 
     def place_rate(self) -> float:
         """Return the per-place subsidy per month of affordable providers (before budget shares)."""
@@ -118,6 +136,8 @@ class Government:
             if m % 12 == 0:
                 self.new_year()
             if self.capacity is not None and self.capacity.due(m):
+                if self.hub is not None:
+                    self.hub.plan(m >= self.capacity.warmup)  # first: its places count towards the target
                 self.capacity.plan(m >= self.capacity.warmup)
 
     def new_year(self) -> None:
@@ -228,10 +248,20 @@ class Government:
     def cover_deficit(self, inst: Institution, amount: float, in_window: bool) -> None:
         """Cover a public provider's deficit (outside the budget, a public cost)."""
         self.book_cost("public_providers", amount, self.env.now - 1.0, in_window)
+        if in_window and inst.type == "hub":
+            self.hub_deficits += amount
         self.month_cost[inst.district.idx] += amount
 
+    def operating_due(self, affordable: Sequence[Institution]) -> float:
+        """Return the operating subsidies owed for the month: each type's rate times its child-months."""
+        areas: dict[float, float] = {}
+        for inst in affordable:
+            rate = self.operating_rate(inst.type)
+            areas[rate] = areas.get(rate, 0.0) + inst.acct.child_area
+        return sum(rate * area for rate, area in areas.items())
+
     def close_month(self, t: float, in_window: bool, institutions: Sequence[Institution]) -> None:
-        """Pay the month ending at ``t``: family subsidies, then the provider schemes."""
+        """Pay the month ending at ``t``: family subsidies, the hub's services, then the provider schemes."""
         pol = self.pol
         fs = family_subsidy_per_month(pol.family_subsidy_per_year)
         if fs > 0:
@@ -241,7 +271,10 @@ class Government:
                 self.month_cost[d.idx] += fs * k * share
         op = pol.operating_subsidy_per_child_month
         pl = pol.place_subsidy_per_year / 12.0
-        if not (self.economics or pol.voucher_per_month > 0 or op > 0 or pl > 0 or self.contracts):
+        if self.hub is not None:
+            self.hub.close_month(t, in_window, institutions)
+        op_any = op > 0 or any(r > 0 for r in pol.operating_subsidy_by_type.values())
+        if not (self.economics or pol.voucher_per_month > 0 or op_any or pl > 0 or self.contracts):
             return  # no scheme pays providers and no provider keeps books: nothing to close
         insts = [i for i in institutions if i.open]
         for inst in insts:
@@ -251,11 +284,12 @@ class Government:
         v_share = op_share = pl_share = 1.0
         if pol.voucher_per_month > 0:
             v_share = self.pay("voucher", sum(i.acct.voucher_area for i in insts), in_window)
-        if op > 0:
-            op_share = self.pay("operating", op * sum(i.acct.child_area for i in aff), in_window)
+        if op_any:
+            op_share = self.pay("operating", self.operating_due(aff), in_window)
         if pl > 0:
             pl_share = self.pay("operating", pl * sum(i.acct.place_area for i in aff), in_window)
         self.shares = (v_share, op * op_share, pl * pl_share)
+        self.op_share = op_share
         if self.contracts:
             due = sum(self.contracts.get(i.idx, 0.0) * i.acct.place_area for i in aff)
             self.purchase_share = self.pay("purchase", due, in_window)

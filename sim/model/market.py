@@ -13,6 +13,15 @@ entrants of a district add at most ``entry_max_waiting_share`` times the familie
 within reach, and at most ``max_entries_per_district_year`` (pro rata per check, rounded up)
 enter; they open after ``entry_lead_months``.
 
+An entrant of an affordable type (a private 普惠 provider) receives the construction grant
+``policy.entry_grant_per_place`` per place (the lever in force when it decides): the
+government commits it then (:meth:`sim.model.government.Government.commit`, booked as
+construction; the budget may refuse it, and the entrant then enters without it) and the
+entrant's starting cash includes it when it opens. The grant does not enter the entry
+decision: providers carry no capital cost in this model, so it is start-up cash (assumption;
+the central grant is about 10,000 yuan per new affordable place, calibration/china.md s.4,
+conf. L, and 1,315 counties subsidise construction, s.4).
+
 Every entry is recorded (:class:`Entry`) with whether its district's waitlist or its
 families priced out in the past year were above the city's median (issue 13, pattern 4);
 entrants' survival is read from the providers' open and closing times.
@@ -71,6 +80,7 @@ class Market:
         self.km = np.zeros((n, n)) if km is None else km
         self.entries_log: list[Entry] = []
         self.priced_before = [0] * n  # priced-out counts at the last check
+        self.grants = 0.0  # construction grants committed to entrants
 
     def entries(self, month_started: Broadcast) -> Generator[simpy.Event, Any, None]:
         """Every entry check (not at month 0): open providers where they can break even."""
@@ -102,6 +112,18 @@ class Market:
                             t.owner_operators)
         places = sum(size.values())
         return places, breakeven_occupancy(self.entry_fee(d, tname), places, cs.fixed, cs.per_child)
+
+    def entry_grant(self, d: District, tname: str, places: int) -> float:
+        """Return the construction grant the government commits to an entrant (0: none, or refused)."""
+        gov = self.providers.gov
+        if gov is None or not self.params.city.types[tname].affordable:
+            return 0.0
+        amount = gov.pol.entry_grant_per_place * places
+        in_window = self.providers.env.now >= self.params.run.warmup_months - 1e-9
+        if amount <= 0 or not gov.commit(amount, in_window, d):
+            return 0.0
+        self.grants += amount
+        return amount
 
     def high_need(self, waiting: Sequence[float]) -> list[bool]:
         """Districts whose waitlist, or families priced out since the last check, are above the median."""
@@ -141,5 +163,6 @@ class Market:
                     break
                 supply += places
                 added += places
-                self.providers.order(d, tname, size, cfg.entry_lead_months, entrant=True)
+                grant = self.entry_grant(d, tname, places)
+                self.providers.order(d, tname, size, cfg.entry_lead_months, entrant=True, grant=grant)
                 self.entries_log.append(Entry(self.providers.env.now, d.idx, places, need_flags[d.idx]))

@@ -370,20 +370,22 @@ class Providers:
                 self.places.set_licensed(c, 0)
 
     def order(self, d: District, tname: str, size: dict[str, int], lead: float,
-              entrant: bool = False, programme: bool = False) -> None:
+              entrant: bool = False, programme: bool = False, grant: float = 0.0) -> None:
         """Order an institution of type ``tname`` in district ``d``, open after ``lead`` months.
 
         ``entrant``: a market entry (its survival is reported, :meth:`entrants_survival`);
-        ``programme``: ordered by the capacity programme (its public deficits are reported).
+        ``programme``: ordered by the capacity programme (its public deficits are reported);
+        ``grant``: a construction grant it receives, added to its starting cash when it opens.
         """
         places = sum(size.values())
         self.pipeline[d.idx] = self.pipeline.get(d.idx, 0) + places
         self.ordered += 1
         spec = InstitutionSpec(f"{d.spec.name}-{tname}-new{self.ordered}", d.spec.name, tname, dict(size))
-        self.env.process(self.opening(d, spec, places, lead, entrant, programme))
+        self.env.process(self.opening(d, spec, places, lead, entrant, programme, grant))
 
     def opening(self, d: District, spec: InstitutionSpec, places: int, lead: float,
-                entrant: bool = False, programme: bool = False) -> Generator[simpy.Event, Any, None]:
+                entrant: bool = False, programme: bool = False,
+                grant: float = 0.0) -> Generator[simpy.Event, Any, None]:
         """Build (or convert) for ``lead`` months, then open with no staff and start the cycle."""
         yield self.env.timeout(lead)
         self.pipeline[d.idx] -= places
@@ -397,6 +399,8 @@ class Providers:
             self.places.open_class(c, with_staff=False)
         self.options.add_institution(inst)
         self.open_books(inst)
+        inst.acct.cash += grant
+        inst.acct.cash_start += grant
         self.opened += 1
         if entrant:
             self.entrant_opened[inst.idx] = self.env.now

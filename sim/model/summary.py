@@ -209,6 +209,8 @@ def build_result(w: World) -> RunResult:
     s.update(admission_kpis(w, T))
     s.update(supply_kpis(w, T))
     s.update(provider_mix_kpis(w))
+    if w.gov.hub is not None:
+        s.update(w.gov.hub.kpis(w.institutions))  # sim.model.hub
     s["scale"] = w.params.city.scale
     for kind in COST_KINDS:
         s[f"public_cost_{kind}"] = gov.cost[kind]

@@ -3,7 +3,7 @@
 ``World(params, seed, replication).run()`` returns a :class:`RunResult`. The world builds
 the city (districts, institutions, classes), wires the one owner of each rule (ledger and
 recorder, places, allocation, options, families, births, staff, providers, market,
-government, capacity programme) and runs the monthly tick as a SimPy process: at the start
+government, capacity programme and its hub) and runs the monthly tick as a SimPy process: at the start
 of each month it closes the last one (the government pays, every provider's cycle books its
 statement, the district rows are written), lets the month's decisions run (market entry, the
 government's January budget and capacity plan) and draws the month's births. Levers that
@@ -36,6 +36,7 @@ from sim.model.family import Families
 from sim.model.fees import contract, provider_fee
 from sim.model.government import Government
 from sim.model.hourly import HourlyCare
+from sim.model.hub import Hub
 from sim.model.ledger import Ledger
 from sim.model.market import Market
 from sim.model.options import Options
@@ -135,6 +136,7 @@ class World:
         self.market = Market(p, self.districts, self.providers, self.recorder, self.places, self.km)
         self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places,
                                              self.recorder, self.km)
+        self.gov.hub = Hub(env, p.city, self.districts, self.gov, self.providers, self.gov.capacity)
         self.timeline = Timeline(env, p, self.gov, self.gov.capacity, self.families, self.institutions,
                                  self.classes, self.trace)
         self.yearbook = YearBook(p.run.start_year, self.warmup, self.horizon,
@@ -240,7 +242,7 @@ class World:
         if e.enabled and e.entry:
             env.process(self.market.entries(self.month_started))
         if (p.policy.budget_per_year is not None or p.capacity.target_per_1000 is not None
-                or not self.timeline.empty):
+                or p.capacity.hub or not self.timeline.empty):
             env.process(self.gov.year(self.month_started))  # nothing to do each year otherwise
         if self.warmup > self.t_start:
             env.process(self._end_warmup())

@@ -241,7 +241,10 @@ class PolicyConfig(Frozen):
     voucher_per_month: float = 0.0
     voucher_scope: str = "affordable"
     operating_subsidy_per_child_month: float = 0.0
+    # provider type -> yuan per enrolled child per month (types not listed: the rate above)
+    operating_subsidy_by_type: dict[str, float] = field(default_factory=dict)
     place_subsidy_per_year: float = 0.0
+    entry_grant_per_place: float = 0.0  # construction grant to a market entrant of an affordable type
     fee_cap: float | None = None
     fee_cap_basis: str = "yuan"
     budget_per_year: float | None = None

@@ -35,6 +35,12 @@ class CapacityConfig(Frozen):
     purchase_per_place_month: float = 300.0  # the "purchase" channel's subsidy per place bought
     placement: str = "unmet"  # unmet: most unmet demand net of vacancies within reach; ratio: the old rule
     reach_km: float = 6.0
+    # the "1" of "1+N": one comprehensive childcare service centre (provider type ``hub``) per city
+    hub: bool = False
+    hub_grant_per_place: float = 10000.0
+    hub_services_per_year: float = 0.0
+    hub_training_places_per_year: float = 0.0
+    hub_guidance_visits_per_year: float = 0.0
     # dated changes of the levers above: [{from: "YYYY-MM", <lever>: value, ...}] (sim.params.timeline)
     timeline: list[dict[str, Any]] = field(default_factory=list)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, get_args, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from sim.params.schema import freeze, thaw
 
@@ -55,7 +55,10 @@ def lever_value(cls: type, name: str, value: Any) -> Any:
     Raises :class:`TimelineError` when the type is wrong; ranges are checked by the caller
     with the same checks as the group's own keys.
     """
-    args = get_args(get_type_hints(cls)[name]) or (get_type_hints(cls)[name],)
+    hint = get_type_hints(cls)[name]
+    if get_origin(hint) is dict:
+        return _mapping_value(name, value)
+    args = get_args(hint) or (hint,)
     if value is None:
         if type(None) in args:
             return None
@@ -78,6 +81,16 @@ def lever_value(cls: type, name: str, value: Any) -> Any:
     if isinstance(value, str):
         return value
     raise TimelineError(name, f"must be a string, got {value}")
+
+
+def _mapping_value(name: str, value: Any) -> dict[str, float]:
+    """Return a mapping lever (names to numbers, e.g. a rate per provider type) as floats."""
+    if not isinstance(value, Mapping):
+        raise TimelineError(name, f"must be a mapping of names to numbers, got '{value}'")
+    for k, v in value.items():
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise TimelineError(f"{name}.{k}", f"must be a number, got '{v}'")
+    return {str(k): float(v) for k, v in value.items()}
 
 
 def with_levers(base: Any, changes: Mapping[str, Any]) -> Any:

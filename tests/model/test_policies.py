@@ -390,7 +390,7 @@ def test_public_providers_deficits_are_covered_every_month(scenario):
 def test_public_cost_adds_up_from_its_parts_statements_and_monthly_rows(scenario):
     obs = observe(scenario, FAST_SEEDS[0])
     s = obs.summary
-    parts = ("family_subsidy", "voucher", "operating", "construction", "public_providers")
+    parts = ("family_subsidy", "voucher", "operating", "construction", "public_providers", "hub")
     assert s["public_cost_total"] == pytest.approx(sum(s[f"public_cost_{p}"] for p in parts), rel=1e-12)
     assert sum(obs.vouchers_by_affordable.values()) == pytest.approx(s["public_cost_voucher"], rel=1e-9,
                                                                      abs=1e-6)

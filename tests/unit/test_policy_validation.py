@@ -26,7 +26,7 @@ from sim.params.schema import Config
 
 PRESETS = [
     *(f"policy={p}" for p in ("baseline", "family_subsidy", "voucher", "operating_subsidy",
-                              "fee_cap", "combined")),
+                              "fee_cap", "combined", "operating_subsidy_by_type")),
     "capacity=status_quo",
     "capacity=target",
 ]
@@ -110,6 +110,11 @@ def test_sensible_policy_values_are_accepted(default, values):
     ("capacity.conversion_cost_per_place", -1, "-1"),
     ("capacity.kindergarten_enrolment", 1.5, "1.5"),
     ("capacity.plan_every_months", 0, "0"),
+    ("capacity.hub_grant_per_place", -1, "-1"),
+    ("capacity.hub_services_per_year", -1, "-1"),
+    ("capacity.hub_training_places_per_year", math.nan, "nan"),
+    ("capacity.hub_guidance_visits_per_year", -1, "-1"),
+    ("policy.entry_grant_per_place", -1, "-1"),
     # economics
     ("economics.target_occupancy", 0, "0"),
     ("economics.target_occupancy", 1.2, "1.2"),
@@ -166,6 +171,21 @@ NOW_CHECKED = [
     pytest.param({"capacity.target_per_1000": 2000.0}, "capacity.target_per_1000"),
     pytest.param({"capacity.target_per_1000": 5.5, "city.types.public.classes": {}}, "capacity.build_type"),
 ]
+
+
+@pytest.mark.parametrize("overrides, key", [
+    (["city=county", "capacity.hub=true"], "capacity.hub"),
+    (["capacity.hub=true", *(f"city.types.hub.classes.{b}=0" for b in ("infant", "toddler", "older"))],
+     "capacity.hub"),
+    (["capacity.timeline=[{from:'2025-01',hub:true}]", "city=county"], "capacity.timeline.0.hub"),
+    (["capacity.timeline=[{from:'2025-01',hub_services_per_year:-5}]"],
+     "capacity.timeline.0.hub_services_per_year"),
+    (["+policy.operating_subsidy_by_type.spaceship=300"], "policy.operating_subsidy_by_type.spaceship"),
+])
+def test_the_hub_and_the_rates_by_type_are_refused_where_they_cannot_apply(overrides, key):
+    """A hub needs the city's provider type ``hub`` with classes; rates need known types."""
+    err = config_error(overrides)
+    assert err.key == key and err.line().startswith(f"error: {key}: ")
 
 
 @pytest.mark.parametrize("values, key", NOW_CHECKED)
