@@ -207,6 +207,15 @@ def test_a_neighbour_within_reach_counts_with_its_families_and_its_places(reach,
     assert entered(w, (191, d1_waiting)) == entries
 
 
+@pytest.mark.parametrize("reach, entries", [(4.0, [1, 0]), (3.99, [0, 0])])
+def test_children_in_care_in_a_neighbour_within_reach_count(reach, entries):
+    """Within 4 km, 191 + 153 waiting families and a child at the neighbour's home point are
+    345 (0.6 of 575); the neighbour then counts the entrant's places (345 of 640)."""
+    w = market_world(reach=reach)
+    enrol(w, inst_of(w, "home", 1))
+    assert entered(w, (191, 153)) == entries
+
+
 def test_a_closed_providers_places_no_longer_count():
     """With one market provider closed, 190 places and the entrant's need 153 families for 0.6."""
     w = market_world()
