@@ -1,17 +1,24 @@
 """Providers' rules (:mod:`sim.model.provider`), on small worlds built but not run.
 
 The rules: costs at the district's cost index (its fee index unless given); rent per licensed
-place from the type or, when the type has none, from ``economics``; books opened at month 0
-(or on opening) with ``initial_cash_months`` of the fixed cost of an empty, fully staffed
-provider; each month a statement of the period's activity (vouchers at the share the
-government paid, subsidies only to affordable providers) booked into cash, a public
-provider's deficit covered by the government, a private provider's consecutive deficit months
-counted; each January a market provider's fee follows last year's occupancy within its floor
-and ceiling; a private provider closes in the month its losses reach the limit with cash below
-the floor, displacing its children (in order of family id) and re-queueing its waitlists; an
-ordered provider opens after its lead time, unstaffed, with its books and its monthly cycle.
-Mutation testing found these tested only through whole policy runs (the closure month in
-``test_rules.py``), so these tests check each one against a hand calculation.
+place from the type or, when the type has none, from ``economics``; owner-operators' posts
+(``city.types.<t>.owner_operators``, home points 1) draw no wage; books opened at month 0 (or
+on opening) with ``initial_cash_months`` of the fixed cost of an empty, fully staffed provider;
+each month a statement of the period's activity (vouchers at the share the government paid,
+subsidies only to affordable providers) booked into cash, a public provider's deficit covered
+by the government, a private provider's consecutive deficit months counted; each January a
+market provider's fee follows last year's occupancy within its floor and ceiling. A private
+provider (never a public one) with cash below ``economics.cash_floor`` closes: with
+``closure_rule: outlook`` (the default) after ``close_after_deficit_months`` in deficit if
+the monthly result it expects next year (its last ``outlook_months`` of children times the
+births outlook, at their revenue per child, against the costs of the rooms it has in use) is a
+loss, or whatever it expects and however long in deficit when its cash is below the floor less
+``credit_months`` of that fixed cost; with ``closure_rule: deficits`` (the earlier rule) after
+``close_after_deficit_months`` in deficit. A closure displaces its children (in order of
+family id) and re-queues its waitlists; an ordered provider opens after its lead time,
+unstaffed, with its books and its monthly cycle. Mutation testing found these tested only
+through whole policy runs (the closure month in ``test_rules.py``), so these tests check each
+one against a hand calculation, each condition of the closure rules at its boundary.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ COSTS = (f"city.districts=[{D0},{D1}]", "economics.enabled=true", "staff.wage_pe
 MARKET_FIXED = (13 * 6000 + 500 * 65 + 10000) * 1.3
 # affordable in D1 (no cost index: the fee index 0.8): 12 caregivers (6 + 6), its rent 200, 70 places
 AFFORDABLE_FIXED = (12 * 6000 + 200 * 70 + 10000) * 0.8
+# a home point in D0: 5 places at 1:5 need 1 caregiver, the owner (no wage); its rent 100, overhead 1,000
+HOME_FIXED = (0 * 6000 + 100 * 5 + 1000) * 1.3
+HOME_FIXED_NO_OWNER = (1 * 6000 + 100 * 5 + 1000) * 1.3
 
 
 def econ_world(*extra: str):
@@ -79,6 +89,15 @@ def test_the_fixed_cost_is_every_required_caregiver_the_rent_of_every_place_and_
     w = econ_world()
     assert w.providers.fixed_cost(inst_of(w, "market", 0)) == pytest.approx(MARKET_FIXED)
     assert w.providers.fixed_cost(inst_of(w, "affordable", 1)) == pytest.approx(AFFORDABLE_FIXED)
+
+
+@pytest.mark.parametrize("owners, fixed", [(1, HOME_FIXED), (0, HOME_FIXED_NO_OWNER)])
+def test_an_owner_operators_post_draws_no_wage_in_the_fixed_cost(owners, fixed):
+    """Both the fixed cost that sets the starting cash and the cost structure of the rooms in use."""
+    w = econ_world(f"city.types.home.owner_operators={owners}")
+    home = inst_of(w, "home", 0)
+    assert w.providers.fixed_cost(home) == pytest.approx(fixed)
+    assert w.providers.costs(home).fixed == pytest.approx(fixed)
 
 
 @pytest.mark.parametrize("share, vouchers", [(None, 400.0), (0.5, 200.0)])
@@ -198,13 +217,87 @@ def test_booking_closes_the_period_into_the_years_activity():
 
 
 # -- closures ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("floor, cash, closes", [(0, -0.01, True), (0, 0.0, False), (100, 99.99, True),
-                                                 (100, 100.0, False)])
-def test_a_private_provider_closes_only_with_cash_below_the_floor(floor, cash, closes):
-    w = econ_world("economics.close_after_deficit_months=3", f"economics.cash_floor={floor}")
+@pytest.mark.parametrize("floor, cash, months, closes", [
+    (0, -0.01, 3, True), (0, 0.0, 3, False), (100, 99.99, 3, True), (100, 100.0, 3, False),
+    (0, -0.01, 2, False), (0, -1e9, 2, False), (0, -0.01, 4, True)])
+def test_under_the_deficits_rule_a_private_provider_closes_with_cash_below_the_floor_after_the_deficits(
+        floor, cash, months, closes):
+    """``closure_rule: deficits``: cash below the floor and 3 months in deficit, whatever it expects."""
+    w = econ_world("economics.closure_rule=deficits", "economics.close_after_deficit_months=3",
+                   f"economics.cash_floor={floor}", "economics.credit_months=0")
     inst = inst_of(w, "market", 0)
-    inst.acct.cash, inst.acct.deficit_months = cash, 3
+    inst.acct.cash, inst.acct.deficit_months = cash, months
+    w.providers.outlook = lambda _inst: 1e9  # a profit ahead does not matter under this rule
     assert w.providers.should_close(inst) is closes
+
+
+# Floor 100, 3 months in deficit, credit 2 months of the fixed cost (all rooms in use):
+# the credit ends 313,300 below the floor.
+CREDIT = 100 - 2 * MARKET_FIXED
+
+
+@pytest.mark.parametrize("cash, months, outlook, closes", [
+    (99.99, 3, -0.01, True),  # cash below the floor, enough deficit months, a loss ahead
+    (99.99, 4, -1e6, True),
+    (100.0, 3, -1e6, False),  # cash at the floor
+    (99.99, 2, -1e6, False),  # one deficit month short
+    (99.99, 3, 0.0, False),  # breaking even ahead is no loss
+    (99.99, 3, 1e6, False),  # a profit ahead
+    (CREDIT, 0, 1e6, False),  # at the end of its credit: the outlook still decides
+    (CREDIT - 0.01, 0, 1e6, True),  # beyond it: closes whatever it expects, however long in deficit
+])
+def test_under_the_outlook_rule_a_provider_without_cash_closes_when_it_expects_a_loss_or_its_credit_is_gone(
+        cash, months, outlook, closes):
+    w = econ_world("economics.closure_rule=outlook", "economics.close_after_deficit_months=3",
+                   "economics.cash_floor=100", "economics.credit_months=2")
+    inst = inst_of(w, "market", 0)
+    assert w.providers.costs(inst).fixed == pytest.approx(MARKET_FIXED)
+    inst.acct.cash, inst.acct.deficit_months = cash, months
+    w.providers.outlook = lambda _inst: outlook
+    assert w.providers.should_close(inst) is closes
+
+
+def test_the_credit_is_counted_in_months_of_the_fixed_cost_of_the_rooms_in_use():
+    """With the older class's second room closed, 3 caregivers and 20 places' rent are saved:
+    the credit is 2 months of the fixed cost less 36,400, so cash that is within the full
+    provider's credit is beyond this one's."""
+    w = econ_world("economics.closure_rule=outlook", "economics.close_after_deficit_months=3",
+                   "economics.cash_floor=100", "economics.credit_months=2")
+    inst = inst_of(w, "market", 0)
+    older = inst.classes[-1]
+    w.places.set_in_use(older, older.in_use - older.room)
+    fixed = MARKET_FIXED - (3 * 6000 + 500 * 20) * 1.3
+    assert w.providers.costs(inst).fixed == pytest.approx(fixed)
+    w.providers.outlook = lambda _inst: 1e6
+    inst.acct.cash = 100 - 2 * fixed
+    assert not w.providers.should_close(inst)
+    inst.acct.cash = 100 - 2 * fixed - 0.01
+    assert w.providers.should_close(inst)
+
+
+@pytest.mark.parametrize("rule", ["outlook", "deficits"])
+def test_a_public_provider_never_closes(rule):
+    w = econ_world(f"economics.closure_rule={rule}", "economics.close_after_deficit_months=3",
+                   "economics.credit_months=0")
+    inst = inst_of(w, "kindergarten", 0)
+    inst.acct.cash, inst.acct.deficit_months = -1e9, 100
+    w.providers.outlook = lambda _inst: -1e9
+    assert not w.providers.should_close(inst)
+
+
+def test_the_expected_result_is_recent_children_times_the_births_outlook_at_their_revenue_against_the_costs():
+    """12 remembered months of 30 children bringing 3,000 each, births outlook 0.75: 22.5
+    children expected, 22.5 x 3,000 - (the fixed cost + 22.5 x 520 per child); a month of 40
+    children beyond the last 12 is forgotten; no months, no expectation (0)."""
+    w = econ_world("economics.outlook_months=12")
+    inst = inst_of(w, "market", 0)
+    assert w.providers.outlook(inst) == 0.0
+    a = inst.acct
+    a.remember(40.0, 40.0 * 9000.0, 12)
+    for _ in range(12):
+        a.remember(30.0, 30.0 * 3000.0, 12)
+    w.providers.births_outlook = lambda: 0.75
+    assert w.providers.outlook(inst) == pytest.approx(22.5 * 3000 - (MARKET_FIXED + 22.5 * 400 * 1.3))
 
 
 def test_a_closure_displaces_the_children_in_family_order_and_requeues_the_waitlist():
@@ -298,8 +391,11 @@ def cycling(w, inst):
     return months
 
 
-def test_a_loss_making_private_provider_books_each_month_and_closes_in_the_month_it_reaches_the_limit():
-    w = econ_world("economics.close_after_deficit_months=3", "economics.fee_setting=false")
+@pytest.mark.parametrize("rule", ["outlook", "deficits"])
+def test_a_loss_making_private_provider_books_each_month_and_closes_in_the_month_it_reaches_the_limit(rule):
+    """No children: every month a loss, and a loss ahead (the outlook rule's condition)."""
+    w = econ_world(f"economics.closure_rule={rule}", "economics.close_after_deficit_months=3",
+                   "economics.fee_setting=false")
     inst = inst_of(w, "market", 0)
     months = cycling(w, inst)
     inst.acct.cash = -1.0
