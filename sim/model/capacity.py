@@ -253,9 +253,10 @@ def programme_channels(cap: CapacityConfig, start_year: int) -> tuple[str, ...]:
     """Return every channel the programme may order through under ``cap`` and its timeline.
 
     The keys of ``channels``, ``build_type``, ``kindergarten`` when spare kindergarten classes
-    are converted and ``hub`` when the comprehensive centre is ordered, over the levers in force at the start and after each
-    ``capacity.timeline`` entry, in that order without repeats: a fixed set for a
-    configuration, so every replication of a scenario reports the same channels.
+    are converted and ``hub`` when the comprehensive centre is ordered, over the levers in
+    force at the start and after each ``capacity.timeline`` entry, in that order without
+    repeats: a fixed set for a configuration, so every replication of a scenario reports the
+    same channels.
     """
     out: dict[str, None] = {}
     for c in (cap, *(step.config for step in steps(cap, start_year))):

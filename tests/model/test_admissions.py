@@ -177,7 +177,8 @@ def test_deferred_acceptance_at_the_round_gives_a_family_its_first_choice_when_p
     Filling the classes one by one (points) gives A to the high-points family (its second
     choice); deferred acceptance gives it B and A to the other family."""
     def run(disc: str):
-        w = world(f"allocation={disc}", "allocation.points.dual_earner=20")
+        w = world(f"allocation={disc}", "allocation.points.dual_earner=20",
+                  "city.types.affordable.intake=annual")  # two annual toddler classes
         A, B = [c for c in classes_of(w, True) if c.band == "toddler"][:2]
         for c in (A, B):
             open_class(w, c)

@@ -390,9 +390,11 @@ def test_public_providers_deficits_are_covered_every_month(scenario):
 def test_public_cost_adds_up_from_its_parts_statements_and_monthly_rows(scenario):
     obs = observe(scenario, FAST_SEEDS[0])
     s = obs.summary
-    parts = ("family_subsidy", "voucher", "operating", "construction", "public_providers", "hub")
+    parts = ("family_subsidy", "voucher", "operating", "construction", "public_providers", "hub", "purchase")
     assert s["public_cost_total"] == pytest.approx(sum(s[f"public_cost_{p}"] for p in parts), rel=1e-12)
     assert sum(obs.vouchers_by_affordable.values()) == pytest.approx(s["public_cost_voucher"], rel=1e-9,
                                                                      abs=1e-6)
-    assert obs.operating_paid == pytest.approx(s["public_cost_operating"], rel=1e-9, abs=1e-6)
+    # a statement's per-place subsidy carries a purchase contract too (Government.provider_terms)
+    paid = s["public_cost_operating"] + s["public_cost_purchase"]
+    assert obs.operating_paid == pytest.approx(paid, rel=1e-9, abs=1e-6)
     assert obs.timeseries_public_cost == pytest.approx(s["public_cost_total"], rel=1e-9)
