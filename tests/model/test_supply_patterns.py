@@ -115,8 +115,8 @@ def test_pattern3_the_programme_reaches_its_target_with_half_its_places_privatel
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 13 open: about 42% of the demo city's private providers close "
-                   "under capacity=target (28% under the status quo: outskirts have 5-7 places per 1,000)")
+@pytest.mark.xfail(strict=True, reason="issue 13 open: 38% +/- 4% of the demo city's private providers close "
+                   "under capacity=target (26% under the status quo; docs/calibration.md)")
 def test_pattern3_the_programme_closes_at_most_a_fifth_of_the_existing_private_providers(target_runs):
     shares = []
     for w, res in target_runs:
