@@ -11,7 +11,8 @@ institutions of each type at the year's end, read from their type then (as
 type); ``programme_places_<channel>``, the places the capacity programme ordered in the year
 through each channel of :func:`sim.model.capacity.programme_channels` (a fixed set per
 configuration: a channel outside it would have no column of its own but is counted in
-``programme_places``, the year's orders through all channels). Levels restart their
+``programme_places``, the year's new places through all channels: purchases of existing
+places are in ``programme_places_purchase`` only, as in the summary). Levels restart their
 integrals at the end of warm-up; the book carries what they held over
 (:meth:`YearBook.before_reset`), so its integrals run from month 0. Public cost comes from
 the government's books by calendar year, children under 3 from the exact child-months of
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.capacity import programme_channels
+from sim.model.capacity import PURCHASE, programme_channels
 from sim.model.government import COST_KINDS
 from sim.model.ledger import PRICED_OUT
 from sim.model.summary import places_by_type
@@ -106,7 +107,7 @@ class YearBook:
         snap.update({f"places_end_{name}": n for name, n in places_by_type(w).items()})
         built = w.gov.capacity.built if w.gov.capacity is not None else {}
         snap.update({f"programme_{c}": built.get(c, 0) for c in self._channels(w)})
-        snap["programme_total"] = sum(built.values())
+        snap["programme_total"] = sum(v for k, v in built.items() if k != PURCHASE)  # new places
         self.snaps.append(snap)
 
     def _channels(self, w: World) -> tuple[str, ...]:

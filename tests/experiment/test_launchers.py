@@ -59,7 +59,8 @@ def test_report_from_a_plain_multirun_directory(sweeps: dict[str, Path]) -> None
     assert runs.groupby("scenario").size().eq(2).all()
     assert list(pd.read_csv(d / "scenarios.csv")["scenario"]) == ["policy=baseline", "policy=fee_cap"]
     text = (d / "report.html").read_text(encoding="utf-8")
-    assert text.count("src='data:image/png;base64,") == 6
+    # the default figures, less "Programme places by channel" (no programme in these policies)
+    assert text.count("src='data:image/png;base64,") == 7
     assert "run.horizon_months=12" in text  # the shared settings
 
 

@@ -22,7 +22,7 @@ from tests.model.test_rules import world
 # The small world of tests.model.test_rules, per district: 1 affordable (70 places), 1
 # kindergarten (40, public sector), 2 market (65 each), 3 home-based points (5 each).
 HAND_COUNT = {"public": 0, "affordable": 140, "market": 260, "kindergarten": 80, "home": 30,
-              "community": 0, "employer": 0}
+              "community": 0, "employer": 0, "hub": 0}
 
 
 def _inst(w: World, name: str):
@@ -58,7 +58,8 @@ def test_private_share_counts_sectors_not_types():
 
 def test_the_channels_are_the_configured_ones_over_the_timeline_and_fixed_per_configuration():
     target = load(["capacity=target"])
-    assert programme_channels(target.capacity, 2024) == ("community", "employer", "public", "kindergarten")
+    assert programme_channels(target.capacity, 2024) == ("purchase", "community", "employer", "public",
+                                                         "kindergarten", "hub")
     later = load(["capacity=status_quo", "capacity.convert_kindergarten=false",
                   'capacity.timeline=[{from: "2026-01", build_type: employer, convert_kindergarten: true}]'])
     assert programme_channels(later.capacity, 2024) == ("public", "employer", "kindergarten")
@@ -77,6 +78,13 @@ def target_run():
         order(d, tname, size, lead, **kw)
 
     w.providers.order = spy  # type: ignore[method-assign]
+    buy = w.gov.purchase
+
+    def bought(inst, per_place):  # the purchase channel: existing places, no order
+        orders.append((w.env.now, "purchase", inst.licensed))
+        buy(inst, per_place)
+
+    w.gov.purchase = bought  # type: ignore[method-assign]
     return w, w.run(), orders
 
 
@@ -91,7 +99,8 @@ def test_programme_places_per_channel_are_the_orders_made_in_each_year(target_ru
     for year in y.index:
         for c in programme_channels(w.params.capacity, 2024):
             assert y.loc[year, f"programme_places_{c}"] == expected.get((year, c), 0), (year, c)
-        assert y.loc[year, "programme_places"] == sum(v for (yr, _), v in expected.items() if yr == year)
+        new = sum(v for (yr, c), v in expected.items() if yr == year and c != "purchase")
+        assert y.loc[year, "programme_places"] == new  # new places: purchases add none
 
 
 def test_places_end_by_type_of_the_last_year_is_the_end_of_run_kpi(target_run):

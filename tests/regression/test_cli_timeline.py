@@ -21,11 +21,14 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = REPO / ".venv" / "bin" / "python"
 H24 = ["run.horizon_months=24", "run.burnin_months=6", "run.progress=false"]
 LEVERS = ("family_subsidy_per_year, voucher_per_month, voucher_scope, operating_subsidy_per_child_month, "
-          "place_subsidy_per_year, fee_cap, fee_cap_basis, budget_per_year")
+          "operating_subsidy_by_type, place_subsidy_per_year, entry_grant_per_place, fee_cap, fee_cap_basis, "
+          "budget_per_year")
 CAPACITY_LEVERS = ("target_per_1000, target_year, path, build_type, build_lead_months, "
                    "construction_grant_per_place, convert_kindergarten, conversion_lead_months, "
                    "conversion_cost_per_place, kindergarten_enrolment, plan_every_months, channels, "
-                   "grant_per_place, placement, reach_km")
+                   "grant_per_place, purchase_per_place_month, placement, reach_km, hub, "
+                   "hub_grant_per_place, hub_services_per_year, hub_training_places_per_year, "
+                   "hub_guidance_visits_per_year")
 
 BAD: dict[str, tuple[str, str]] = {
     "unknown lever": (
