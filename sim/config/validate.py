@@ -237,6 +237,7 @@ def _validate_families(cfg: Config) -> None:
     non_negative("families.hourly_hours_per_request", f.hourly_hours_per_request)
     probability("families.single_parent_share", f.single_parent_share)
     probability("families.sibling_share", f.sibling_share)
+    probability("families.employer_eligible_share", f.employer_eligible_share)
 
 
 def _validate_allocation(cfg: Config) -> None:

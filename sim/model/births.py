@@ -114,6 +114,7 @@ class Births:
         self.rule_shares = np.array(accept_rule_shares(fam.accept_rule), dtype=float)
         self.mode_shares = np.array([fam.care_modes.get(m, 0.0) for m in CARE_MODES], dtype=float)
         self.points = params.allocation.discipline in ("points", "deferred_acceptance")
+        self.reserved = any(t.reserved for t in params.city.types.values())
         self.age_out = fam.age_out_months if fam.age_out_months is not None else math.inf
         self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
         self.next_fid = 0
@@ -169,7 +170,7 @@ class Births:
 
     def _admission_attributes(self, n: int, dual: np.ndarray) -> tuple[np.ndarray, ...]:
         """Draw what admissions use: (dual earner, single parent, sibling draw, accept rule, slack,
-        half places used by the care mode, taste key).
+        half places used by the care mode, taste key, eligibility for reserved places).
 
         Each from its own stream, drawn only when the configuration uses it.
         """
@@ -183,7 +184,9 @@ class Births:
         units = np.array([2, 1, 0])[_categories(self.mode_shares, s["family.care_mode"].gen, n)]
         taste = (s["family.taste"].gen.integers(0, 2**63, n, dtype=np.int64) if f.choice.taste_sd > 0
                  else np.zeros(n, dtype=np.int64))
-        return dual, single, sibling, rule, slack, units, taste
+        eligible = (s["family.employer"].gen.random(n) < f.employer_eligible_share if self.reserved
+                    else np.ones(n, dtype=bool))
+        return dual, single, sibling, rule, slack, units, taste, eligible
 
     def _families(self, d: District, times: np.ndarray, now: float) -> None:
         """Draw the attributes of families born at ``times``; queue those who will seek care."""
@@ -234,11 +237,11 @@ class Births:
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit, takeup,
                                            lottery, seek, *extra)]
         start_now = now + NEAR_MONTHS
-        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack, units, tk) in enumerate(
-                zip(*cols, strict=True)):
+        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack, units, tk,
+                el) in enumerate(zip(*cols, strict=True)):
             fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
             fam.dual, fam.single, fam.sibling_u = du, sp, sib
-            fam.rule, fam.slack, fam.units, fam.taste_key = rule, slack, units, tk
+            fam.rule, fam.slack, fam.units, fam.taste_key, fam.eligible = rule, slack, units, tk, el
             if sk < start_now:
                 self.families.start(fam)
             else:

@@ -16,7 +16,7 @@ ranking rebuilds once).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -97,11 +97,15 @@ class Options:
     provider_fee
         What a newly admitted child would pay an institution (fee minus voucher);
         ``provider_fee(inst, True)`` for a half-day child.
+    types
+        The provider types (``city.types``): classes of a ``reserved`` type are ranked only
+        by eligible families (``Family.eligible``; employer-run centres keep their places for
+        employees' children).
     """
 
     def __init__(self, families: FamiliesConfig, districts: Sequence[District],
                  km: np.ndarray, classes: list[AgeClass],
-                 provider_fee: Callable[..., float]) -> None:
+                 provider_fee: Callable[..., float], types: Mapping[str, Any] | None = None) -> None:
         ch = families.choice
         self.districts = districts
         self.km = km
@@ -110,14 +114,22 @@ class Options:
         self.price_weight = ch.price_weight
         self.distance_weight = ch.distance_weight_per_km
         self.type_pref = dict(ch.type_preference)
+        self.reserved_types = {name for name, t in (types or {}).items() if t.reserved}
         self.taste_sd = ch.taste_sd
         self.limit = max(1, families.max_considered)
         self.reach = from_spec(families.travel_limit_km).bounds()[1]
         self.half_day = families.care_modes.get("half_day", 0.0) > 0
         self.bands: list[tuple[float, float]] = []
-        self.by_district: list[list[_BandOptions]] = []
+        self.by_district: list[list[_BandOptions]] = []  # every open class (eligible families)
+        # the same without reserved classes (city.types.<t>.reserved: employer-run places) for
+        # families not eligible; the very same lists when the city has no reserved type
+        self.unreserved: list[list[_BandOptions]] = self.by_district
         self.stale = True
         self.prices_stale = False
+
+    def reserved(self, inst: Institution) -> bool:
+        """True when ``inst``'s places are only for eligible families (an employer-run centre)."""
+        return inst.type in self.reserved_types
 
     def invalidate(self) -> None:
         """Institutions closed: rebuild the candidates before the next ranking."""
@@ -136,6 +148,13 @@ class Options:
         self.stale = self.prices_stale = False
         live = [c for c in self.classes if c.licensed > 0 and c.inst.open]
         self.bands = age_groups(self.classes)
+        self.by_district = self._index(live)
+        reserved = [c for c in live if self.reserved(c.inst)]
+        self.unreserved = (self._index([c for c in live if not self.reserved(c.inst)]) if reserved
+                           else self.by_district)
+
+    def _index(self, live: list[AgeClass]) -> list[list[_BandOptions]]:
+        """Return every district's candidates among ``live`` classes, per age group, by km."""
         net = np.array([self.provider_fee(c.inst) for c in live], dtype=float)
         half = (np.array([self.provider_fee(c.inst, True) for c in live], dtype=float)
                 if self.half_day else net)
@@ -144,7 +163,7 @@ class Options:
         cidx = np.array([c.idx for c in live], dtype=np.intp)
         lo_age = np.array([c.min_age for c in live], dtype=float)
         hi_age = np.array([c.max_age for c in live], dtype=float)
-        self.by_district = []
+        out = []
         for d in self.districts:
             km_row = self.km[d.idx, home] if live else np.empty(0)
             reachable = km_row <= self.reach
@@ -156,7 +175,8 @@ class Options:
                 bo.set([live[i] for i in order.tolist()], km_row[order].tolist(), pref[order].tolist(),
                        net[order].tolist(), half[order].tolist(), self.distance_weight)
                 bands.append(bo)
-            self.by_district.append(bands)
+            out.append(bands)
+        return out
 
     def add_institution(self, inst: Institution) -> None:
         """Insert a newly opened institution's classes into every district's candidates."""
@@ -174,15 +194,20 @@ class Options:
                 return
             for b, (lo, hi) in enumerate(self.bands):
                 if c.min_age <= lo and hi <= c.max_age:
-                    self._insert(c, b, net, half, pref)
+                    self._insert(self.by_district, c, b, net, half, pref)
+                    if self.unreserved is not self.by_district and not self.reserved(inst):
+                        self._insert(self.unreserved, c, b, net, half, pref)
+        if self.unreserved is self.by_district and self.reserved(inst):
+            self.stale = True  # the first reserved class: the next ranking builds both indexes
 
-    def _insert(self, c: AgeClass, b: int, net: float, half: float, pref: float) -> None:
-        """Insert class ``c`` into age group ``b`` of every district that can reach it."""
+    def _insert(self, index: list[list[_BandOptions]], c: AgeClass, b: int, net: float, half: float,
+                pref: float) -> None:
+        """Insert class ``c`` into age group ``b`` of every district of ``index`` that can reach it."""
         for d in self.districts:
             km = float(self.km[d.idx, c.inst.district.idx])
             if km > self.reach:
                 continue
-            bo = self.by_district[d.idx][b]
+            bo = index[d.idx][b]
             i = bisect_right(bo.km_list, km)
             bo.classes.insert(i, c)
             bo.ids_list.insert(i, c.idx)
@@ -203,7 +228,10 @@ class Options:
         """Re-read provider fees everywhere (yearly fee setting, budget exhausted or renewed)."""
         self.prices_stale = False
         fee = self.provider_fee
-        for bands in self.by_district:
+        indexes = [self.by_district]
+        if self.unreserved is not self.by_district:
+            indexes.append(self.unreserved)
+        for bands in (b for index in indexes for b in index):
             for bo in bands:
                 full = [fee(c.inst) for c in bo.classes]
                 bo.set_fees(full, [fee(c.inst, True) for c in bo.classes] if self.half_day else full)
@@ -218,7 +246,8 @@ class Options:
         slices = []
         total = 0
         reach = fam.travel_km
-        for bo in self.by_district[fam.district.idx]:
+        index = self.by_district if fam.eligible else self.unreserved
+        for bo in index[fam.district.idx]:
             if bo.min_age <= age < bo.max_age:
                 k = bisect_right(bo.km_list, reach)
                 if k:

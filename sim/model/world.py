@@ -115,7 +115,7 @@ class World:
         self.places = Places(env, self.staff, n_d, len(p.city.types), self.t_start)
         self.staff.places = self.places
         self.options = Options(p.families, self.districts, self.km, self.classes,
-                               self._provider_fee)
+                               self._provider_fee, p.city.types)
         self.gov = Government(env, p, self.districts, self.options, self.trace)
         rule = discipline(p.allocation.discipline, p.allocation.points)
         self.alloc = Allocator(env, self.ledger, self.places, rule,

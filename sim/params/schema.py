@@ -87,6 +87,7 @@ class InstitutionTypeSpec(Frozen):
     half_day_fee_share: float = 0.6
     hourly_fee_share: float = 0.01
     owner_operators: int = 0  # caregiver posts filled by owners who earn the surplus, not a wage
+    reserved: bool = False  # places only for eligible families (employer-run: employees' children)
 
 
 @dataclass
@@ -188,6 +189,7 @@ class FamiliesConfig(Frozen):
     hold_out_slack: DistSpec = field(default_factory=lambda: DistSpec("exponential", mean=0.5))
     single_parent_share: float = 0.0
     sibling_share: float = 0.0
+    employer_eligible_share: float = 0.2  # families eligible for reserved (employer-run) places
     care_modes: dict[str, float] = field(
         default_factory=lambda: {"full_day": 1.0, "half_day": 0.0, "hourly": 0.0})
     hourly_requests_per_month: float = 4.0
