@@ -440,7 +440,8 @@ def programme_figure(ctx: FigureContext) -> tuple[Figure, str] | None:
     note = f"; no order in {', '.join(left_out)} (not shown)" if left_out else ""
     return fig, ("Stacked bars: places the capacity programme ordered in each calendar year by "
                  "channel (kpis_by_year programme_places_<channel>; they open after the build "
-                 f"or conversion lead time), mean over replications{note}")
+                 "or conversion lead time; purchase: places of existing private providers bought "
+                 f"as 普惠 places, no new place), mean over replications{note}")
 
 
 FIGURES: dict[str, tuple[str, Callable[[FigureContext], tuple[Figure, str] | None]]] = {
