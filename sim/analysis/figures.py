@@ -441,7 +441,7 @@ def programme_figure(ctx: FigureContext) -> tuple[Figure, str] | None:
     return fig, ("Stacked bars: places the capacity programme ordered in each calendar year by "
                  "channel (kpis_by_year programme_places_<channel>; they open after the build "
                  "or conversion lead time; purchase: places of existing private providers bought "
-                 f"as 普惠 places, no new place), mean over replications{note}")
+                 f"as affordable places, no new place), mean over replications{note}")
 
 
 FIGURES: dict[str, tuple[str, Callable[[FigureContext], tuple[Figure, str] | None]]] = {
