@@ -190,7 +190,7 @@ class CapacityProgramme:
         eco = self.params.economics
         per_place = self.cap.purchase_per_place_month
         refused = self.refused_offers
-        if eco.convert_to not in self.params.city.types:
+        if eco.convert_to not in self.params.city.types or self.gov.exhausted:
             return False
         contracts = self.gov.contracts
         cands = [i for i in self.providers.institutions
@@ -209,9 +209,6 @@ class CapacityProgramme:
                     if convert <= stay:
                         refused.add(inst.idx)
                         continue
-                if self.gov.exhausted:
-                    return False
-                if not inst.affordable:
                     self.providers.convert(inst, eco.convert_to, purchased=True)
                 self.gov.purchase(inst, per_place)
                 self.built[PURCHASE] = self.built.get(PURCHASE, 0) + inst.licensed

@@ -270,7 +270,7 @@ class Government:
             for d, k in zip(self.districts, kids, strict=True):
                 self.month_cost[d.idx] += fs * k * share
         op = pol.operating_subsidy_per_child_month
-        pl = pol.place_subsidy_per_year / 12.0
+        pl = self.place_rate()
         if self.hub is not None:
             self.hub.close_month(t, in_window, institutions)
         op_any = op > 0 or any(r > 0 for r in pol.operating_subsidy_by_type.values())

@@ -232,9 +232,11 @@ class Providers:
         if self.trace.active:
             self.trace.emit(self.env.now, "convert", inst, tname)
 
-    def conversions(self, since: float) -> int:
-        """Return the conversions to 普惠 status (own choice or purchase) at or after time ``since``."""
-        return sum(1 for t, _, _ in self.converted if t >= since - 1e-9)
+    def conversions(self, since: float, purchased_only: bool = False) -> int:
+        """Return the conversions to 普惠 status at or after time ``since`` (own choice or purchase;
+        only purchases with ``purchased_only``)."""
+        return sum(1 for t, _, bought in self.converted
+                   if t >= since - 1e-9 and (bought or not purchased_only))
 
     def open_books(self, inst: Institution) -> None:
         """Open the institution's books now with the starting cash (earlier activity is not booked)."""

@@ -100,8 +100,7 @@ def supply_kpis(w: World, T: float) -> dict[str, float]:
     out["programme_places"] = new  # new places: built and converted kindergarten classes
     out["public_cost_per_new_place"] = _ratio(w.gov.cost["construction"] + prov.programme_deficits, new)
     out["conversions_to_affordable"] = prov.conversions(w.params.run.warmup_months)
-    out["conversions_purchased"] = sum(1 for t, _, bought in prov.converted
-                                       if bought and t >= w.params.run.warmup_months - 1e-9)
+    out["conversions_purchased"] = prov.conversions(w.params.run.warmup_months, purchased_only=True)
     return out
 
 
