@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from sim.experiment.layout import (
+    BY_GROUP,
     DEFAULT_FIGURES,
     DEFAULT_KPIS,
     ERROR,
@@ -287,6 +288,11 @@ def timeseries_frame(study: Study) -> pd.DataFrame:
 def kpis_by_year_frame(study: Study) -> pd.DataFrame:
     """Return every run's KPIs per calendar year with ``scenario`` and ``seed`` columns."""
     return _concat_runs(study, KPIS_BY_YEAR)
+
+
+def by_group_frame(study: Study) -> pd.DataFrame:
+    """Return every run's KPIs by group (quintile, district, stratum) with ``scenario`` and ``seed``."""
+    return _concat_runs(study, BY_GROUP)
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,9 @@ def read_districts_rows(path: Path, key: str = "city.districts_csv") -> tuple[li
                 if not text:
                     raise ConfigError(key, f"{path.name}: line {i}: name is empty")
                 values[col] = text
+            elif col == "stratum":  # a label (urban or rural), checked with the district
+                if text:
+                    values[col] = text
             elif text != "":
                 values[col] = _number(key, path, i, col, text)
             elif col in ("population", "births_per_year"):

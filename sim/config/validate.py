@@ -36,6 +36,7 @@ from sim.params.timeline import (
 )
 
 MAX_POPULATION = 2e9  # a district: more people than any country has
+STRATA = ("urban", "rural")  # city.districts.<i>.stratum
 MAX_BIRTH_RATE = 0.1  # births per person a year: twice the highest national rate on record
 
 
@@ -163,6 +164,8 @@ def _validate_city(cfg: Config) -> None:
         non_negative(f"{k}.places_per_1000", d.places_per_1000)
         positive(f"{k}.fee_index", d.fee_index)
         _finite(f"{k}.need_shift", d.need_shift)
+        _require(d.stratum in STRATA, f"{k}.stratum",
+                 f"must be one of {', '.join(STRATA)}, got '{d.stratum}'")
         _validate_mix(f"{k}.type_mix", d.type_mix, c.types)
     for i, v in enumerate(c.births_index):
         non_negative(f"city.births_index.{i}", v)

@@ -14,6 +14,7 @@ TIMESERIES = "timeseries.parquet"
 REPLICATIONS = "replications.parquet"
 WAITS = "waits.parquet"
 KPIS_BY_YEAR = "kpis_by_year.parquet"
+BY_GROUP = "by_group.parquet"
 ERROR = "error.json"
 
 # One experiment directory (see sim.experiment.sweep): the manifest, and a directory per

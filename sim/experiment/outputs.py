@@ -4,7 +4,8 @@
 Files (names in :mod:`sim.experiment.layout`): ``summary.json`` (flat KPI -> number, plus
 ``meta``), ``timeseries.parquet`` (one row per month, district and replication),
 ``replications.parquet`` (one row per replication), ``waits.parquet`` (histogram of waits
-of admitted families), ``kpis_by_year.parquet`` (one row per replication and calendar year).
+of admitted families), ``kpis_by_year.parquet`` (one row per replication and calendar year),
+``by_group.parquet`` (one row per replication, group and KPI: income quintile, district, stratum).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pyarrow as pa
 
 import sim
 from sim.experiment.atomic import atomic_write_bytes, atomic_write_parquet
-from sim.experiment.layout import ERROR, KPIS_BY_YEAR, REPLICATIONS, SUMMARY, TIMESERIES, WAITS
+from sim.experiment.layout import BY_GROUP, ERROR, KPIS_BY_YEAR, REPLICATIONS, SUMMARY, TIMESERIES, WAITS
 from sim.experiment.stats import summarise
 from sim.model import FLOAT_COLUMNS, TIMESERIES_COLUMNS, RunResult
 
@@ -113,6 +114,21 @@ def kpis_by_year_table(results: Sequence[RunResult]) -> pa.Table:
                      for c, v in cols.items()})
 
 
+def by_group_table(results: Sequence[RunResult]) -> pa.Table:
+    """Return the KPIs by group of every replication: ``replication, group_kind, group, kpi, value``."""
+    cols: dict[str, list] = {"replication": [], "group_kind": [], "group": [], "kpi": [], "value": []}
+    for r in results:
+        rep = _rep(r)
+        for kind, group, kpi, value in r.by_group:
+            cols["replication"].append(rep)
+            cols["group_kind"].append(kind)
+            cols["group"].append(group)
+            cols["kpi"].append(kpi)
+            cols["value"].append(value)
+    kinds = {"replication": "int", "group_kind": "str", "group": "str", "kpi": "str", "value": "float"}
+    return pa.table({c: _column(v, kinds[c]) for c, v in cols.items()})
+
+
 _TIMESERIES_KIND = {c: "float" if c in FLOAT_COLUMNS else "str" if c == "district" else "int"
                     for c in TIMESERIES_COLUMNS} | {"replication": "int"}
 
@@ -165,6 +181,11 @@ def kpis_by_year_frame(results: Sequence[RunResult]) -> pd.DataFrame:
     return kpis_by_year_table(results).to_pandas()
 
 
+def by_group_frame(results: Sequence[RunResult]) -> pd.DataFrame:
+    """Return the KPIs by group of every replication as a DataFrame."""
+    return by_group_table(results).to_pandas()
+
+
 def waits_frame(results: Sequence[RunResult]) -> pd.DataFrame:
     """Return the wait histogram per replication as a DataFrame."""
     return waits_table(results).to_pandas()
@@ -175,7 +196,7 @@ def write_run(out_dir: Path, results: Sequence[RunResult], meta: dict[str, Any],
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / ERROR).unlink(missing_ok=True)
     tables = ((TIMESERIES, timeseries_table), (REPLICATIONS, lambda r: replications_table(r, seed)),
-              (WAITS, waits_table), (KPIS_BY_YEAR, kpis_by_year_table))
+              (WAITS, waits_table), (KPIS_BY_YEAR, kpis_by_year_table), (BY_GROUP, by_group_table))
     try:
         for name, table in tables:
             atomic_write_parquet(out_dir / name, table(results))

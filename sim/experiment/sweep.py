@@ -27,6 +27,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import compose, to_params
 from sim.experiment.atomic import atomic_write_bytes
 from sim.experiment.layout import (
+    BY_GROUP,
     ERROR,
     EXPERIMENT_FILE,
     KPIS_BY_YEAR,
@@ -211,7 +212,7 @@ def prepare(exp: Experiment, out_dir: Path) -> tuple[list[RunTask], list[Config]
 
 def damaged(task: RunTask) -> str | None:
     """Return the first result file of a complete run that cannot be read (None when all can)."""
-    for name in (TIMESERIES, REPLICATIONS, WAITS, KPIS_BY_YEAR):
+    for name in (TIMESERIES, REPLICATIONS, WAITS, KPIS_BY_YEAR, BY_GROUP):
         try:
             pq.read_metadata(task.run_dir / name)
         except (OSError, ValueError):

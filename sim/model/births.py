@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.demand import need_probability
+from sim.model.equity import income_cuts, income_group
 from sim.model.family import Family
 from sim.model.ledger import NEVER_SOUGHT, PENDING
 from sim.params.distributions import from_spec
@@ -117,6 +118,10 @@ class Births:
         self.reserved = any(t.reserved for t in params.city.types.values())
         self.age_out = fam.age_out_months if fam.age_out_months is not None else math.inf
         self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
+        specs = [d.spec for d in districts]
+        # city-wide income groups of families with a child under 3 (sim.model.equity)
+        self.income_cuts = income_cuts([d.median_income for d in specs], [d.income_sigma for d in specs],
+                                       [d.births_per_year for d in specs])
         self.next_fid = 0
         self.t_start = t_start
         self.on_births: Callable[[np.ndarray], None] | None = None  # the year book's child-months
@@ -164,9 +169,9 @@ class Births:
         if len(times):
             if self.on_births is not None:
                 self.on_births(times)
-            self.recorder.child_area += float(np.clip(
-                np.minimum(times + 36.0, self.horizon) - np.maximum(times, self.warmup), 0.0, None).sum())
-            self._families(d, times, t)
+            # each child's months under 3 inside the observation window
+            area = np.clip(np.minimum(times + 36.0, self.horizon) - np.maximum(times, self.warmup), 0.0, None)
+            self._families(d, times, area, t)
 
     def _admission_attributes(self, n: int, dual: np.ndarray) -> tuple[np.ndarray, ...]:
         """Draw what admissions use: (dual earner, single parent, sibling draw, accept rule, slack,
@@ -188,8 +193,12 @@ class Births:
                     else np.ones(n, dtype=bool))
         return dual, single, sibling, rule, slack, units, taste, eligible
 
-    def _families(self, d: District, times: np.ndarray, now: float) -> None:
-        """Draw the attributes of families born at ``times``; queue those who will seek care."""
+    def _families(self, d: District, times: np.ndarray, area: np.ndarray, now: float) -> None:
+        """Draw the attributes of families born at ``times``; queue those who will seek care.
+
+        ``area`` is each child's months under 3 in the observation window: the recorder adds
+        it by district and income group (the denominators of enrollment rates).
+        """
         f = self.params.families
         s = self.streams
         n = len(times)
@@ -203,6 +212,8 @@ class Births:
             income = spec.median_income * np.exp(spec.income_sigma * z)
         else:
             income = np.full(n, float(spec.median_income))
+        group = income_group(income, self.income_cuts)
+        self.recorder.add_child_area(d.idx, group, area)
         u_need = s["family.need"].gen.random(n)
         start = self.start_age.draw(s["family.start_age"].gen, n)
         patience = self.patience.draw(s["family.patience"].gen, n)
@@ -235,11 +246,12 @@ class Births:
         self.next_fid += n_soon
         extra = self._admission_attributes(n, dual)
         cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit, takeup,
-                                           lottery, seek, *extra)]
+                                           lottery, seek, group, *extra)]
         start_now = now + NEAR_MONTHS
-        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, du, sp, sib, rule, slack, units, tk,
+        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, ig, du, sp, sib, rule, slack, units, tk,
                 el) in enumerate(zip(*cols, strict=True)):
             fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
+            fam.inc_g = ig
             fam.dual, fam.single, fam.sibling_u = du, sp, sib
             fam.rule, fam.slack, fam.units, fam.taste_key, fam.eligible = rule, slack, units, tk, el
             if sk < start_now:

@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from sim.model.accumulators import Level, WaitTally
+from sim.model.equity import INCOME_GROUPS, GroupTally
 from sim.model.ledger import BLOCKED, ENROLLED, HOURLY, N_RULES, PENDING, PRICED_OUT, RENEGED, WAITING
 
 if TYPE_CHECKING:
@@ -51,7 +54,10 @@ class Recorder:
         self.aff_placed = 0  # ... and were placed in an affordable place within a year
         self.hourly_served = self.hourly_lost = self.hourly_revenue = 0.0  # in the window
         self.hourly_users = 0
-        self.child_area = 0.0
+        # the equity tallies (sim.model.equity): by home district and by income group; the city's
+        # child-months, care months and price burden are their sums over districts
+        self.by_district = GroupTally(n_districts)
+        self.by_income = GroupTally(INCOME_GROUPS)
         self.waits = WaitTally()
         self.sought = 0
         self.admissions = 0
@@ -64,10 +70,38 @@ class Recorder:
         self.fee_exits = 0
         self.displaced = 0
         self.displaced_replaced = 0
-        self.care_months = 0.0
-        self.burden_months = 0.0
-        self.net_fee_months = 0.0
         self.row_list: list[tuple[Any, ...]] = []  # one tuple per district and month, in column order
+
+    @property
+    def child_area(self) -> float:
+        """Child-months under 3 in the window (all children born, whether they seek care or not)."""
+        return sum(self.by_district.child_area)
+
+    @property
+    def care_months(self) -> float:
+        """Child-months in care in the window."""
+        return sum(self.by_district.care)
+
+    @property
+    def burden_months(self) -> float:
+        """Child-months in care times the net fee's share of income, in the window."""
+        return sum(self.by_district.burden)
+
+    @property
+    def net_fee_months(self) -> float:
+        """Child-months in care times the net fee, in the window."""
+        return sum(self.by_district.net_fee)
+
+    def add_child_area(self, district: int, groups: np.ndarray, area: np.ndarray) -> None:
+        """Children of ``district`` and income ``groups`` spend ``area`` months under 3 in the window."""
+        total = float(area.sum())
+        if total <= 0:
+            return
+        self.by_district.child_area[district] += total
+        by_g = np.bincount(groups, weights=area, minlength=INCOME_GROUPS)
+        ca = self.by_income.child_area
+        for g in np.flatnonzero(by_g):
+            ca[g] += float(by_g[g])
 
     def reset(self, t: float) -> None:
         """End of warm-up: start every level's observation window at ``t``."""
@@ -112,6 +146,11 @@ class Recorder:
                 self.sought += 1
                 if fam.counted:
                     self.arrivals += 1
+                    self.by_district.applied[fam.district.idx] += 1
+                    self.by_income.applied[fam.inc_g] += 1
+            elif new == PRICED_OUT and now >= self.warmup:  # decided on the price after warm-up
+                self.by_district.priced[fam.district.idx] += 1
+                self.by_income.priced[fam.inc_g] += 1
         elif old == WAITING:
             self.waiting[fam.district.idx].add(now, -1)
             self.waiting_type[fam.wl_type].add(now, -1)
@@ -125,10 +164,14 @@ class Recorder:
             self.admissions += 1
             c = fam.cls
             if fam.counted:
-                self.waits.add(now - fam.seek_time)
+                wait = now - fam.seek_time
+                self.waits.add(wait)
                 t = c.inst.type_idx
-                self.type_wait_sum[t] += now - fam.seek_time
+                self.type_wait_sum[t] += wait
                 self.type_wait_n[t] += 1
+                for tally, g in ((self.by_district, fam.district.idx), (self.by_income, fam.inc_g)):
+                    tally.wait_sum[g] += wait
+                    tally.wait_n[g] += 1
             self._placed(fam, c, now)
             if fam.displaced:
                 self.displaced_replaced += 1
@@ -159,9 +202,15 @@ class Recorder:
         """A spell in care from ``start`` to ``end``: its part in the window counts for prices."""
         months = min(end, self.horizon) - max(start, self.warmup)
         if months > 0:
-            self.care_months += months
-            self.burden_months += months * fam.net_fee / fam.income
-            self.net_fee_months += months * fam.net_fee
+            self._add_care(fam, months, months * fam.net_fee)
+
+    def _add_care(self, fam: Any, months: float, fee_months: float) -> None:
+        """Add ``months`` in care (0 for a correction) at ``fee_months`` net fee to ``fam``'s groups."""
+        burden = fee_months / fam.income
+        for tally, g in ((self.by_district, fam.district.idx), (self.by_income, fam.inc_g)):
+            tally.care[g] += months
+            tally.burden[g] += burden
+            tally.net_fee[g] += fee_months
 
     def reprice(self, fam: Any, net: float, now: float) -> None:
         """``fam``'s net fee becomes ``net`` at ``now`` in mid-spell: the spell so far keeps the old one.
@@ -171,9 +220,7 @@ class Recorder:
         """
         months = min(now, self.horizon) - max(fam.admit_t, self.warmup)
         if months > 0:
-            diff = fam.net_fee - net
-            self.burden_months += months * diff / fam.income
-            self.net_fee_months += months * diff
+            self._add_care(fam, 0.0, months * (fam.net_fee - net))
 
     def mean_waitlist(self, t: float) -> float:
         """Return the time-average number of families waiting over the window up to ``t``."""

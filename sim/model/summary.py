@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.model import ledger as L
+from sim.model.equity import INCOME_GROUPS, PER_QUINTILE, QUINTILES, GroupTally, concentration_index
 from sim.model.government import COST_KINDS
 from sim.params.schema import ACCEPT_RULES
 
@@ -130,6 +131,71 @@ def provider_mix_kpis(w: World) -> dict[str, float]:
     return out
 
 
+EQUITY_KPIS = ("enrollment_rate", "priced_out_share", "family_cost_share", "mean_wait_months")
+
+
+def equity_kpis(w: World) -> dict[str, float]:
+    """KPIs by city-wide income quintile, and the concentration index of enrollment by income.
+
+    ``<kpi>_q1`` (poorest fifth) .. ``<kpi>_q5`` for each of ``EQUITY_KPIS``
+    (:meth:`sim.model.equity.GroupTally.kpis`); ``enrollment_concentration_index`` over the
+    twenty income groups the run measures (negative: enrollment concentrated among the poor);
+    ``priced_out_share``: the city's share of families deciding on the price after warm-up
+    who were priced out.
+    """
+    rec = w.recorder
+    out: dict[str, float] = {}
+    quint = rec.by_income.merged(PER_QUINTILE)
+    for q in range(QUINTILES):
+        for k, v in quint.kpis(q).items():
+            out[f"{k}_q{q + 1}"] = v
+    g = rec.by_income
+    rates = [g.kpis(i)["enrollment_rate"] for i in range(INCOME_GROUPS)]
+    out["enrollment_concentration_index"] = concentration_index(g.child_area, rates)
+    decided = sum(g.applied) + sum(g.priced)
+    out["priced_out_share"] = _ratio(sum(g.priced), decided)
+    return out
+
+
+def by_group_rows(w: World) -> list[tuple[str, str, str, float]]:
+    """Rows ``(group_kind, group, kpi, value)`` of ``by_group.parquet`` (README "by_group.parquet").
+
+    Kinds: ``income_quintile`` (q1..q5), ``district`` (its name) and ``stratum`` (urban, rural:
+    ``city.districts.<i>.stratum``); KPIs: ``EQUITY_KPIS``, and ``children_share`` (the
+    group's share of child-months under 3), plus for districts ``mean_waitlist`` and
+    ``places_per_1000_end``.
+    """
+    rec, T = w.recorder, w.horizon
+    rows: list[tuple[str, str, str, float]] = []
+    total = rec.child_area
+
+    def add(kind: str, name: str, tally: GroupTally, g: int) -> None:
+        for k, v in tally.kpis(g).items():
+            rows.append((kind, name, k, float(v)))
+        rows.append((kind, name, "children_share", _ratio(tally.child_area[g], total)))
+
+    quint = rec.by_income.merged(PER_QUINTILE)
+    for q in range(QUINTILES):
+        add("income_quintile", f"q{q + 1}", quint, q)
+    licensed = [0] * len(w.districts)
+    for c in w.classes:
+        licensed[c.inst.district.idx] += c.licensed
+    for d in w.districts:
+        add("district", d.spec.name, rec.by_district, d.idx)
+        rows.append(("district", d.spec.name, "mean_waitlist", rec.waiting[d.idx].mean(T)))
+        rows.append(("district", d.spec.name, "places_per_1000_end",
+                     _ratio(licensed[d.idx] * 1000.0, d.population)))
+    strata = sorted({d.spec.stratum for d in w.districts})
+    by_stratum = GroupTally(len(strata))
+    for d in w.districts:
+        j = strata.index(d.spec.stratum)
+        for name in GroupTally.__slots__:
+            getattr(by_stratum, name)[j] += getattr(rec.by_district, name)[d.idx]
+    for j, name in enumerate(strata):
+        add("stratum", name, by_stratum, j)
+    return rows
+
+
 def build_result(w: World) -> RunResult:
     """Check conservation and assemble the run's KPIs and records."""
     from sim.model.world import RunResult
@@ -208,6 +274,7 @@ def build_result(w: World) -> RunResult:
     s.update(admission_kpis(w, T))
     s.update(supply_kpis(w, T))
     s.update(provider_mix_kpis(w))
+    s.update(equity_kpis(w))
     if w.gov.hub is not None:
         s.update(w.gov.hub.kpis(w.institutions))  # sim.model.hub
     s["scale"] = w.params.city.scale
@@ -225,4 +292,5 @@ def build_result(w: World) -> RunResult:
         wait_histogram=rec.waits.histogram(),
         by_year=w.yearbook.rows(w),
         lever_changes=[c.as_record() for c in w.timeline.changes],
+        by_group=by_group_rows(w),
     )

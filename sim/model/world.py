@@ -66,6 +66,7 @@ class RunResult:
     meta: dict[str, object] = field(default_factory=dict)
     by_year: dict[str, list[Any]] = field(default_factory=dict)  # kpis_by_year rows (sim.model.yearly)
     lever_changes: list[dict[str, Any]] = field(default_factory=list)  # sim.model.timeline.LeverChange
+    by_group: list[tuple[str, str, str, float]] = field(default_factory=list)  # summary.by_group_rows
 
 
 class Broadcast:

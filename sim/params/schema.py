@@ -108,6 +108,7 @@ class DistrictSpec(Frozen):
     cost_index: float | None = None
     need_shift: float = 0.0
     type_mix: dict[str, float] = field(default_factory=dict)
+    stratum: str = "urban"  # urban or rural: the by_group.parquet stratum (issue 15)
 
 
 @dataclass

@@ -53,6 +53,12 @@ def test_a_district_file_with_only_the_required_columns_keeps_the_other_defaults
     assert d.median_income > 0 and d.type_mix == {}
 
 
+def test_a_district_file_may_give_each_district_a_stratum(tmp_path):
+    p = write(tmp_path, "d.csv", "name,population,births_per_year,stratum\nA,1000,10,rural\nB,1000,10,\n")
+    a, b = read_districts(p)
+    assert (a.stratum, b.stratum) == ("rural", "urban")  # a blank cell keeps the default
+
+
 def test_spaces_around_values_and_a_utf8_byte_order_mark_are_tolerated(tmp_path):
     p = write(tmp_path, "d.csv", " name , population ,births_per_year\n 鼓楼 , 1000 , 10 \n", "utf-8-sig")
     (d,) = read_districts(p)

@@ -109,10 +109,14 @@ def test_a_capacity_target_year_before_the_start_is_refused_in_a_timeline_too():
 
 def test_a_mid_spell_net_fee_change_counts_the_old_fee_before_and_the_new_one_after():
     rec = Recorder(t0=-12.0, warmup=6.0, horizon=30.0, start_year=2024, n_districts=1)
-    fam = SimpleNamespace(admit_t=2.0, net_fee=1000.0, income=10000.0)
+    fam = SimpleNamespace(admit_t=2.0, net_fee=1000.0, income=10000.0, district=SimpleNamespace(idx=0),
+                          inc_g=3)
     rec.reprice(fam, 700.0, 10.0)  # 4 window months (6-10) at 1,000
     fam.net_fee = 700.0
     rec.on_care_spell(fam, fam.admit_t, 20.0)  # the spell ends at 20: 10 more months at 700
     assert rec.care_months == 14.0
     assert rec.net_fee_months == pytest.approx(4 * 1000.0 + 10 * 700.0)
     assert rec.burden_months == pytest.approx((4 * 1000.0 + 10 * 700.0) / 10000.0)
+    # the family's income group carries the same months and burden (sim.model.equity)
+    assert rec.by_income.care[3] == 14.0 and sum(rec.by_income.care) == 14.0
+    assert rec.by_income.burden[3] == pytest.approx(rec.burden_months)

@@ -82,6 +82,7 @@ CASES = [
     ("city.districts.0.dual_earner_share", _set("city.districts.0.dual_earner_share", 1.2), "probability"),
     ("city.districts.0.grandparent_share", _set("city.districts.0.grandparent_share", -0.1), "probability"),
     ("city.districts.0.places_per_1000", _set("city.districts.0.places_per_1000", -1.0), ">= 0"),
+    ("city.districts.0.stratum", _set("city.districts.0.stratum", "suburban"), "urban, rural"),
     ("city.districts.0.fee_index", _set("city.districts.0.fee_index", 0.0), "> 0"),
     ("city.districts.0.name", _set("city.districts.1.name", "Gulou"), "twice"),
     ("city.births_index.1", _set("city.births_index", [1.0, -0.5]), ">= 0"),
