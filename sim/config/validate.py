@@ -92,6 +92,7 @@ def validate(cfg: Config) -> None:
     _validate_policy(cfg)
     _validate_capacity(cfg)
     _validate_economics(cfg)
+    _validate_quality(cfg)
     if cfg.queue is not None:
         q = cfg.queue
         positive("queue.arrival_rate", q.arrival_rate)
@@ -426,3 +427,34 @@ def _validate_economics(cfg: Config) -> None:
                  f"must be >= 0, got {t.owner_operators}")
         if t.rent_per_place_month is not None:
             non_negative(f"city.types.{name}.rent_per_place_month", t.rent_per_place_month)
+
+
+QUALITY_WEIGHTS = ("qualified", "ratios", "stability", "guidance")  # quality.weights
+TARGETINGS = ("random", "risk")  # quality.inspection_targeting
+
+
+def _validate_quality(cfg: Config) -> None:
+    q = cfg.quality
+    k = "quality"
+    for name in ("qualified_share_start", "qualified_hire_share", "incident_risk_health_staff",
+                 "incident_spillover"):
+        probability(f"{k}.{name}", getattr(q, name))
+    for name in ("hire_wage_elasticity", "workload_quit_factor", "wage_subsidy_per_qualified",
+                 "training_places_per_year", "training_cost_per_place", "health_worker_month",
+                 "clinic_partnership_month", "utility_per_quality", "perception_sd",
+                 "incidents_per_1000_child_years", "incident_risk_unqualified", "incident_risk_ratio_breach",
+                 "incident_risk_turnover", "incident_demand_penalty", "incident_memory_months",
+                 "inspections_per_provider_year", "violation_base", "violation_memory_months", "fine",
+                 "suspension_months", "inspection_cost"):
+        non_negative(f"{k}.{name}", getattr(q, name))
+    _finite(f"{k}.quit_wage_elasticity", q.quit_wage_elasticity)
+    _require(q.quit_wage_elasticity <= 0, f"{k}.quit_wage_elasticity",
+             f"must be <= 0 (better pay does not make caregivers quit more), got {q.quit_wage_elasticity:g}")
+    positive(f"{k}.training_months", q.training_months)
+    positive(f"{k}.turnover_reference", q.turnover_reference)
+    _require(q.health_staff_min_children >= 0, f"{k}.health_staff_min_children",
+             f"must be >= 0, got {q.health_staff_min_children}")
+    if q.wage_floor is not None:
+        non_negative(f"{k}.wage_floor", q.wage_floor)
+    one_of(f"{k}.inspection_targeting", q.inspection_targeting, TARGETINGS)
+    _validate_mix(f"{k}.weights", dict(q.weights), QUALITY_WEIGHTS, "unknown part of the quality score")

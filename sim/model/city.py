@@ -85,7 +85,7 @@ class AgeClass:
         "idx", "inst", "band", "min_age", "max_age", "licensed", "ratio", "caregivers",
         "pending_hires", "enrolled", "load", "usable", "waitlist", "transfers", "children", "target",
         "required", "te", "fee_rate", "voucher_rate", "child_area", "fee_area", "voucher_area", "levels",
-        "room", "in_use",
+        "room", "in_use", "crew",
     )
 
     def __init__(self, idx: int, inst: Institution, band: str, spec: BandSpec, places: int) -> None:
@@ -112,6 +112,7 @@ class AgeClass:
         self.levels: Any = None
         self.room = int(spec.cap)  # places per room (the group cap): rooms close and reopen whole
         self.in_use = self.licensed  # licensed places in rooms in use (closed rooms keep their licence)
+        self.crew: list[Any] = []  # caregiver records in post (sim.model.quality; only when enabled)
 
     def required_caregivers(self) -> int:
         """Return the caregivers needed to staff every licensed place."""

@@ -27,16 +27,18 @@ class Statement:
     rent: float
     child_costs: float
     overhead: float
+    workforce: float = 0.0  # quality rules (sim.model.quality): wage floor top-up, health staff, fines
+    wage_subsidy: float = 0.0  # public wage subsidy per qualified caregiver (sim.model.quality)
 
     @property
     def revenue(self) -> float:
         """Fees plus every subsidy received."""
-        return self.fees + self.vouchers + self.operating_subsidy + self.place_subsidy
+        return self.fees + self.vouchers + self.operating_subsidy + self.place_subsidy + self.wage_subsidy
 
     @property
     def cost(self) -> float:
-        """Wages, rent, per-child costs and overhead."""
-        return self.wages + self.rent + self.child_costs + self.overhead
+        """Wages, rent, per-child costs, overhead and the costs of the quality rules."""
+        return self.wages + self.rent + self.child_costs + self.overhead + self.workforce
 
     @property
     def result(self) -> float:

@@ -20,8 +20,10 @@ guide them. Each month, for every open hub, the government pays
 ``capacity.hub_services_per_year / 12`` from the budget (cost kind ``hub``, after the family
 subsidy, before the provider schemes); at the share paid the hub delivers
 ``hub_training_places_per_year / 12`` caregiver training places and
-``hub_guidance_visits_per_year / 12`` guidance visits, counted for the quality issue (their
-effect on quality is not modelled). A hub that closes stops costing and delivering. Its own
+``hub_guidance_visits_per_year / 12`` guidance visits; with ``quality.enabled`` the training
+places train unqualified caregivers and the visits count in the visited providers' quality
+scores (:mod:`sim.model.quality`), otherwise they are only counted. A hub that closes stops
+costing and delivering. Its own
 deficits, as a public provider's, are covered outside the budget (cost kind
 ``public_providers``; also counted here for the hub's cost). Amounts are assumptions
 (``configs/capacity/``).
@@ -64,6 +66,7 @@ class Hub:
         self.grants = 0.0  # construction grants committed for hubs in the window
         self.training_places = 0.0  # delivered in the window
         self.guidance_visits = 0.0
+        self.month_training = self.month_visits = 0.0  # delivered in the month just closed (for quality)
 
     def hubs(self, institutions: Sequence[Institution]) -> list[Institution]:
         """Return the open institutions of type ``hub``."""
@@ -94,14 +97,17 @@ class Hub:
         months = {h.idx: self.months_open(h, t) for h in self.hubs(institutions)}
         n = sum(months.values())
         due = cap.hub_services_per_year / 12.0 * n
+        self.month_training = self.month_visits = 0.0
         if due <= 0:
             return
         share = self.gov.pay(HUB, due, in_window)
         for h in self.hubs(institutions):
             self.gov.month_cost[h.district.idx] += cap.hub_services_per_year / 12.0 * months[h.idx] * share
+        self.month_training = cap.hub_training_places_per_year / 12.0 * n * share
+        self.month_visits = cap.hub_guidance_visits_per_year / 12.0 * n * share
         if in_window:
-            self.training_places += cap.hub_training_places_per_year / 12.0 * n * share
-            self.guidance_visits += cap.hub_guidance_visits_per_year / 12.0 * n * share
+            self.training_places += self.month_training
+            self.guidance_visits += self.month_visits
 
     def months_open(self, h: Institution, t: float) -> float:
         """Return the part of the month ending at ``t`` that hub ``h`` was open (its services run)."""

@@ -126,6 +126,14 @@ class Options:
         self.unreserved: list[list[_BandOptions]] = self.by_district
         self.stale = True
         self.prices_stale = False
+        # what else families value in a provider (sim.model.quality.Quality.utility), or None
+        self.extra: Callable[[Institution], float] | None = None
+
+    def pref(self, inst: Institution) -> float:
+        """Return the part of families' utility of ``inst`` that is the provider's own: its type's
+        preference plus, with ``quality.enabled``, its perceived quality and incidents."""
+        p = self.type_pref.get(inst.type, 0.0)
+        return p + self.extra(inst) if self.extra is not None else p
 
     def reserved(self, inst: Institution) -> bool:
         """True when ``inst``'s places are only for eligible families (an employer-run centre)."""
@@ -158,7 +166,7 @@ class Options:
         net = np.array([self.provider_fee(c.inst) for c in live], dtype=float)
         half = (np.array([self.provider_fee(c.inst, True) for c in live], dtype=float)
                 if self.half_day else net)
-        pref = np.array([self.type_pref.get(c.inst.type, 0.0) for c in live], dtype=float)
+        pref = np.array([self.pref(c.inst) for c in live], dtype=float)
         home = np.array([c.inst.district.idx for c in live], dtype=np.intp)
         cidx = np.array([c.idx for c in live], dtype=np.intp)
         lo_age = np.array([c.min_age for c in live], dtype=float)
@@ -184,7 +192,7 @@ class Options:
             return  # the next ranking rebuilds with it
         net = self.provider_fee(inst)
         half = self.provider_fee(inst, True) if self.half_day else net
-        pref = self.type_pref.get(inst.type, 0.0)
+        pref = self.pref(inst)
         edges = {lo for lo, _ in self.bands} | {hi for _, hi in self.bands}
         for c in inst.classes:
             if c.licensed <= 0:

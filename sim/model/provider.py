@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from sim.model.government import Government
     from sim.model.options import Options
     from sim.model.places import Places
+    from sim.model.quality import Quality
     from sim.model.trace import Trace
     from sim.model.world import Broadcast
     from sim.params.schema import Config
@@ -74,6 +76,7 @@ class Providers:
         self.trace = trace
         self.families: Families | None = None  # set by the world
         self.gov: Government | None = None
+        self.quality: Quality | None = None  # set by the world when quality.enabled
         self.month_closed: Broadcast | None = None
         self.opened = 0
         self.ordered = 0
@@ -105,7 +108,7 @@ class Providers:
         a = inst.acct
         ci = cost_index(inst.district)
         owners = self.params.city.types[inst.type].owner_operators
-        return monthly_statement(
+        st = monthly_statement(
             family_fees=a.fee_area, vouchers=a.voucher_area * voucher_share, child_months=a.child_area,
             caregiver_months=max(0.0, a.cg_area - owners), place_months=a.place_area, months=1.0,
             operating_subsidy_per_child_month=op_sub, place_subsidy_per_place_month=place_sub,
@@ -113,6 +116,10 @@ class Providers:
             per_child_cost_month=self.cfg.per_child_cost_month * ci,
             overhead_per_month=self.params.city.types[inst.type].overhead_per_month * ci,
         )
+        if self.quality is not None:
+            workforce, wage_subsidy = self.quality.month_terms(inst)
+            st = replace(st, workforce=workforce, wage_subsidy=wage_subsidy)
+        return st
 
     def fixed_cost(self, inst: Institution) -> float:
         """Monthly cost of a fully staffed, empty institution."""
@@ -348,6 +355,19 @@ class Providers:
         now = self.env.now
         return sum(p for t, p in self.closed_log if t > now - months) / months
 
+    def evict(self, inst: Institution) -> int:
+        """Displace ``inst``'s children (re-placed with priority) and re-queue its waitlists; return
+        the children displaced (a closure, a suspension)."""
+        assert self.families is not None
+        kids = 0
+        for c in inst.classes:
+            for fam in sorted(c.children, key=lambda f: f.fid):
+                self.families.displace(fam)
+                kids += 1
+            for fam in self.alloc.requeue_waiting(c):
+                self.families.requeue(fam)
+        return kids
+
     def close(self, closing: list[Institution]) -> None:
         """Close providers: displace their children, re-queue their waitlists, remove their places."""
         assert self.families is not None
@@ -362,11 +382,7 @@ class Providers:
                 self.trace.emit(now, "close", inst)
         self.options.invalidate()
         for inst in closing:
-            for c in inst.classes:
-                for fam in sorted(c.children, key=lambda f: f.fid):
-                    self.families.displace(fam)
-                for fam in self.alloc.requeue_waiting(c):
-                    self.families.requeue(fam)
+            self.evict(inst)
             for c in inst.classes:
                 self.places.set_caregivers(c, 0)
                 self.places.set_licensed(c, 0)

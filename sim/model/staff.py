@@ -24,6 +24,7 @@ from sim.params.distributions import from_spec
 if TYPE_CHECKING:
     from sim.model.city import AgeClass
     from sim.model.places import Places
+    from sim.model.quality import Quality
     from sim.model.rng import Streams
     from sim.params.schema import StaffConfig
 
@@ -62,6 +63,7 @@ class Staff:
         self.by_demand = cfg.staffing == "demand"
         self.spare = cfg.spare_caregivers_per_class
         self.places: Places | None = None  # set by the world
+        self.quality: Quality | None = None  # set by the world when quality.enabled
 
     def target(self, c: AgeClass) -> int:
         """Return the caregivers class ``c`` wants now (0 unless staff bind and the class is open)."""
@@ -88,10 +90,16 @@ class Staff:
             self.env.process(self.post(c, filled=False))
 
     def post(self, c: AgeClass, filled: bool) -> Generator[simpy.Event, Any, None]:
-        """One post: recruit (unless filled), employ until the caregiver quits, recruit again."""
+        """One post: recruit (unless filled), employ until the caregiver quits, recruit again.
+
+        With ``quality.enabled`` each caregiver is a record (:class:`sim.model.quality.Caregiver`,
+        qualified or not) whose pay and workload set its mean tenure.
+        """
         env = self.env
         places = self.places
+        quality = self.quality
         assert places is not None
+        initial = filled
         while True:
             if not filled:
                 yield env.timeout(self.delay())
@@ -100,12 +108,17 @@ class Staff:
                     return
                 places.set_caregivers(c, c.caregivers + 1)
             filled = False
-            tenure = math.inf
-            if self.mean_tenure < math.inf:
-                tenure = self.quit_stream.exponential(self.mean_tenure)
+            mean, rec = self.mean_tenure, None
+            if quality is not None:
+                rec = quality.hire(c, initial)
+                mean = quality.mean_tenure(c, rec)
+                initial = False
+            tenure = self.quit_stream.exponential(mean) if mean < math.inf else math.inf
             if env.now + tenure >= self.horizon:
                 return
             yield env.timeout(tenure)
+            if rec is not None:
+                quality.quit(c, rec)  # type: ignore[union-attr]
             if not c.inst.open or c.caregivers <= 0:
                 return
             places.set_caregivers(c, c.caregivers - 1)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sim.model import ledger as L
 from sim.model.equity import INCOME_GROUPS, PER_QUINTILE, QUINTILES, GroupTally, concentration_index
 from sim.model.government import COST_KINDS
+from sim.model.quality import Quality
 from sim.params.schema import ACCEPT_RULES
 
 if TYPE_CHECKING:
@@ -275,6 +276,8 @@ def build_result(w: World) -> RunResult:
     s.update(supply_kpis(w, T))
     s.update(provider_mix_kpis(w))
     s.update(equity_kpis(w))
+    types = list(w.params.city.types)
+    s.update(w.quality.kpis(types, rec.care_months) if w.quality is not None else Quality.empty_kpis(types))
     if w.gov.hub is not None:
         s.update(w.gov.hub.kpis(w.institutions))  # sim.model.hub
     s["scale"] = w.params.city.scale

@@ -43,6 +43,7 @@ from sim.model.options import Options
 from sim.model.places import Places
 from sim.model.priority import discipline
 from sim.model.provider import Providers
+from sim.model.quality import Quality
 from sim.model.recorder import Recorder
 from sim.model.rng import Streams
 from sim.model.staff import Staff
@@ -138,6 +139,12 @@ class World:
         self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places,
                                              self.recorder, self.km)
         self.gov.hub = Hub(env, p.city, self.districts, self.gov, self.providers, self.gov.capacity)
+        self.quality: Quality | None = None
+        if p.quality.enabled:
+            self.quality = q = Quality(env, p, self.streams, self.institutions, self.districts, self.places,
+                                       self.providers, self.gov, self.options)
+            self.staff.quality = self.providers.quality = self.gov.quality = q
+            self.options.extra = q.utility
         self.timeline = Timeline(env, p, self.gov, self.gov.capacity, self.families, self.institutions,
                                  self.classes, self.trace)
         self.yearbook = YearBook(p.run.start_year, self.warmup, self.horizon,
@@ -214,6 +221,9 @@ class World:
             yield self.month_closed.fire((month, in_window))
             if self.providers.closed > closed:
                 yield self.env.timeout(0)  # displaced children find new places before the rows
+        if self.quality is not None and t >= 0:
+            self.quality.close_month(month, in_window)  # training, scores, incidents, inspections
+            yield self.env.timeout(0)  # children displaced by a sanction find new places first
         self.recorder.snapshot(month, self.districts, self.places, self.institutions, self.gov.month_cost)
         if month % 12 == 11 or t >= self.horizon - 1e-9:
             self.yearbook.snapshot(self, t)

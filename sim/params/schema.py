@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.params.frozen import Frozen, FrozenDict, FrozenError, FrozenList, freeze, thaw
+from sim.params.quality import QualityConfig
 from sim.params.supply import CapacityConfig, EconomicsConfig
 
-__all__ = [  # re-exported: the frozen base and the supply-side configs live in their own modules
-    "CapacityConfig", "EconomicsConfig",
+__all__ = [  # re-exported: the frozen base, the supply-side and quality configs live in their own modules
+    "CapacityConfig", "EconomicsConfig", "QualityConfig",
     "Frozen", "FrozenDict", "FrozenError", "FrozenList", "freeze", "thaw",
 ]
 
@@ -294,4 +295,5 @@ class Config(Frozen):
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
     queue: QueueConfig | None = None
