@@ -208,6 +208,7 @@ def build_result(w: World) -> RunResult:
     s.update(admission_kpis(w, T))
     s.update(supply_kpis(w, T))
     s.update(provider_mix_kpis(w))
+    s.update(w.access.kpis())  # sim.model.access
     if w.gov.hub is not None:
         s.update(w.gov.hub.kpis(w.institutions))  # sim.model.hub
     s["scale"] = w.params.city.scale
