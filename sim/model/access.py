@@ -153,8 +153,14 @@ class Access:
         return share, per_1000
 
     def kpis(self) -> dict[str, float]:
-        """The run's access KPIs (0 when the window has no month or no child)."""
+        """The run's access KPIs (0 when the window has no month or no child) and their thresholds.
+
+        The thresholds (``access_reach_km``, ``access_places_target_per_1000``) go with the
+        results so that a figure or table can say which ones it shows.
+        """
         return {
             "access_affordable_share": self.covered_children / self.children if self.children else 0.0,
             "population_share_below_places_target": self.below_people / self.people if self.people else 0.0,
+            "access_reach_km": self.reach,
+            "access_places_target_per_1000": self.target,
         }

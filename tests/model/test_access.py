@@ -147,8 +147,9 @@ def test_points_within_includes_the_edge():
 
 
 def test_drawn_positions_lie_in_the_district_disc_and_given_ones_are_kept():
-    w = World(load_config(small("city.institutions=[{name:G,district:D1,type:public,places:{older:20},"
-                                "x_km:9.5,y_km:-2},{name:R,district:D1,type:public,places:{older:20}}]")), SEED)
+    given = "{name:G,district:D1,type:public,places:{older:20},x_km:9.5,y_km:-2}"
+    drawn = "{name:R,district:D1,type:public,places:{older:20}}"
+    w = World(load_config(small(f"city.institutions=[{given},{drawn}]")), SEED)
     g, r = w.institutions
     assert (g.x_km, g.y_km) == (9.5, -2.0)
     d = w.districts[1]
@@ -166,8 +167,8 @@ def test_positions_come_from_their_own_stream_and_repeat_with_the_seed():
 
 
 def test_institutions_opened_during_the_run_get_a_position_and_a_reach():
-    w = World(load_config(small("capacity=target", "capacity.target_per_1000=6", "capacity.build_lead_months=1",
-                                places_per_1000=(1.0, 1.0))), SEED)
+    programme = ("capacity=target", "capacity.target_per_1000=6", "capacity.build_lead_months=1")
+    w = World(load_config(small(*programme, places_per_1000=(1.0, 1.0))), SEED)
     w.run()
     opened = w.institutions[w.n_institutions_start:]
     assert opened, "the scenario must open institutions"
@@ -220,6 +221,7 @@ def test_measuring_access_changes_no_other_result():
     near = run_model(small("access.reach_km=0.5", fixed_supply=False), seed=SEED)
     far = run_model(small("access.reach_km=50", "access.short_waitlist=9", "access.sample_points=7",
                           fixed_supply=False), seed=SEED)
+    assert (near.summary["access_reach_km"], far.summary["access_reach_km"]) == (0.5, 50.0)
     for k, v in near.summary.items():
-        if k != "access_affordable_share":
+        if k not in ("access_affordable_share", "access_reach_km"):
             assert far.summary[k] == v, k

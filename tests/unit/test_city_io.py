@@ -170,8 +170,8 @@ def test_an_institution_with_half_a_position_is_refused_at_its_line(tmp_path):
     p = write(tmp_path, "i.csv", "name,district,type,places_toddler,x_km\nA,Gulou,public,15,1.5\n")
     with pytest.raises(ConfigError) as info:
         load([f"city.institutions_csv={p}"])
-    assert info.value.line() == ("error: city.institutions_csv: i.csv: line 2: y_km: give both x_km and y_km, "
-                                 "or neither (then the position is drawn in its district)")
+    assert info.value.line() == ("error: city.institutions_csv: i.csv: line 2: y_km: give both x_km and "
+                                 "y_km, or neither (then the position is drawn in its district)")
 
 
 def test_an_institutions_file_without_rows_is_rejected(tmp_path):
