@@ -18,7 +18,11 @@ no event of their own):
 Where things are. A district is a disc around its centre (``x_km``, ``y_km``): of area
 ``area_km2`` when given, otherwise of the radius ``a`` whose mean distance between two uniform
 points, ``128 a / (45 pi)`` (about 0.905 a), is ``city.intra_district_km``, the typical trip
-within a district. An institution is where the city says (``x_km``, ``y_km``) or, when it
+within a district; a city run at a sample scale (``city.scale`` < 1: fewer people and
+institutions, each of full size) keeps its density on that share of the area, so the radius
+shrinks by ``sqrt(scale)``. A city with no geography (every district at one point and
+``city.distance_km`` set, as ``china_2024``) gets a number without meaning. An institution is
+where the city says (``x_km``, ``y_km``) or, when it
 does not, at a point drawn once, uniform in its district's disc, from the stream
 ``access.positions`` (institutions opened during the run draw theirs when they open). The
 children of a district stand at ``access.sample_points`` points spread evenly over its disc
@@ -96,7 +100,9 @@ class Access:
         self.target = float(cfg.places_target_per_1000)
         self.n = int(cfg.sample_points)
         self.districts = districts
-        self.radius = [district_radius_km(d.spec.area_km2, city.intra_district_km) for d in districts]
+        shrink = math.sqrt(city.scale)  # a sample of the city keeps its density: scale of its area
+        self.radius = [shrink * district_radius_km(d.spec.area_km2, city.intra_district_km)
+                       for d in districts]
         self.points = np.vstack([sample_points(d.spec.x_km, d.spec.y_km, r, self.n)
                                  for d, r in zip(districts, self.radius, strict=True)])
         self.reserved = frozenset(name for name, t in city.types.items() if t.reserved)

@@ -132,6 +132,13 @@ def test_the_disc_radius_gives_intra_district_km_as_the_mean_trip_between_two_po
     assert A.district_radius_km(math.pi * 9.0, 2.0) == pytest.approx(3.0)
 
 
+def test_a_city_run_at_a_sample_scale_keeps_its_density_on_a_smaller_area():
+    """Catches: full-size institutions spread over the whole area of a sampled city (access too low)."""
+    full = World(load_config(small()), SEED).access.radius
+    quarter = World(load_config(small("city.scale=0.25")), SEED).access.radius
+    assert quarter == pytest.approx([r / 2 for r in full])
+
+
 def test_sample_points_fill_the_disc_evenly():
     pts = A.sample_points(3.0, -1.0, 2.0, 400)
     r = np.hypot(pts[:, 0] - 3.0, pts[:, 1] + 1.0)
