@@ -75,6 +75,8 @@ KPIS: dict[str, KpiInfo] = {
     "hub_public_cost": _myuan("public cost of the hub (grant, services, deficits)"),
     "public_cost_per_enrolled_child_month": KpiInfo("public cost per enrolled child-month",
                                                     "yuan", fmt="{:,.0f}"),
+    "access_affordable_share": _pct("children with an affordable place with room within reach", False),
+    "population_share_below_places_target": _pct("people in districts below the places target", True),
     "p_first_choice": _pct("placed at their first choice", False),
     "p_affordable_wanted_not_placed": _pct("wanted an affordable place, not placed within a year", True),
     "transfers": KpiInfo("moves to a better place", "children", fmt="{:,.0f}"),
