@@ -121,7 +121,7 @@ def cost_effectiveness(runs: pd.DataFrame, by_year: pd.DataFrame, baseline: str)
         return pd.DataFrame(columns=COLUMNS)
     tot = window_totals(runs, by_year)
     base = tot[tot["scenario"] == baseline].drop(columns=["scenario", "source", "years"])
-    rows = []
+    rows: list[dict[str, object]] = []
     for s in dict.fromkeys(tot["scenario"]):
         if s == baseline:
             continue
