@@ -25,7 +25,15 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from scipy import stats as st
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import LeverMark, Study, by_year_means, cost_per_year, lever_marks
+from sim.analysis.tables import (
+    LeverMark,
+    Study,
+    by_year_means,
+    city_name,
+    cost_per_year,
+    lever_marks,
+    shown_kpis,
+)
 from sim.experiment.stats import mean_ci95
 
 DESERT_RATIO = 3.0  # children under 3 per usable place above which a district is a "desert"
@@ -81,8 +89,7 @@ class FigureContext:
         counts = sorted(set(int(n) for n in reps))
         rep_text = (f"{counts[0]} replication{'s' if counts[0] != 1 else ''} each" if len(counts) == 1
                     else "replications: " + ", ".join(f"{s} {int(n)}" for s, n in reps.items()))
-        city = {r.summary["meta"].get("city") for r in self.study.ok_runs if r.summary}
-        where = f"{', '.join(sorted(c for c in city if c))} city, {self.period()}".strip(", ")
+        where = f"{city_name(self.study)} city, {self.period()}".strip(", ")
         parts = [f"Scenarios: {', '.join(self.scenarios)}", f"{rep_text} (common random numbers)",
                  where, note]
         return ". ".join(p for p in parts if p) + "."
@@ -195,7 +202,7 @@ def enrollment_figure(ctx: FigureContext) -> tuple[Figure, str]:
 
 def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
     """One panel per compared KPI: a bar per scenario with 95% CI whiskers."""
-    kpis = [k for k in ctx.study.kpis if k in ctx.scen.columns]
+    kpis = shown_kpis(ctx.study.kpis, ctx.scen.columns)
     ncols = min(3, max(1, len(kpis)))
     nrows = math.ceil(len(kpis) / ncols)
     names = ctx.scenarios
