@@ -78,10 +78,9 @@ def cost_effectiveness_html(ce: pd.DataFrame, study: Study, city: str) -> str:
             f"(million yuan/year)</th>{head}</tr>{''.join(rows)}</table></div>")
 
 
-def configured_warmup(study: Study) -> float:
-    """``run.warmup_months`` of the runs (the largest if they differ; 0 when unknown)."""
-    values = [float((resolved_config(r).get("run") or {}).get("warmup_months", 0) or 0)
-              for r in study.ok_runs]
+def configured_warmup(study: Study, key: str = "warmup_months") -> float:
+    """``run.<key>`` of the runs (the largest if they differ; 0 when unknown)."""
+    values = [float((resolved_config(r).get("run") or {}).get(key, 0) or 0) for r in study.ok_runs]
     return max(values, default=0.0)
 
 
@@ -94,8 +93,9 @@ def warmup_html(study: Study, ts: pd.DataFrame, city: str) -> str:
     worst = det.loc[det["warmup_months"].idxmax()]
     per = ", ".join(f"{esc(r.scenario)} {int(r.warmup_months)}" for r in det.itertuples())
     text = (f"<p class='small'>Warm-up: the KPIs average from month {used:g} "
-            f"(<code>run.warmup_months={used:g}</code>, after a simulated pre-history of "
-            f"<code>run.burnin_months</code>); MSER-5 on the monthly city waitlist of {esc(city)} "
+            f"(<code>run.warmup_months={used:g}</code>), after a simulated pre-history of "
+            f"{configured_warmup(study, 'burnin_months'):g} months (<code>run.burnin_months</code>); "
+            f"MSER-5 on the monthly city waitlist of {esc(city)} "
             f"(mean over replications) detects {per} months.</p>")
     limit = int(worst["months"]) // 2
     if int(worst["warmup_months"]) > used:
@@ -103,8 +103,9 @@ def warmup_html(study: Study, ts: pd.DataFrame, city: str) -> str:
                 if int(worst["warmup_months"]) >= limit - 4 else "")
         text += (f"<p class='warn'>The warm-up used ({used:g} months) is shorter than MSER-5 "
                  f"detects ({int(worst['warmup_months'])} months in {esc(worst['scenario'])}{edge}): "
-                 "the window's means still include part of the start-up transient. Rerun with "
-                 f"<code>run.warmup_months={int(worst['warmup_months'])}</code> or more.</p>")
+                 "the window's means may still include part of the start-up transient. Rerun with "
+                 f"<code>run.warmup_months={int(worst['warmup_months'])}</code> or a longer "
+                 "<code>run.burnin_months</code>.</p>")
     return text
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from sim.analysis.report import diff_table, kpi_table
-from sim.analysis.report_sections import count_interval
+from sim.analysis.report_sections import count_interval, warmup_html
 from sim.analysis.tables import (
+    RunRecord,
     Study,
     last_per_key,
     paired_differences,
@@ -68,3 +71,20 @@ def test_the_best_value_is_bold_only_when_it_beats_every_other_scenario_beyond_t
     runs2 = runs[runs["scenario"] != "noisy"]
     scen2 = scenarios_frame(Study("t", "t", "experiment", ["base", "clear"], {}, [], [], "base"), runs2)
     assert "class='num best'>80.0" in kpi_table(scen2, ["mean_waitlist"], runs2)
+
+
+def _warm_study(tmp: Path, warmup: int) -> Study:
+    (tmp / ".hydra").mkdir(parents=True, exist_ok=True)
+    (tmp / ".hydra" / "config.yaml").write_text(f"run: {{warmup_months: {warmup}, burnin_months: 36}}\n")
+    run = RunRecord("s", tmp, [], {"meta": {"seed": 1}})
+    return Study("t", "t", "experiment", ["s"], {"s": []}, [], [run], "s")
+
+
+def test_the_report_warns_when_the_warm_up_used_is_shorter_than_mser5_detects(tmp_path: Path) -> None:
+    ts = pd.DataFrame([{"scenario": "s", "seed": 1, "replication": 0, "month": m, "district": "A",
+                        "waitlist": (200.0 if m < 20 else 50.0) + m % 2} for m in range(80)])
+    short = warmup_html(_warm_study(tmp_path, 0), ts, "Xiamen")
+    assert "detects s 20 months" in short and "class='warn'" in short
+    assert "shorter than MSER-5 detects (20 months in s)" in short
+    enough = warmup_html(_warm_study(tmp_path, 24), ts, "Xiamen")
+    assert "class='warn'" not in enough and "month 24" in enough
