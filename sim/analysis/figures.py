@@ -25,7 +25,17 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from scipy import stats as st
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import LeverMark, Study, by_year_means, cost_per_year, lever_marks
+from sim.analysis.figure_text import plain_figure
+from sim.analysis.maps import distribution_figure, map_figure
+from sim.analysis.tables import (
+    LeverMark,
+    Study,
+    by_year_means,
+    city_name,
+    cost_per_year,
+    lever_marks,
+    shown_kpis,
+)
 from sim.experiment.stats import mean_ci95
 
 UNIT = ["scenario", "seed", "replication"]
@@ -80,8 +90,7 @@ class FigureContext:
         counts = sorted(set(int(n) for n in reps))
         rep_text = (f"{counts[0]} replication{'s' if counts[0] != 1 else ''} each" if len(counts) == 1
                     else "replications: " + ", ".join(f"{s} {int(n)}" for s, n in reps.items()))
-        city = {r.summary["meta"].get("city") for r in self.study.ok_runs if r.summary}
-        where = f"{', '.join(sorted(c for c in city if c))} city, {self.period()}".strip(", ")
+        where = f"{city_name(self.study)} city, {self.period()}".strip(", ")
         parts = [f"Scenarios: {', '.join(self.scenarios)}", f"{rep_text} (common random numbers)",
                  where, note]
         return ". ".join(p for p in parts if p) + "."
@@ -156,8 +165,8 @@ def _plot_bands(ctx: FigureContext, ax: Axes, band: pd.DataFrame, scale: float =
         x = ctx.x_years(b["month"])
         ax.plot(x, b["mean"] * scale, color=ctx.colors[s], lw=1.8, label=s)
         if b["half"].notna().any():
-            ax.fill_between(x, (b["mean"] - b["half"]) * scale, (b["mean"] + b["half"]) * scale,
-                            color=ctx.colors[s], alpha=0.2, lw=0)
+            low = ((b["mean"] - b["half"]) * scale).clip(lower=0)  # counts and rates: never below 0
+            ax.fill_between(x, low, (b["mean"] + b["half"]) * scale, color=ctx.colors[s], alpha=0.2, lw=0)
     mark_changes(ctx, ax)
     year_axis(ax)
     ax.grid(alpha=0.3)
@@ -192,9 +201,21 @@ def enrollment_figure(ctx: FigureContext) -> tuple[Figure, str]:
     return fig, "City totals at the end of each month; bands: 95% CI over replications"
 
 
+def _nonnegative(runs: pd.DataFrame, kpi: str) -> bool:
+    return kpi in runs and bool((runs[kpi].dropna() >= 0).all())
+
+
+def count_whiskers(mean: pd.Series | np.ndarray, half: pd.Series | np.ndarray,
+                   nonnegative: bool) -> np.ndarray:
+    """Lower and upper whisker lengths; a non-negative quantity's lower whisker stops at 0."""
+    m, h = np.asarray(mean, dtype=float), np.asarray(half, dtype=float)
+    low = np.minimum(h, np.maximum(m, 0.0)) if nonnegative else h
+    return np.vstack([low, h])
+
+
 def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
     """One panel per compared KPI: a bar per scenario with 95% CI whiskers."""
-    kpis = [k for k in ctx.study.kpis if k in ctx.scen.columns]
+    kpis = shown_kpis(ctx.study.kpis, ctx.scen.columns)
     ncols = min(3, max(1, len(kpis)))
     nrows = math.ceil(len(kpis) / ncols)
     names = ctx.scenarios
@@ -205,8 +226,11 @@ def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
     for ax, k in zip(axes, kpis, strict=False):
         i = K.info(k)
         ci = sc[f"{k}_ci95"].fillna(0) if f"{k}_ci95" in sc else None
-        ax.bar(range(len(names)), sc.loc[names, k] * i.scale, color=[ctx.colors[s] for s in names],
-               yerr=None if ci is None else ci.loc[names] * i.scale, capsize=4, ecolor="0.2")
+        mean = sc.loc[names, k] * i.scale
+        ax.bar(range(len(names)), mean, color=[ctx.colors[s] for s in names],
+               yerr=None if ci is None else count_whiskers(mean, ci.loc[names] * i.scale,
+                                                           _nonnegative(ctx.runs, k)),
+               capsize=4, ecolor="0.2")
         ax.set_title(i.label, fontsize=10)
         ax.set_ylabel(i.unit or "value")
         if long_names:
@@ -234,7 +258,8 @@ def frontier_figure(ctx: FigureContext) -> tuple[Figure, str]:
         x, xh = mean_ci95((cost_per_year(sub, cost) / 1e6).tolist())
         y, yh = mean_ci95((sub[y_kpi] * K.info(y_kpi).scale).tolist())
         pts.append((x, y, s))
-        ax.errorbar(x, y, xerr=xh or None, yerr=yh or None, fmt="o", ms=8, capsize=4,
+        ax.errorbar(x, y, xerr=count_whiskers([x], [xh], x >= 0) if xh else None,
+                    yerr=count_whiskers([y], [yh], y >= 0) if yh else None, fmt="o", ms=8, capsize=4,
                     color=ctx.colors[s], label=s)
         ax.annotate(s, (x, y), xytext=(7, 7), textcoords="offset points", fontsize=9)
     front, best = [], math.inf
@@ -487,6 +512,8 @@ FIGURES: dict[str, tuple[str, Callable[[FigureContext], tuple[Figure, str] | Non
     "waits": ("How long admitted families waited", waits_figure),
     "places_by_type": ("Places by provider type over time", places_by_type_figure),
     "programme": ("Programme places by channel", programme_figure),
+    "distribution": ("Enrollment by household-income quintile", distribution_figure),
+    "map": ("Districts: places, waitlists and access", map_figure),
 }
 
 
@@ -523,6 +550,7 @@ def draw(ctx: FigureContext, name: str, out_dir: Path) -> DrawnFigure | None:
     fig.suptitle(title, fontsize=13, fontweight="bold")
     fig.text(0.01, 0.0, _wrap(caption, fig.get_figwidth()), fontsize=9, va="top", ha="left",
              color="0.25")
+    plain_figure(fig)  # no CJK glyph: the default fonts have none
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.png"
     tmp = out_dir / f".{name}.png.tmp"
