@@ -25,10 +25,19 @@ from matplotlib.ticker import FuncFormatter, MultipleLocator
 from scipy import stats as st
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import LeverMark, Study, by_year_means, cost_per_year, lever_marks
+from sim.analysis.figure_text import plain_figure
+from sim.analysis.maps import distribution_figure, map_figure
+from sim.analysis.tables import (
+    LeverMark,
+    Study,
+    by_year_means,
+    city_name,
+    cost_per_year,
+    lever_marks,
+    shown_kpis,
+)
 from sim.experiment.stats import mean_ci95
 
-DESERT_RATIO = 3.0  # children under 3 per usable place above which a district is a "desert"
 UNIT = ["scenario", "seed", "replication"]
 
 
@@ -81,8 +90,7 @@ class FigureContext:
         counts = sorted(set(int(n) for n in reps))
         rep_text = (f"{counts[0]} replication{'s' if counts[0] != 1 else ''} each" if len(counts) == 1
                     else "replications: " + ", ".join(f"{s} {int(n)}" for s, n in reps.items()))
-        city = {r.summary["meta"].get("city") for r in self.study.ok_runs if r.summary}
-        where = f"{', '.join(sorted(c for c in city if c))} city, {self.period()}".strip(", ")
+        where = f"{city_name(self.study)} city, {self.period()}".strip(", ")
         parts = [f"Scenarios: {', '.join(self.scenarios)}", f"{rep_text} (common random numbers)",
                  where, note]
         return ". ".join(p for p in parts if p) + "."
@@ -157,8 +165,8 @@ def _plot_bands(ctx: FigureContext, ax: Axes, band: pd.DataFrame, scale: float =
         x = ctx.x_years(b["month"])
         ax.plot(x, b["mean"] * scale, color=ctx.colors[s], lw=1.8, label=s)
         if b["half"].notna().any():
-            ax.fill_between(x, (b["mean"] - b["half"]) * scale, (b["mean"] + b["half"]) * scale,
-                            color=ctx.colors[s], alpha=0.2, lw=0)
+            low = ((b["mean"] - b["half"]) * scale).clip(lower=0)  # counts and rates: never below 0
+            ax.fill_between(x, low, (b["mean"] + b["half"]) * scale, color=ctx.colors[s], alpha=0.2, lw=0)
     mark_changes(ctx, ax)
     year_axis(ax)
     ax.grid(alpha=0.3)
@@ -193,9 +201,21 @@ def enrollment_figure(ctx: FigureContext) -> tuple[Figure, str]:
     return fig, "City totals at the end of each month; bands: 95% CI over replications"
 
 
+def _nonnegative(runs: pd.DataFrame, kpi: str) -> bool:
+    return kpi in runs and bool((runs[kpi].dropna() >= 0).all())
+
+
+def count_whiskers(mean: pd.Series | np.ndarray, half: pd.Series | np.ndarray,
+                   nonnegative: bool) -> np.ndarray:
+    """Lower and upper whisker lengths; a non-negative quantity's lower whisker stops at 0."""
+    m, h = np.asarray(mean, dtype=float), np.asarray(half, dtype=float)
+    low = np.minimum(h, np.maximum(m, 0.0)) if nonnegative else h
+    return np.vstack([low, h])
+
+
 def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
     """One panel per compared KPI: a bar per scenario with 95% CI whiskers."""
-    kpis = [k for k in ctx.study.kpis if k in ctx.scen.columns]
+    kpis = shown_kpis(ctx.study.kpis, ctx.scen.columns)
     ncols = min(3, max(1, len(kpis)))
     nrows = math.ceil(len(kpis) / ncols)
     names = ctx.scenarios
@@ -206,8 +226,11 @@ def kpi_bars_figure(ctx: FigureContext) -> tuple[Figure, str]:
     for ax, k in zip(axes, kpis, strict=False):
         i = K.info(k)
         ci = sc[f"{k}_ci95"].fillna(0) if f"{k}_ci95" in sc else None
-        ax.bar(range(len(names)), sc.loc[names, k] * i.scale, color=[ctx.colors[s] for s in names],
-               yerr=None if ci is None else ci.loc[names] * i.scale, capsize=4, ecolor="0.2")
+        mean = sc.loc[names, k] * i.scale
+        ax.bar(range(len(names)), mean, color=[ctx.colors[s] for s in names],
+               yerr=None if ci is None else count_whiskers(mean, ci.loc[names] * i.scale,
+                                                           _nonnegative(ctx.runs, k)),
+               capsize=4, ecolor="0.2")
         ax.set_title(i.label, fontsize=10)
         ax.set_ylabel(i.unit or "value")
         if long_names:
@@ -235,7 +258,8 @@ def frontier_figure(ctx: FigureContext) -> tuple[Figure, str]:
         x, xh = mean_ci95((cost_per_year(sub, cost) / 1e6).tolist())
         y, yh = mean_ci95((sub[y_kpi] * K.info(y_kpi).scale).tolist())
         pts.append((x, y, s))
-        ax.errorbar(x, y, xerr=xh or None, yerr=yh or None, fmt="o", ms=8, capsize=4,
+        ax.errorbar(x, y, xerr=count_whiskers([x], [xh], x >= 0) if xh else None,
+                    yerr=count_whiskers([y], [yh], y >= 0) if yh else None, fmt="o", ms=8, capsize=4,
                     color=ctx.colors[s], label=s)
         ax.annotate(s, (x, y), xytext=(7, 7), textcoords="offset points", fontsize=9)
     front, best = [], math.inf
@@ -256,48 +280,83 @@ def frontier_figure(ctx: FigureContext) -> tuple[Figure, str]:
                  "whiskers: 95% CI")
 
 
-def _ratio_grid(ctx: FigureContext, scenario: str, districts: list[str]) -> np.ndarray:
+ACCESS_SOURCE = ("the 15-minute community life circle, about 1 km on foot (Ministry of Natural Resources, "
+                 "TD/T 1062-2021)")
+PLACES_TARGET_SOURCE = "14th Five-Year Plan target for end 2025 (calibration/china.md s.1)"
+
+
+def _district_grid(ctx: FigureContext, scenario: str, districts: list[str], column: str) -> np.ndarray:
+    """District x month grid of ``column``, the mean over the scenario's replications."""
     sub = ctx.ts[ctx.ts["scenario"] == scenario]
-    g = sub.groupby(["district", "month"])[["children_under3", "usable_places"]].sum()
-    ratio = (g["children_under3"] / g["usable_places"].where(g["usable_places"] > 0)).fillna(np.inf)
-    return ratio.unstack("month").reindex(districts).to_numpy(dtype=float)
+    g = sub.groupby(["district", "month"])[column].mean()
+    return g.unstack("month").reindex(districts).to_numpy(dtype=float)
 
 
-def deserts_figure(ctx: FigureContext) -> tuple[Figure, str]:
-    """Heatmap month x district of children under 3 per usable place, one panel per scenario."""
-    names = ctx.scenarios
-    districts = list(dict.fromkeys(ctx.ts["district"]))
-    grids = {s: _ratio_grid(ctx, s, districts) for s in names}
-    finite = np.concatenate([g[np.isfinite(g)] for g in grids.values()])
-    vmax = max(DESERT_RATIO * 2, float(np.percentile(finite, 98)) if finite.size else 6.0)
-    norm = TwoSlopeNorm(vmin=0.0, vcenter=DESERT_RATIO, vmax=vmax)
-    ncols = 1 if len(names) <= 2 else 2
-    nrows = math.ceil(len(names) / ncols)
-    fig = Figure(figsize=(7 * ncols + 1, (0.32 * len(districts) + 0.9) * nrows + 0.6), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+def _run_mean(ctx: FigureContext, scenario: str, kpi: str, default: float) -> float:
+    """The mean over a scenario's runs of a summary entry (a KPI or a threshold), or ``default``."""
+    runs = ctx.runs
+    if kpi not in runs or "scenario" not in runs:
+        return default
+    values = runs.loc[runs["scenario"] == scenario, kpi].dropna()
+    return float(values.mean()) if len(values) else default
+
+
+def _heatmap(ctx: FigureContext, ax: Axes, grid: np.ndarray, districts: list[str], scenario: str,
+             norm: TwoSlopeNorm) -> None:
+    """Draw a district x month grid on ``ax`` (red low, green high) with the scenario's lever dates."""
     m1 = int(ctx.ts["month"].max()) + 1
     x0, x1 = ctx.x_years(np.array([0, m1]))
-    im = None
-    for ax, s in zip(axes, names, strict=False):
-        g = np.where(np.isfinite(grids[s]), grids[s], vmax)
-        im = ax.imshow(g, aspect="auto", cmap="RdYlGn_r", norm=norm, interpolation="nearest",
-                       extent=(x0, x1, len(districts) - 0.5, -0.5))
-        share = float(np.mean(g > DESERT_RATIO))
-        ax.set_title(f"{s}\n{share:.0%} of district-months are deserts; median "
-                     f"{float(np.median(g)):.1f} children per usable place", fontsize=9)
-        ax.set_yticks(range(len(districts)), districts, fontsize=8)
-        mark_changes(ctx, ax, s)
-        year_axis(ax)
-        ax.set_ylabel("district")
-    for ax in axes[len(names):]:
-        ax.set_visible(False)
-    if im is not None:
-        cb = fig.colorbar(im, ax=axes[: len(names)].tolist(), shrink=0.9)
-        cb.set_label(f"children under 3 per usable place\n(above {DESERT_RATIO:g} = desert, red)")
-        cb.ax.axhline(DESERT_RATIO, color="k", lw=1)
-    return fig, (f"Colour: children under 3 per usable (licensed and staffed) place, summed over "
-                 f"replications; desert: more than {DESERT_RATIO:g}; districts with no usable "
-                 f"place are shown at the top of the scale")
+    ax.imshow(grid, aspect="auto", interpolation="nearest", cmap="RdYlGn", norm=norm,
+                   extent=(x0, x1, len(districts) - 0.5, -0.5))
+    ax.set_yticks(range(len(districts)), districts, fontsize=8)
+    mark_changes(ctx, ax, scenario)
+    year_axis(ax)
+    ax.set_ylabel("district")
+
+
+def deserts_figure(ctx: FigureContext) -> tuple[Figure, str] | None:
+    """Access within reach and places per 1,000 against the national target, month x district.
+
+    One row per scenario: left, the share of children under 3 with an affordable place that
+    has room within reach (timeseries ``access_affordable_share``); right, licensed places per
+    1,000 people against the target (red below it). None for results written before these
+    columns existed.
+    """
+    if not {"access_affordable_share", "places_per_1000"} <= set(ctx.ts.columns):
+        return None
+    names = ctx.scenarios
+    districts = list(dict.fromkeys(ctx.ts["district"]))
+    per_1000 = {s: _district_grid(ctx, s, districts, "places_per_1000") for s in names}
+    targets = {s: _run_mean(ctx, s, "access_places_target_per_1000", 4.5) for s in names}
+    vmax = max(max(targets.values()) * 2, max(float(np.nanmax(g)) for g in per_1000.values()))
+    fig = Figure(figsize=(15, (0.32 * len(districts) + 1.3) * len(names) + 0.6), layout="constrained")
+    axes = fig.subplots(len(names), 2, squeeze=False)
+    for (ax_a, ax_p), s in zip(axes, names, strict=True):
+        reach = _run_mean(ctx, s, "access_reach_km", 1.0)
+        share = _district_grid(ctx, s, districts, "access_affordable_share")
+        _heatmap(ctx, ax_a, share, districts, s, TwoSlopeNorm(vmin=0.0, vcenter=0.5, vmax=1.0))
+        kpi = _run_mean(ctx, s, "access_affordable_share", float(np.nanmean(share)))
+        ax_a.set_title(f"{s}: {kpi:.0%} of children under 3 have an affordable place\n"
+                       f"with room within {reach:g} km (lacking: {1 - kpi:.0%})", fontsize=9)
+        norm = TwoSlopeNorm(vmin=0.0, vcenter=targets[s], vmax=vmax)
+        _heatmap(ctx, ax_p, per_1000[s], districts, s, norm)
+        below = float(np.mean(per_1000[s] < targets[s]))
+        ax_p.set_title(f"{s}: places per 1,000 people; {below:.0%} of district-months\n"
+                       f"below the national target of {targets[s]:g}", fontsize=9)
+    if names:
+        fig.colorbar(axes[0, 0].images[0], ax=axes[:, 0].tolist(), shrink=0.9).set_label(
+            "share of children with an affordable place\nwith room within reach")
+        cb = fig.colorbar(axes[0, 1].images[0], ax=axes[:, 1].tolist(), shrink=0.9)
+        cb.set_label("licensed places per 1,000 people\n(red: below the target)")
+        for t in set(targets.values()):
+            cb.ax.axhline(t, color="k", lw=1)
+    return fig, (f"Left: share of children under 3 (sample points spread over each district) within "
+                 f"reach of an open affordable place (public, puhui, kindergarten class, community "
+                 f"centre, hub; not employer-reserved) that has a free place or a short waitlist "
+                 f"(access.short_waitlist); reach: {ACCESS_SOURCE}, access.reach_km. Right: licensed "
+                 f"places per 1,000 people against the {PLACES_TARGET_SOURCE}, "
+                 f"access.places_target_per_1000. Mean over replications; titles: the scenario's "
+                 f"children-weighted access KPI and its share of district-months below the target")
 
 
 def _wait_bins(w: pd.DataFrame) -> np.ndarray:
@@ -449,10 +508,12 @@ FIGURES: dict[str, tuple[str, Callable[[FigureContext], tuple[Figure, str] | Non
     "enrollment": ("Enrollment rate and occupancy over time", enrollment_figure),
     "kpis": ("Key indicators by scenario", kpi_bars_figure),
     "frontier": ("Public cost against families waiting", frontier_figure),
-    "deserts": ("Childcare deserts by district and month", deserts_figure),
+    "deserts": ("Access within reach and places against the national target", deserts_figure),
     "waits": ("How long admitted families waited", waits_figure),
     "places_by_type": ("Places by provider type over time", places_by_type_figure),
     "programme": ("Programme places by channel", programme_figure),
+    "distribution": ("Enrollment by household-income quintile", distribution_figure),
+    "map": ("Districts: places, waitlists and access", map_figure),
 }
 
 
@@ -489,6 +550,7 @@ def draw(ctx: FigureContext, name: str, out_dir: Path) -> DrawnFigure | None:
     fig.suptitle(title, fontsize=13, fontweight="bold")
     fig.text(0.01, 0.0, _wrap(caption, fig.get_figwidth()), fontsize=9, va="top", ha="left",
              color="0.25")
+    plain_figure(fig)  # no CJK glyph: the default fonts have none
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.png"
     tmp = out_dir / f".{name}.png.tmp"

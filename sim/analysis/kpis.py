@@ -37,7 +37,7 @@ KPIS: dict[str, KpiInfo] = {
     "children_born": KpiInfo("children born", "children", fmt="{:,.0f}"),
     "sought_care": _families("families that sought care"),
     "enrolled_ever": KpiInfo("admissions", "children", fmt="{:,.0f}"),
-    "priced_out": _families("priced out", True),
+    "priced_out": _families("priced out (whole run)", True),
     "reneged": _families("gave up waiting (reneged)", True),
     "arrivals": _families("applications after warm-up"),
     "p_wait": _pct("share of applicants who waited", True),
@@ -64,7 +64,7 @@ KPIS: dict[str, KpiInfo] = {
     "mean_net_fee": KpiInfo("mean net fee paid", "yuan/month", fmt="{:,.0f}", lower_is_better=True),
     "provider_margin": _pct("providers' margin"),
     "budget_refused": _myuan("subsidy refused (budget spent)"),
-    "public_cost_total": _myuan("public cost, whole observation window"),
+    "public_cost_total": _myuan("public cost (all public spending)"),
     "public_cost_family_subsidy": _myuan("public cost: family subsidy"),
     "public_cost_voucher": _myuan("public cost: vouchers"),
     "public_cost_operating": _myuan("public cost: operating subsidies"),
@@ -75,6 +75,8 @@ KPIS: dict[str, KpiInfo] = {
     "hub_public_cost": _myuan("public cost of the hub (grant, services, deficits)"),
     "public_cost_per_enrolled_child_month": KpiInfo("public cost per enrolled child-month",
                                                     "yuan", fmt="{:,.0f}"),
+    "access_affordable_share": _pct("children with an affordable place with room within reach", False),
+    "population_share_below_places_target": _pct("people in districts below the places target", True),
     "p_first_choice": _pct("placed at their first choice", False),
     "p_affordable_wanted_not_placed": _pct("wanted an affordable place, not placed within a year", True),
     "transfers": KpiInfo("moves to a better place", "children", fmt="{:,.0f}"),
@@ -83,6 +85,17 @@ KPIS: dict[str, KpiInfo] = {
     "hourly_hours_lost": KpiInfo("hourly care requested but lost", "hours", fmt="{:,.0f}",
                                  lower_is_better=True),
     "hourly_revenue": _myuan("providers' revenue from hourly care"),
+}
+
+KPIS["enrollment_concentration_index"] = KpiInfo(
+    "concentration index of enrollment by income (negative: pro-poor)", "", 1.0, "{:+.3f}", True)
+
+# KPIs per household-income quintile: ``<prefix><q>`` for q = 1 (poorest fifth) .. 5
+PER_QUINTILE = {
+    "enrollment_rate_q": ("enrollment rate", "%", 100.0, "{:.2f}", False),
+    "priced_out_share_q": ("share priced out", "%", 100.0, "{:.2f}", True),
+    "family_cost_share_q": ("fee burden", "%", 100.0, "{:.2f}", True),
+    "mean_wait_months_q": ("mean wait", "months", 1.0, "{:.2f}", True),
 }
 
 # KPIs per provider type: ``<prefix><type>`` (any type a city defines)
@@ -97,6 +110,15 @@ def info(kpi: str) -> KpiInfo:
     """Return the display rules of ``kpi`` (its own name and a plain number if unknown)."""
     if kpi in KPIS:
         return KPIS[kpi]
+    base = kpi.removesuffix("_per_year")
+    if base != kpi and base in KPIS and KPIS[base].unit == "million yuan":
+        return KpiInfo(f"{KPIS[base].label} per year", "million yuan/year", 1e-6, "{:,.1f}",
+                       KPIS[base].lower_is_better)
+    for prefix, (label, unit, scale, form, lower) in PER_QUINTILE.items():
+        if kpi.startswith(prefix) and kpi[len(prefix):].isdigit():
+            q = int(kpi[len(prefix):])
+            who = " (poorest)" if q == 1 else " (richest)" if q == 5 else ""
+            return KpiInfo(f"{label}, income quintile {q}{who}", unit, scale, form, lower)
     for prefix, (label, unit, scale, form) in PER_TYPE.items():
         if kpi.startswith(prefix):
             return KpiInfo(f"{label}: {kpi[len(prefix):].replace('_', ' ')}", unit, scale, form)

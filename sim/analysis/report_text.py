@@ -13,10 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import sim
-from sim.analysis.tables import RunRecord, Study
+from sim.analysis.tables import RunRecord, Study, resolved_config
 
 README = Path(sim.__file__).resolve().parents[1] / "README.md"
 _IGNORED = ("run.jobs", "run.progress")
@@ -35,12 +33,7 @@ def flatten(obj: Any, prefix: str = "") -> dict[str, str]:
 
 
 def _resolved(run: RunRecord) -> dict[str, str]:
-    p = run.path / ".hydra" / "config.yaml"
-    if not p.is_file():
-        return {}
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    data.pop("hydra", None)
-    return {k: v for k, v in flatten(data).items() if k not in _IGNORED}
+    return {k: v for k, v in flatten(resolved_config(run)).items() if k not in _IGNORED}
 
 
 def _cell(text: str | None, differs: bool) -> str:

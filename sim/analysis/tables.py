@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from sim.analysis import kpis as K
 from sim.experiment.layout import (
     BY_GROUP,
     DEFAULT_FIGURES,
@@ -118,12 +119,23 @@ def read_run(scenario: str, path: Path, overrides: list[str]) -> RunRecord:
     return RunRecord(scenario, path, overrides, summary, error)
 
 
+def last_per_key(overrides: list[str]) -> list[str]:
+    """Return the overrides with each key once, at its first place, with its last value (the one
+    that wins, as in Hydra)."""
+    last = {o.split("=", 1)[0]: o for o in overrides}
+    seen: dict[str, str] = {}
+    for o in overrides:
+        seen.setdefault(o.split("=", 1)[0], last[o.split("=", 1)[0]])
+    return list(seen.values())
+
+
 def _experiment_study(d: Path) -> Study:
     spec = json.loads((d / EXPERIMENT_FILE).read_text(encoding="utf-8"))
     scen: dict[str, list[str]] = spec["scenarios"]
     dirs: dict[str, str] = spec["run_dirs"]
     runs = [read_run(s, d / RUNS_DIR / dirs[s], scen[s]) for s in scen]
-    common = [*spec.get("common", []), f"run.replications={spec['replications']}", *spec.get("extra", [])]
+    common = last_per_key([*spec.get("common", []), f"run.replications={spec['replications']}",
+                           *spec.get("extra", [])])
     return Study(spec["name"], spec["purpose"], "experiment", list(scen), scen, common, runs,
                  spec.get("baseline") or next(iter(scen)), spec.get("kpis", list(DEFAULT_KPIS)),
                  spec.get("figures", list(DEFAULT_FIGURES)), spec.get("headline", "mean_waitlist"),
@@ -171,6 +183,27 @@ def load_study(d: Path) -> Study:
         return Study(d.name, f"One childcare-sim run ({' '.join(ov) or 'defaults'}).", "run",
                      ["run"], {"run": []}, ov, [run], "run")
     raise FileNotFoundError(f"{d}: no experiment.json, multirun job directories or summary.json")
+
+
+def resolved_config(run: RunRecord) -> dict[str, Any]:
+    """Return the run's resolved configuration (``.hydra/config.yaml`` without ``hydra``); {} if absent."""
+    p = run.path / ".hydra" / "config.yaml"
+    if not p.is_file():
+        return {}
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    data.pop("hydra", None)
+    return data if isinstance(data, dict) else {}
+
+
+def city_name(study: Study) -> str:
+    """The city's own name: ``city.name`` of the resolved configuration, else the runs' ``meta.city``."""
+    for r in study.ok_runs:
+        name = (resolved_config(r).get("city") or {}).get("name")
+        if name:
+            return str(name)
+    cities = sorted({str(r.summary["meta"].get("city")) for r in study.ok_runs
+                     if r.summary and r.summary["meta"].get("city")})
+    return ", ".join(cities) or "the city"
 
 
 # -- frames -----------------------------------------------------------------------------------
@@ -267,6 +300,23 @@ def paired_differences(runs: pd.DataFrame, baseline: str, kpis: Iterable[str]) -
     return pd.DataFrame(rows)
 
 
+def clearly_extreme(scen: pd.DataFrame, runs: pd.DataFrame, kpi: str, best: bool = True) -> set[str]:
+    """The scenario with the best (or worst) mean of ``kpi``, if it is so beyond the noise.
+
+    Beyond the noise: the paired 95% CI of its difference from every other scenario excludes 0.
+    Empty when the KPI has no better direction, fewer than two scenarios, or no clear extreme.
+    """
+    lower = K.info(kpi).lower_is_better
+    if lower is None or kpi not in runs or kpi not in scen or scen[kpi].isna().all() or len(scen) < 2:
+        return set()
+    low = lower == best
+    who = str(scen.loc[scen[kpi].idxmin() if low else scen[kpi].idxmax(), "scenario"])
+    d = paired_differences(runs, who, [kpi])
+    if d.empty or f"{kpi}_ci95" not in d or not (d[kpi].abs() > d[f"{kpi}_ci95"]).all():
+        return set()
+    return {who}
+
+
 def _concat_runs(study: Study, filename: str) -> pd.DataFrame:
     frames = []
     for r in study.ok_runs:
@@ -334,6 +384,41 @@ def cost_per_year(runs: pd.DataFrame, cost: str) -> pd.Series:
     """Public cost per year of the observation window (yuan), per replication."""
     years = runs["window_months"] / 12.0 if "window_months" in runs else 1.0
     return runs[cost] / years
+
+
+_COST_RATIOS = ("public_cost_per_enrolled_child_month", "public_cost_per_new_place")
+
+
+def window_costs(columns: Iterable[str]) -> list[str]:
+    """Return the public-cost KPIs summed over the observation window (yuan) among ``columns``."""
+    return [c for c in columns if (c.startswith("public_cost_") or c == "hub_public_cost")
+            and c not in _COST_RATIOS and not c.endswith(("_ci95", "_per_year"))]
+
+
+def per_year_name(kpi: str) -> str:
+    """The name under which the report shows a KPI: ``<kpi>_per_year`` for a window cost."""
+    return f"{kpi}_per_year" if window_costs([kpi]) else kpi
+
+
+def with_costs_per_year(runs: pd.DataFrame) -> pd.DataFrame:
+    """Return ``runs`` with ``<cost>_per_year`` (yuan per year of the window) after each window cost.
+
+    The report shows public money in one unit, per year; the run files keep the window totals.
+    """
+    if runs.empty or "window_months" not in runs:
+        return runs
+    out = runs.copy()
+    years = out["window_months"].astype(float) / 12.0
+    for c in window_costs(runs.columns):
+        out.insert(list(out.columns).index(c) + 1, per_year_name(c), out[c] / years.where(years > 0))
+    return out
+
+
+def shown_kpis(kpis: Iterable[str], columns: Iterable[str]) -> list[str]:
+    """Return the KPIs as the report shows them: window costs replaced by their per-year values."""
+    have = set(columns)
+    out = [per_year_name(k) if per_year_name(k) in have else k for k in kpis]
+    return [k for k in dict.fromkeys(out) if k in have]
 
 
 def by_year_means(by_year: pd.DataFrame, prefix: str) -> tuple[pd.DataFrame, list[str]]:

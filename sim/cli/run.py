@@ -46,6 +46,7 @@ TABLE_KPIS = (
     ("staff_shortfall", "caregivers missing", "{:.1%}"),
     ("places_per_1000_start", "places per 1,000 (start)", "{:.2f}"),
     ("places_per_1000_end", "places per 1,000 (end)", "{:.2f}"),
+    ("access_affordable_share", "affordable place within reach", "{:.1%}"),
     ("unaccounted", "unaccounted children", "{:.0f}"),
 )
 

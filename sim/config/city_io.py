@@ -3,9 +3,10 @@
 ``districts.csv`` needs the columns ``name, population, births_per_year`` and may carry any
 other district key (``median_income``, ``x_km``, ``places_per_1000``, ...).
 ``institutions.csv`` needs ``name, district, type`` and one ``places_<band>`` column per age
-band it offers (e.g. ``places_infant``). A malformed file is a :class:`ConfigError` naming the
-file, the line and the column; so is a value the range checks refuse in a CSV row
-(:func:`csv_error` turns ``city.districts.3.population`` into the file's line 5).
+band it offers (e.g. ``places_infant``); ``x_km, y_km`` (its position) are optional. A
+malformed file is a :class:`ConfigError` naming the file, the line and the column; so is a
+value the range checks refuse in a CSV row (:func:`csv_error` turns
+``city.districts.3.population`` into the file's line 5).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sim.params.schema import DistrictSpec, InstitutionSpec
 
 _DISTRICT_FIELDS = {f.name: f for f in dataclasses.fields(DistrictSpec)}
 _NUMERIC = {n for n, f in _DISTRICT_FIELDS.items() if f.type in ("float", float)}
+_POSITION = ("x_km", "y_km")  # an institution's optional position (both or neither; validate.py checks)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def read_institutions_rows(path: Path, key: str = "city.institutions_csv"
         if need not in header:
             raise ConfigError(key, f"{path.name}: missing column '{need}'")
     bands = [h for h in header if h.startswith("places_")]
-    unknown = [h for h in header if h not in ("name", "district", "type") and h not in bands]
+    unknown = [h for h in header if h not in ("name", "district", "type", *_POSITION) and h not in bands]
     if unknown:
         raise ConfigError(key, f"{path.name}: unknown column '{unknown[0]}'")
     out = []
@@ -126,7 +128,8 @@ def read_institutions_rows(path: Path, key: str = "city.institutions_csv"
         for col in ("name", "district", "type"):
             if not row[col]:
                 raise ConfigError(key, f"{path.name}: line {i}: {col} is empty")
-        out.append(InstitutionSpec(row["name"], row["district"], row["type"], places))
+        xy = {c: _number(key, path, i, c, row[c]) for c in _POSITION if row.get(c, "") != ""}
+        out.append(InstitutionSpec(row["name"], row["district"], row["type"], places, **xy))
     if not out:
         raise ConfigError(key, f"{path.name}: no institutions (a header but no rows)")
     return out, CsvRows(key, path, tuple(lines))

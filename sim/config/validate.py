@@ -38,6 +38,7 @@ from sim.params.timeline import (
 MAX_POPULATION = 2e9  # a district: more people than any country has
 STRATA = ("urban", "rural")  # city.districts.<i>.stratum
 MAX_BIRTH_RATE = 0.1  # births per person a year: twice the highest national rate on record
+MAX_SAMPLE_POINTS = 10_000  # access points per district: finer adds memory and time, not accuracy
 
 
 def _require(ok: bool, key: str, reason: str) -> None:
@@ -93,6 +94,7 @@ def validate(cfg: Config) -> None:
     _validate_capacity(cfg)
     _validate_economics(cfg)
     _validate_quality(cfg)
+    _validate_access(cfg)
     if cfg.queue is not None:
         q = cfg.queue
         positive("queue.arrival_rate", q.arrival_rate)
@@ -164,6 +166,8 @@ def _validate_city(cfg: Config) -> None:
         probability(f"{k}.grandparent_share", d.grandparent_share)
         non_negative(f"{k}.places_per_1000", d.places_per_1000)
         positive(f"{k}.fee_index", d.fee_index)
+        if d.area_km2 is not None:
+            positive(f"{k}.area_km2", d.area_km2)
         _finite(f"{k}.need_shift", d.need_shift)
         _require(d.stratum in STRATA, f"{k}.stratum",
                  f"must be one of {', '.join(STRATA)}, got '{d.stratum}'")
@@ -191,6 +195,21 @@ def _validate_city(cfg: Config) -> None:
         for band, n in inst.places.items():
             _require(band in c.bands, f"{k}.places.{band}", "unknown age band (not in city.bands)")
             _require(n >= 0, f"{k}.places.{band}", f"must be >= 0, got {n}")
+        missing = "x_km" if inst.x_km is None else "y_km"  # the one left out when only one is given
+        _require((inst.x_km is None) == (inst.y_km is None), f"{k}.{missing}",
+                 "give both x_km and y_km, or neither (then the position is drawn in its district)")
+        for axis in ("x_km", "y_km"):
+            if getattr(inst, axis) is not None:
+                _finite(f"{k}.{axis}", getattr(inst, axis))
+
+
+def _validate_access(cfg: Config) -> None:
+    a = cfg.access
+    non_negative("access.reach_km", a.reach_km)
+    _require(a.short_waitlist >= 0, "access.short_waitlist", f"must be >= 0, got {a.short_waitlist}")
+    _require(1 <= a.sample_points <= MAX_SAMPLE_POINTS, "access.sample_points",
+             f"must be from 1 to {MAX_SAMPLE_POINTS:,} points per district, got {a.sample_points}")
+    non_negative("access.places_target_per_1000", a.places_target_per_1000)
 
 
 def _validate_mix(key: str, mix: dict[str, float], known: Iterable[str],

@@ -22,8 +22,9 @@ ERROR = "error.json"
 EXPERIMENT_FILE = "experiment.json"
 RUN_FILE = "run.json"
 RUNS_DIR = "runs"
+COST_EFFECTIVENESS = "cost_effectiveness.parquet"  # written by the report (sim.analysis.report)
 
 DEFAULT_KPIS = ("mean_waitlist", "mean_wait_months", "enrollment_rate", "occupancy",
                 "places_per_1000_end", "public_cost_total")
 DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits", "places_by_type",
-                   "programme")
+                   "programme", "distribution", "map")

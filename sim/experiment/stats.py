@@ -45,3 +45,23 @@ def welch_half_width(sd_a: float, n_a: int, sd_b: float, n_b: int, confidence: f
     from scipy import stats
 
     return float(stats.t.ppf(1.0 - (1.0 - confidence) / 2.0, dof)) * se
+
+
+def ratio_ci95(num: Sequence[float], den: Sequence[float]) -> tuple[float, float]:
+    """Return the ratio of means ``mean(num) / mean(den)`` of paired replications and the
+    half-width of its 95% confidence interval by the delta method.
+
+    The residuals ``num_i - R den_i`` have mean 0; their standard error over ``|mean(den)|``
+    is the ratio's (Stuart and Ord; a first-order approximation that holds when ``den``'s mean
+    is well away from 0: callers report no ratio when ``den``'s own interval includes 0).
+    NaN for no pairs or a zero mean denominator; half-width 0 for one pair.
+    """
+    n = len(num)
+    if n == 0 or n != len(den):
+        return math.nan, math.nan
+    mean_den = math.fsum(den) / n
+    if mean_den == 0:
+        return math.nan, math.nan
+    r = math.fsum(num) / n / mean_den
+    _, half = mean_ci95([a - r * b for a, b in zip(num, den, strict=True)])
+    return r, half / abs(mean_den)

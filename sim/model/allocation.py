@@ -82,6 +82,16 @@ class Waitlist:
             heapq.heappop(heap)
         return None
 
+    def count(self, stop: int) -> int:
+        """Return the number of families whose entries are current, counting no further than ``stop``."""
+        n = 0
+        for e in self.heap:
+            if e[2].token == e[3]:
+                n += 1
+                if n >= stop:
+                    break
+        return n
+
     def current(self) -> list[Any]:
         """Return the families whose entries are current, in waitlist order (the heap is kept)."""
         return [e[2] for e in sorted(self.heap, key=lambda e: (e[0], e[1])) if e[2].token == e[3]]

@@ -132,7 +132,8 @@ class Institution:
     """A provider: type, district, fee, its age classes and its intake calendar."""
 
     __slots__ = ("idx", "name", "district", "type", "type_idx", "sector", "affordable", "fee", "list_fee",
-                 "classes", "acct", "open", "annual", "half_share", "hourly_share", "premises", "rent_share")
+                 "classes", "acct", "open", "annual", "half_share", "hourly_share", "premises", "rent_share",
+                 "x_km", "y_km")
 
     def __init__(self, idx: int, name: str, district: District, type_name: str,
                  sector: str, affordable: bool, fee: float, t0: float = 0.0, type_idx: int = 0,
@@ -154,6 +155,8 @@ class Institution:
         self.hourly_share = 0.01
         self.premises = type_name  # the type whose premises (rent) it has: a conversion keeps its lease
         self.rent_share = 1.0  # of that rent it pays (conversion relief: economics.conversion_rent_share)
+        self.x_km: float | None = None  # its position (km); None until given or drawn (sim.model.access)
+        self.y_km: float | None = None
 
     @property
     def licensed(self) -> int:
@@ -221,6 +224,7 @@ def build_institution(city: CityConfig, district: District, spec: InstitutionSpe
     inst = Institution(idx, spec.name, district, spec.type, t.sector, t.affordable, fee, t0,
                        list(city.types).index(spec.type), t.intake == "annual")
     inst.half_share, inst.hourly_share = t.half_day_fee_share, t.hourly_fee_share
+    inst.x_km, inst.y_km = spec.x_km, spec.y_km
     places = spec.places or type_size(city, spec.type)
     k = first_class_idx
     for band, n in places.items():

@@ -37,6 +37,7 @@ from sim.model.economics import Statement, capped_fee, market_fee_update, monthl
 from sim.params.schema import InstitutionSpec
 
 if TYPE_CHECKING:
+    from sim.model.access import Access
     from sim.model.allocation import Allocator
     from sim.model.city import AgeClass, District
     from sim.model.family import Families
@@ -77,6 +78,7 @@ class Providers:
         self.families: Families | None = None  # set by the world
         self.gov: Government | None = None
         self.quality: Quality | None = None  # set by the world when quality.enabled
+        self.access: Access | None = None  # positions and reach of institutions (set by the world)
         self.month_closed: Broadcast | None = None
         self.opened = 0
         self.ordered = 0
@@ -416,6 +418,8 @@ class Providers:
         for c in inst.classes:
             self.places.open_class(c, with_staff=False)
         self.options.add_institution(inst)
+        if self.access is not None:
+            self.access.add_institution(inst)
         self.open_books(inst)
         inst.acct.cash += grant
         inst.acct.cash_start += grant

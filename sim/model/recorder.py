@@ -28,10 +28,12 @@ if TYPE_CHECKING:
 TIMESERIES_COLUMNS = (
     "month", "year", "district", "children_under3", "licensed_places", "usable_places",
     "enrolled", "occupied_places", "waitlist", "caregivers", "public_cost", "mean_fee", "open_institutions",
+    "access_affordable_share", "places_per_1000",
 )
 APPLIED = frozenset({WAITING, ENROLLED, BLOCKED})  # states a family enters when it applies
 # the others are integers, but district
-FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee", "occupied_places"})
+FLOAT_COLUMNS = frozenset({"public_cost", "mean_fee", "occupied_places", "access_affordable_share",
+                           "places_per_1000"})
 
 
 class Recorder:
@@ -232,8 +234,12 @@ class Recorder:
 
     # -- monthly rows ---------------------------------------------------------------------
     def snapshot(self, month: int, districts: Sequence[District], places: Places,
-                 institutions: Sequence[Institution], cost: Sequence[float]) -> None:
-        """Append one row per district: stocks at the end of ``month``, flows during it."""
+                 institutions: Sequence[Institution], cost: Sequence[float], access: Sequence[float],
+                 per_1000: Sequence[float]) -> None:
+        """Append one row per district: stocks at the end of ``month``, flows during it.
+
+        ``access`` and ``per_1000`` are the districts' measures of :mod:`sim.model.access`.
+        """
         year = self.start_year + month // 12
         n = len(districts)
         fee_sum = [0.0] * n
@@ -254,7 +260,7 @@ class Recorder:
             k = d.idx
             append((month, year, d.spec.name, d.children_under3(month + 1), licensed[k], usable[k],
                     enrolled[k], occupied[k], int(round(self.waiting[k].value)), caregivers[k], cost[k],
-                    fee_sum[k] / lic_sum[k] if lic_sum[k] else 0.0, n_open[k]))
+                    fee_sum[k] / lic_sum[k] if lic_sum[k] else 0.0, n_open[k], access[k], per_1000[k]))
 
     @property
     def rows(self) -> dict[str, list[Any]]:

@@ -163,8 +163,9 @@ def by_group_rows(w: World) -> list[tuple[str, str, str, float]]:
 
     Kinds: ``income_quintile`` (q1..q5), ``district`` (its name) and ``stratum`` (urban, rural:
     ``city.districts.<i>.stratum``); KPIs: ``EQUITY_KPIS``, and ``children_share`` (the
-    group's share of child-months under 3), plus for districts ``mean_waitlist`` and
-    ``places_per_1000_end``.
+    group's share of child-months under 3), plus for districts and strata
+    ``access_affordable_share`` (:mod:`sim.model.access`) and for districts ``mean_waitlist``
+    and ``places_per_1000_end``.
     """
     rec, T = w.recorder, w.horizon
     rows: list[tuple[str, str, str, float]] = []
@@ -186,6 +187,7 @@ def by_group_rows(w: World) -> list[tuple[str, str, str, float]]:
         rows.append(("district", d.spec.name, "mean_waitlist", rec.waiting[d.idx].mean(T)))
         rows.append(("district", d.spec.name, "places_per_1000_end",
                      _ratio(licensed[d.idx] * 1000.0, d.population)))
+        rows.append(("district", d.spec.name, "access_affordable_share", w.access.group_share([d.idx])))
     strata = sorted({d.spec.stratum for d in w.districts})
     by_stratum = GroupTally(len(strata))
     for d in w.districts:
@@ -194,6 +196,8 @@ def by_group_rows(w: World) -> list[tuple[str, str, str, float]]:
             getattr(by_stratum, name)[j] += getattr(rec.by_district, name)[d.idx]
     for j, name in enumerate(strata):
         add("stratum", name, by_stratum, j)
+        members = [d.idx for d in w.districts if d.spec.stratum == name]
+        rows.append(("stratum", name, "access_affordable_share", w.access.group_share(members)))
     return rows
 
 
@@ -278,6 +282,7 @@ def build_result(w: World) -> RunResult:
     s.update(equity_kpis(w))
     types = list(w.params.city.types)
     s.update(w.quality.kpis(types, rec.care_months) if w.quality is not None else Quality.empty_kpis(types))
+    s.update(w.access.kpis())  # sim.model.access
     if w.gov.hub is not None:
         s.update(w.gov.hub.kpis(w.institutions))  # sim.model.hub
     s["scale"] = w.params.city.scale

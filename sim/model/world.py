@@ -22,6 +22,7 @@ from typing import Any
 
 import simpy
 
+from sim.model.access import Access
 from sim.model.allocation import Allocator
 from sim.model.births import Births
 from sim.model.capacity import CapacityProgramme
@@ -135,6 +136,11 @@ class World:
                                    self.alloc, self.options, self.trace)
         self.providers.families = self.families
         self.providers.gov = self.gov
+        self.access = Access(p.access, p.city, self.districts, self.streams["access.positions"],
+                             self.alloc.has_room)
+        for inst in self.institutions:
+            self.access.add_institution(inst)
+        self.providers.access = self.access
         self.market = Market(p, self.districts, self.providers, self.recorder, self.places, self.km)
         self.gov.capacity = CapacityProgramme(env, p, self.districts, self.gov, self.providers, self.places,
                                              self.recorder, self.km)
@@ -224,7 +230,9 @@ class World:
         if self.quality is not None and t >= 0:
             self.quality.close_month(month, in_window)  # training, scores, incidents, inspections
             yield self.env.timeout(0)  # children displaced by a sanction find new places first
-        self.recorder.snapshot(month, self.districts, self.places, self.institutions, self.gov.month_cost)
+        access, per_1000 = self.access.measure(month, in_window, self.institutions, self.places)
+        self.recorder.snapshot(month, self.districts, self.places, self.institutions, self.gov.month_cost,
+                               access, per_1000)
         if month % 12 == 11 or t >= self.horizon - 1e-9:
             self.yearbook.snapshot(self, t)
         self.gov.month_cost = [0.0] * len(self.districts)

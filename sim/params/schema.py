@@ -104,6 +104,7 @@ class DistrictSpec(Frozen):
     grandparent_share: float = 0.5
     x_km: float = 0.0
     y_km: float = 0.0
+    area_km2: float | None = None  # None: a disc whose mean trip is city.intra_district_km (sim.model.access)
     places_per_1000: float = 4.08
     fee_index: float = 1.0
     cost_index: float | None = None
@@ -120,6 +121,8 @@ class InstitutionSpec(Frozen):
     district: str = MISSING
     type: str = MISSING
     places: dict[str, int] = field(default_factory=dict)
+    x_km: float | None = None  # its position; None: drawn in its district (sim.model.access)
+    y_km: float | None = None
 
 
 @dataclass
@@ -268,6 +271,16 @@ class QueueConfig(Frozen):
 
 
 @dataclass
+class AccessConfig(Frozen):
+    """Access within reach (sim.model.access): reach, what counts as a short waitlist, sample points."""
+
+    reach_km: float = 1.0
+    short_waitlist: int = 3
+    sample_points: int = 64
+    places_target_per_1000: float = 4.5
+
+
+@dataclass
 class RunConfig(Frozen):
     """How long and how often to run."""
 
@@ -296,4 +309,5 @@ class Config(Frozen):
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    access: AccessConfig = field(default_factory=AccessConfig)
     queue: QueueConfig | None = None

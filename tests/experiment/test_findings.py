@@ -77,3 +77,69 @@ def test_numbers_are_shown_in_their_units() -> None:
     assert fmt("public_cost_total", 2.5e8) == "250.0"
     assert fmt("institutions_closed", -0.2, 2.0) == "0 ± 2"
     assert fmt("no_such_kpi", float("nan")) == "–"
+
+
+# -- the policy brief --------------------------------------------------------------------------
+def _brief_runs(concentration: bool = False) -> pd.DataFrame:
+    """base; 'trade': more enrolled, fewer priced out, longer waits, dearer; 'same': noise only."""
+    rows = []
+    for r, e in enumerate((-0.01, 0.0, 0.01)):
+        for s, enrol, priced, wait, cost, ci in (("base", 0.10, 500, 0.5, 0.0, 0.05),
+                                                 ("trade", 0.12, 400, 0.9, 30.0, -0.02),
+                                                 ("same", 0.10 + 3 * e, 500 - 100 * (r - 1), 0.5, 0.0, 0.05)):
+            rows.append({"scenario": s, "seed": 42, "replication": r, "enrollment_rate": enrol + e,
+                         "priced_out": priced + r, "family_cost_share": 0.2, "mean_wait_months": wait + e,
+                         "mean_waitlist": 50.0 + r, "public_cost_total": cost * 1e6 * 5 + r,
+                         "window_months": 60.0, **({"enrollment_concentration_index": ci + e}
+                                                   if concentration else {})})
+    return pd.DataFrame(rows)
+
+
+def _brief_study() -> Study:
+    names = ["base", "trade", "same"]
+    return Study("t", "test", "experiment", names, {s: [] for s in names}, [], [], "base")
+
+
+def test_the_brief_weighs_every_headline_kpi_and_names_the_trade_off() -> None:
+    from sim.analysis.findings import policy_brief
+
+    b = policy_brief(_brief_study(), _brief_runs())
+    trade = next(line for line in b.lines if line.startswith("trade:"))
+    assert "better on enrollment +2.00 ± 0.00 pp, families priced out −100 ± 0 families" in trade
+    assert "worse on mean wait +0.40 ± 0.00 months" in trade
+    assert "costs 30.0 ± 0.0 million yuan a year more" in trade
+    assert "no clear difference in fee burden, families waiting" in trade
+    assert "trade improves enrollment, families priced out at the price of mean wait and public money" \
+        in b.tradeoffs
+    assert "Equity is not weighed" in b.notes
+
+
+def test_the_brief_never_calls_a_difference_inside_the_noise_better_worse_or_best() -> None:
+    from sim.analysis.findings import policy_brief
+
+    b = policy_brief(_brief_study(), _brief_runs())
+    same = next(line for line in b.lines if line.startswith("same:"))
+    assert same.startswith("same: better on no headline KPI;")  # enrollment and priced out: noise
+    assert "worse" not in same and "no clear difference in public cost" in same
+    assert "no clear difference in enrollment, families priced out, fee burden, mean wait" in same
+    assert "same" not in b.tradeoffs
+    # trade beats base on enrollment, but not beyond the noise against 'same': nobody is clearly best
+    assert "enrollment:" not in b.bests and "No scenario is clearly best on" in b.bests
+    assert "mean wait: base" not in b.bests  # base and same tie on waits
+
+
+def test_the_brief_weighs_equity_when_the_runs_have_the_concentration_index() -> None:
+    from sim.analysis.findings import policy_brief
+
+    b = policy_brief(_brief_study(), _brief_runs(concentration=True))
+    trade = next(line for line in b.lines if line.startswith("trade:"))
+    assert "better on" in trade and "equity (concentration index) −0.070 ± 0.000" in trade
+    assert b.notes == ""
+
+
+def test_the_lead_sentence_names_no_best_overall_inside_the_noise() -> None:
+    runs = _runs(["base", "cheap", "dear"])
+    runs.loc[runs["scenario"] == "dear", "mean_waitlist"] = [20.0, 70.0, 120.0]  # the lowest mean, noisy
+    runs.loc[runs["scenario"] == "cheap", "mean_waitlist"] = [79.0, 80.0, 81.0]
+    text = main_finding(_study(["base", "cheap", "dear"]), runs)
+    assert "best mean waitlist overall" not in text  # dear's is no better beyond the noise

@@ -60,7 +60,9 @@ def test_report_from_a_plain_multirun_directory(sweeps: dict[str, Path]) -> None
     assert list(pd.read_csv(d / "scenarios.csv")["scenario"]) == ["policy=baseline", "policy=fee_cap"]
     text = (d / "report.html").read_text(encoding="utf-8")
     # the default figures, less "Programme places by channel" (no programme in these policies)
-    assert text.count("src='data:image/png;base64,") == 7
+    # and the quintile bars unless the runs have quintile KPIs
+    quintiles = "enrollment_rate_q1" in runs.columns
+    assert text.count("src='data:image/png;base64,") == 8 + quintiles
     assert "run.horizon_months=12" in text  # the shared settings
 
 

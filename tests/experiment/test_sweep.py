@@ -14,6 +14,12 @@ from sim.experiment.layout import DEFAULT_FIGURES
 from sim.experiment.spec import ExperimentError, expand_grid, load_experiment, parse_experiment
 
 SMOKE_SCENARIOS = ("baseline", "target")
+
+
+def _drawn(smoke: Path) -> list[str]:
+    """The default figures, but the quintile bars only when the runs have quintile KPIs."""
+    quintiles = "enrollment_rate_q1" in pd.read_parquet(smoke / "runs.parquet").columns
+    return [f for f in DEFAULT_FIGURES if f != "distribution" or quintiles]
 KPI_SAMPLE = ("mean_waitlist", "enrollment_rate", "occupancy", "public_cost_total", "children_born")
 
 
@@ -47,8 +53,9 @@ def test_smoke_experiment_writes_every_output(smoke: Path) -> None:
                      ".hydra/overrides.yaml", ".hydra/config.yaml"):
             assert (run / name).is_file(), f"{s}/{name}"
         assert not (run / "error.json").exists()
-    for fig in DEFAULT_FIGURES:
+    for fig in _drawn(smoke):
         assert (smoke / "figures" / f"{fig}.png").stat().st_size > 10_000, fig
+    assert (smoke / "cost_effectiveness.parquet").is_file()
 
 
 def test_runs_parquet_has_one_row_per_scenario_and_replication(smoke: Path) -> None:
@@ -84,7 +91,9 @@ def test_timeseries_has_scenario_and_replication_of_every_run(smoke: Path) -> No
 
 def test_report_is_self_contained_with_every_figure_embedded(smoke: Path) -> None:
     text = (smoke / "report.html").read_text(encoding="utf-8")
-    assert text.count("src='data:image/png;base64,") == len(DEFAULT_FIGURES)
+    assert text.count("src='data:image/png;base64,") == len(_drawn(smoke))
+    for section in ("Cost-effectiveness against", "Distribution: who gets a place", "Warm-up:"):
+        assert section in text
     assert "src='figures/" not in text and "<script" not in text
     assert 'class="finding"' in text and "± " in text
     for s in SMOKE_SCENARIOS:
@@ -149,7 +158,7 @@ def test_failing_run_is_recorded_and_the_others_complete(tmp_path: Path, capsys)
 
 
 def test_every_shipped_experiment_parses() -> None:
-    for name in ("smoke", "capacity_targets", "subsidy_mix", "fee_caps", "births_decline"):
+    for name in ("smoke", "capacity_targets", "subsidy_mix", "fee_caps", "births_decline", "quality_levers"):
         exp = load_experiment(name)
         assert exp.purpose and len(exp.scenarios) >= 2 and exp.baseline in exp.scenarios
     smoke = load_experiment("smoke")

@@ -148,6 +148,17 @@ def test_by_group_rows_name_every_group_once_per_kpi(demo_run):
             assert by[("income_quintile", f"q{q}", kpi)] == res.summary[f"{kpi}_q{q}"]
 
 
+def test_district_access_rows_weigh_up_to_the_city_access(demo_run):
+    w, res = demo_run
+    acc = w.access
+    shares = {g: v for k, g, kpi, v in res.by_group if k == "district" and kpi == "access_affordable_share"}
+    assert set(shares) == {d.spec.name for d in w.districts}
+    weights = {d.spec.name: acc.children_by_district[d.idx] for d in w.districts}
+    city = sum(shares[g] * weights[g] for g in shares) / sum(weights.values())
+    assert city == pytest.approx(res.summary["access_affordable_share"], rel=1e-12)
+    assert 0 < min(shares.values()) < max(shares.values()) <= 1  # the districts differ
+
+
 def test_rural_districts_form_their_own_stratum():
     rural = [1, 2, 3]  # the county preset's townships
     p = load(["city=county", "run.progress=false", "run.horizon_months=24", "run.burnin_months=24"])

@@ -21,6 +21,7 @@ NON_NEGATIVE = (
     "city.districts.0.places_per_1000", "city.districts.0.median_income",
     "city.districts.2.dual_earner_share", "city.bands.infant.ratio", "city.bands.toddler.cap",
     "city.types.public.fee_per_month", "city.intra_district_km", "seed",
+    "access.reach_km", "access.short_waitlist", "access.places_target_per_1000",
 )
 ANY_NUMERIC = NON_NEGATIVE + ("families.need.intercept", "run.start_year", "city.births_growth_per_year",
                               "families.choice.type_preference.public")

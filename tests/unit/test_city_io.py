@@ -165,6 +165,21 @@ def test_an_institution_in_an_unknown_district_is_rejected_when_loading(tmp_path
     assert "Atlantis" in info.value.reason
 
 
+def test_an_institution_position_is_read_when_given_and_left_to_the_model_when_blank(tmp_path):
+    p = write(tmp_path, "i.csv", "name,district,type,places_toddler,x_km,y_km\nA,D,public,15,1.5,-2\n"
+                                 "B,D,public,15,,\n")
+    a, b = read_institutions(p)
+    assert (a.x_km, a.y_km, b.x_km, b.y_km) == (1.5, -2.0, None, None)
+
+
+def test_an_institution_with_half_a_position_is_refused_at_its_line(tmp_path):
+    p = write(tmp_path, "i.csv", "name,district,type,places_toddler,x_km\nA,Gulou,public,15,1.5\n")
+    with pytest.raises(ConfigError) as info:
+        load([f"city.institutions_csv={p}"])
+    assert info.value.line() == ("error: city.institutions_csv: i.csv: line 2: y_km: give both x_km and "
+                                 "y_km, or neither (then the position is drawn in its district)")
+
+
 def test_an_institutions_file_without_rows_is_rejected(tmp_path):
     # An empty institution list means "generate institutions from places_per_1000", so a
     # file listing none would silently give the districts' generated places: it is an error.

@@ -103,3 +103,16 @@ def test_welch_half_width_matches_scipys_welch_interval():
     half = welch_half_width(st.tstd(a), len(a), st.tstd(b), len(b), 0.99)
     assert half == pytest.approx((hi - lo) / 2, rel=1e-9)
     assert welch_half_width(0.0, 5, 0.0, 5, 0.95) == 0.0
+
+
+def test_ratio_of_paired_means_and_its_delta_method_interval() -> None:
+    from sim.experiment.stats import ratio_ci95
+
+    r, h = ratio_ci95([20.0, 40.0, 60.0], [1.0, 2.0, 3.0])
+    assert r == 20.0 and h == 0.0  # every pair has the same ratio: no uncertainty
+    r, h = ratio_ci95([10.0, 30.0, 20.0], [1.0, 1.0, 1.0])
+    m, hm = mean_ci95([10.0, 30.0, 20.0])
+    assert r == m and abs(h - hm) < 1e-12  # a constant denominator: the numerator's own interval
+    r, h = ratio_ci95([10.0, 30.0, 20.0], [2.0, 2.0, 2.0])
+    assert r == m / 2 and abs(h - hm / 2) < 1e-12
+    assert math.isnan(ratio_ci95([1.0, 2.0], [1.0, -1.0])[0])  # mean denominator 0
