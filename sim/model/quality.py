@@ -15,7 +15,8 @@ the district's cost index, as providers pay today): 1 without levers; a wage flo
 (``quality.wage_floor``, yuan a month for qualified caregivers) and a wage subsidy per
 qualified caregiver (``quality.wage_subsidy_per_qualified``, passed on in pay) raise it. A
 caregiver's quit hazard is ``staff.quit_hazard_per_month`` times relative pay to the power
-``quality.quit_wage_elasticity`` (a documented elasticity; assumption) times
+``quality.quit_wage_elasticity`` (-0.5: the turnover elasticity of the early care and
+education workforce in Cunha and Lee 2023, NBER WP 31869) times
 ``1 + quality.workload_quit_factor`` when its class breaks the ratio at hire (workload);
 both are fixed at hire (a later lever change acts on new hires only). Training places
 (``quality.training_places_per_year``, at ``quality.training_cost_per_place``, plus the

@@ -20,9 +20,9 @@ class QualityConfig(Frozen):
     # -- the workforce -------------------------------------------------------------------
     qualified_share_start: float = 0.6
     qualified_hire_share: float = 0.5
-    hire_wage_elasticity: float = 1.5
+    hire_wage_elasticity: float = 2.0
     qualified_wage_premium: float = 0.15
-    quit_wage_elasticity: float = -1.5
+    quit_wage_elasticity: float = -0.5
     workload_quit_factor: float = 0.5
     wage_floor: float | None = None
     wage_subsidy_per_qualified: float = 0.0

@@ -20,8 +20,10 @@ from sim.config.load import load
 from sim.experiment.stats import mean_ci95
 from sim.model import World
 from sim.model import ledger as L
+from sim.model.provider import cost_index
 from sim.model.quality import (
     SANCTIONS,
+    Caregiver,
     grade,
     inspection_probabilities,
     qualified_hire_probability,
@@ -146,13 +148,35 @@ def _paired(overrides_a, overrides_b, keys, reps=4, extra=()):
     return {k: mean_ci95(v) for k, v in out.items()}
 
 
-def test_a_wage_floor_lowers_turnover_and_raises_the_qualified_share():
-    d = _paired(["quality=on"], ["quality=on", "quality.wage_floor=7000"],
-                ["caregiver_turnover_per_year", "qualified_share"], extra=["city.scale=0.5"])
-    m, h = d["caregiver_turnover_per_year"]
-    assert m + h < 0, d
+def test_a_wage_floor_raises_the_qualified_share():
+    d = _paired(["quality=on"], ["quality=on", "quality.wage_floor=7000"], ["qualified_share"],
+                extra=["city.scale=0.5"])
     m, h = d["qualified_share"]
     assert m - h > 0, d
+
+
+def test_a_qualified_caregiver_under_a_wage_floor_stays_longer_by_the_elasticity():
+    p = load([*SMALL, "quality=on", "quality.wage_floor=9000", "quality.workload_quit_factor=0"])
+    w = World(p, 4, 0)
+    q = w.quality
+    c = next(c for c in w.classes if c.licensed > 0)
+    base = 1.0 / p.staff.quit_hazard_per_month
+    market = p.staff.wage_per_month * cost_index(c.inst.district)
+    qualified, unqualified = Caregiver(True), Caregiver(False)
+    expect = base * (max(market, 9000.0) / market) ** -p.quality.quit_wage_elasticity
+    assert q.mean_tenure(c, qualified) == pytest.approx(expect)
+    assert q.mean_tenure(c, unqualified) == pytest.approx(base)  # the floor is for qualified caregivers
+    assert expect > base
+
+
+@pytest.mark.slow
+def test_a_wage_floor_lowers_turnover():
+    """Qualified caregivers (about half) quit less under the floor: with the elasticity of
+    -0.5 a floor of 9,000 lowers their hazard by 10-25% by district, turnover by about 0.02 a year."""
+    d = _paired(["quality=on"], ["quality=on", "quality.wage_floor=9000"], ["caregiver_turnover_per_year"],
+                reps=4, extra=["run.horizon_months=120"])
+    m, h = d["caregiver_turnover_per_year"]
+    assert m + h < 0, d
 
 
 @pytest.mark.slow
