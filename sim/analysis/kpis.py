@@ -85,6 +85,20 @@ KPIS: dict[str, KpiInfo] = {
     "hourly_hours_lost": KpiInfo("hourly care requested but lost", "hours", fmt="{:,.0f}",
                                  lower_is_better=True),
     "hourly_revenue": _myuan("providers' revenue from hourly care"),
+    # quality, safety and the workforce (sim.model.quality)
+    "qualified_share": _pct("qualified caregivers", False),
+    "caregiver_turnover_per_year": _pct("caregiver turnover a year", True),
+    "incidents_per_1000_child_years": KpiInfo("safety incidents per 1,000 enrolled child-years", "",
+                                              fmt="{:.2f}", lower_is_better=True),
+    "mean_quality_enrolled": KpiInfo("quality score where children are enrolled (0-1)", "", fmt="{:.3f}",
+                                     lower_is_better=False),
+    "inspections": KpiInfo("inspections", "inspections", fmt="{:,.0f}"),
+    "suspensions": KpiInfo("suspensions", "providers", fmt="{:,.1f}", lower_is_better=True),
+    "revocations": KpiInfo("licences revoked", "providers", fmt="{:,.1f}", lower_is_better=True),
+    "children_displaced_by_sanctions": KpiInfo("children displaced by sanctions", "children", fmt="{:,.0f}",
+                                               lower_is_better=True),
+    "training_places_used": KpiInfo("caregivers who started a course", "caregivers", fmt="{:,.0f}"),
+    "public_cost_quality": _myuan("public cost: inspections, courses, wage subsidy"),
 }
 
 KPIS["enrollment_concentration_index"] = KpiInfo(
