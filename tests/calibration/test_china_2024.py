@@ -92,3 +92,11 @@ def test_pattern1_private_providers_run_85_to_95_percent_of_institutions():
     other targets of the fast test."""
     m, h = _stats(reps=4)["private_institution_share"]
     assert 0.85 <= m + h and m - h <= 0.95, f"private share {m:.3f} +/- {h:.3f}"
+
+
+def test_with_the_quality_rules_on_and_every_lever_at_zero_the_2024_targets_still_hold():
+    """Issue 17: turning on caregivers' qualifications, quality scores families value and
+    incidents (every lever at zero) must not move the calibrated national preset off today's
+    published figures (the same check as the fast test above)."""
+    p = _china("quality=on")
+    _assert_targets(summarise([replication_metrics((p, SEED, r)) for r in range(4)]), whole_ci=False)
