@@ -24,6 +24,7 @@ from sim import __version__
 from sim.config.errors import ConfigError
 from sim.config.load import CONFIG_DIR, compose, register, to_params
 from sim.experiment.budget import check as check_resources
+from sim.experiment.objective import returned
 from sim.experiment.outputs import write_error
 from sim.experiment.rundir import execute, failure
 
@@ -66,10 +67,12 @@ def format_table(summary: dict[str, Any]) -> str:
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base=None)
-def _app(cfg: DictConfig) -> None:
+def _app(cfg: DictConfig) -> float | list[float] | None:
+    """One run; with ``objective.kpis`` set, return the objective to the sweeper (NaN if it failed)."""
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     multirun = hc.mode == RunMode.MULTIRUN
+    n_obj = len(cfg.get("objective", {}).get("kpis", []) or [])
     try:
         summary = execute(cfg, out_dir, quiet=multirun)
     except Exception as exc:  # noqa: BLE001 - a sweep must survive one failing run
@@ -77,11 +80,12 @@ def _app(cfg: DictConfig) -> None:
         if kind == "crash" and not multirun:
             raise
         _fail(out_dir, key, reason, kind, multirun, 2 if kind == "config" else 1)
-        return
+        return returned(None, n_obj) if n_obj else None
     tag = f" [{hc.job.num}] {' '.join(hc.overrides.task)}" if multirun else ""
     print(f"childcare-sim {__version__}{tag}: {summary['meta']['wall_seconds']:.1f}s -> {out_dir}")
     if not multirun:
         print(format_table(summary))
+    return returned(summary["meta"]["objective"], n_obj) if n_obj else None
 
 
 def _fail(out_dir: Path, key: str, reason: str, kind: str, multirun: bool, status: int = 2) -> None:
@@ -106,6 +110,18 @@ def _sweep_combinations(overrides: list[str]) -> list[list[str]]:
     return BasicSweeper.split_arguments(parsed, max_batch_size=None)[0]
 
 
+def _fixed_part(overrides: list[str]) -> list[str]:
+    """Return the overrides that are not sweeps (a sweeper such as Optuna's picks those values)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    try:
+        return [o for o, p in zip(overrides, parser.parse_overrides(overrides), strict=True)
+                if not p.is_sweep_override()]
+    except Exception as exc:  # noqa: BLE001 - a malformed override
+        raise ConfigError("override", str(exc).splitlines()[0]) from None
+
+
 def prevalidate(argv: list[str]) -> None:
     """Compose and validate what ``argv`` would run; raise ConfigError on bad input."""
     for a in argv:
@@ -117,6 +133,9 @@ def prevalidate(argv: list[str]) -> None:
     if not multirun:
         check_resources(to_params(compose(overrides)))
         return
+    if any(a.startswith("hydra/sweeper=") and a != "hydra/sweeper=basic" for a in argv):
+        # another sweeper (optuna) chooses the swept values itself: check the fixed part
+        overrides = _fixed_part(overrides)
     try:
         combos = _sweep_combinations(overrides)
     except Exception as exc:  # noqa: BLE001 - a malformed sweep override

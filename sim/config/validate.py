@@ -94,6 +94,7 @@ def validate(cfg: Config) -> None:
     _validate_capacity(cfg)
     _validate_economics(cfg)
     _validate_quality(cfg)
+    _validate_objective(cfg)
     _validate_access(cfg)
     if cfg.queue is not None:
         q = cfg.queue
@@ -477,3 +478,29 @@ def _validate_quality(cfg: Config) -> None:
         non_negative(f"{k}.wage_floor", q.wage_floor)
     one_of(f"{k}.inspection_targeting", q.inspection_targeting, TARGETINGS)
     _validate_mix(f"{k}.weights", dict(q.weights), QUALITY_WEIGHTS, "unknown part of the quality score")
+
+
+def _validate_objective(cfg: Config) -> None:
+    o = cfg.objective
+    k = "objective"
+    _require(len(o.directions) == len(o.kpis), f"{k}.directions",
+             f"needs one direction per KPI ({len(o.kpis)}), got {len(o.directions)}")
+    for i, d in enumerate(o.directions):
+        one_of(f"{k}.directions.{i}", d, ("minimize", "maximize"))
+    _require(len(o.penalty) in (0, len(o.kpis)), f"{k}.penalty",
+             f"needs one penalty per KPI ({len(o.kpis)}) or none, got {len(o.penalty)}")
+    for i, pen in enumerate(o.penalty):
+        non_negative(f"{k}.penalty.{i}", pen)
+    for i, c in enumerate(o.constraints):
+        at = f"{k}.constraints.{i}"
+        _require(isinstance(c, dict) and isinstance(c.get("kpi"), str), at,
+                 "needs a kpi name: {kpi: NAME, min: X}")
+        unknown = sorted(set(c) - {"kpi", "min", "max"})
+        if unknown:
+            _require(False, f"{at}.{unknown[0]}", "unknown key (a constraint has kpi, min, max)")
+        _require("min" in c or "max" in c, at, "needs a bound: min, max or both")
+        for b in ("min", "max"):
+            if b in c:
+                _require(isinstance(c[b], (int, float)) and not isinstance(c[b], bool), f"{at}.{b}",
+                         f"must be a number, got {c[b]!r}")
+                _finite(f"{at}.{b}", float(c[b]))

@@ -26,8 +26,10 @@ from sim.config.load import to_params
 from sim.experiment.atomic import atomic_write_bytes, os_error_line
 from sim.experiment.budget import Estimate
 from sim.experiment.budget import check as check_resources
+from sim.experiment.objective import evaluate
 from sim.experiment.outputs import config_hash, git_commit, write_run
 from sim.experiment.runner import run_replications
+from sim.experiment.stats import summarise
 from sim.model import LedgerError
 from sim.params.schema import Config, thaw
 
@@ -143,6 +145,10 @@ def execute(cfg: DictConfig, out_dir: Path, quiet: bool = False,
         "scenario": scenario if scenario is not None else _overrides_name(),
         "lever_changes": results[0].lever_changes if results else [],  # the same in every replication
     }
+    obj = params.objective
+    if obj.kpis:  # what a sweeper optimises (sim.experiment.objective)
+        flat = summarise([r.summary for r in results])
+        meta["objective"] = evaluate(flat, obj.kpis, obj.directions, obj.constraints, obj.penalty)
     return write_run(out_dir, results, meta, params.seed)
 
 

@@ -281,6 +281,16 @@ class AccessConfig(Frozen):
 
 
 @dataclass
+class ObjectiveConfig(Frozen):
+    """What a run returns to a sweeper (Hydra's Optuna sweeper; sim.experiment.objective)."""
+
+    kpis: list[str] = field(default_factory=list)
+    directions: list[str] = field(default_factory=list)
+    constraints: list[dict[str, Any]] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
+
+
+@dataclass
 class RunConfig(Frozen):
     """How long and how often to run."""
 
@@ -309,5 +319,6 @@ class Config(Frozen):
     capacity: CapacityConfig = field(default_factory=CapacityConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
     access: AccessConfig = field(default_factory=AccessConfig)
     queue: QueueConfig | None = None
