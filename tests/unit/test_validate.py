@@ -86,7 +86,7 @@ CASES = [
     ("objective.directions", _set("objective.kpis", ["public_cost_total"]), "one direction per KPI"),
     ("objective.constraints.0", _set("objective.constraints", [{"min": 0.1}]), "kpi name"),
     ("objective.constraints.0", _set("objective.constraints", [{"kpi": "enrollment_rate"}]), "bound"),
-    ("objective.constraints.0.below", _set("objective.constraints", [{"kpi": "x", "below": 1}]), "unknown key"),
+    ("objective.constraints.0.below", _set("objective.constraints", [{"kpi": "x", "below": 1}]), "unknown"),
     ("objective.penalty", _set("objective.penalty", [1.0]), "one penalty per KPI"),
     ("objective.penalty.0", lambda cfg: (_set("objective.kpis", ["a"])(cfg), _set("objective.directions",
                                          ["minimize"])(cfg), _set("objective.penalty", [-1.0])(cfg)), ">= 0"),
