@@ -76,6 +76,11 @@ def draw(s: Any, trials: pd.DataFrame, result: dict[str, Any], path: Path) -> Pa
     return path
 
 
+def _mix(mix: dict[str, Any]) -> str:
+    """A mix as ``key=value, ...`` with values to four significant digits."""
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in mix.items())
+
+
 def _fmt(kpi: str, mh: list[float]) -> str:
     i = info(kpi)
     m, h = mh
@@ -90,7 +95,11 @@ def confidence_text(s: Any, result: dict[str, Any]) -> str:
                 "fresh replications. A point is a trade-off, not a winner: read the CIs along both axes.")
     best = next(c for c in result["candidates"] if c["candidate"] == result["best"])
     others = [c for c in result["candidates"] if c["candidate"] != result["best"]]
-    mix = ", ".join(f"{k}={v}" for k, v in best["mix"].items())
+    mix = _mix(best["mix"])
+    if not best["feasible"]:
+        return (f"No candidate met the constraints by its means, so there is no optimum in this search: "
+                f"{mix} came closest ({_fmt(s.kpis[0], best[s.kpis[0]])}). Widen the search space, run more "
+                "trials, or relax a target.")
     ci = ("every constraint holds over its whole 95% CI" if best["feasible_whole_ci"] else
           "its means meet the constraints but a 95% CI crosses a bound" if best["feasible"] else
           "no candidate met the constraints by its means: this is the least infeasible")
@@ -101,7 +110,7 @@ def confidence_text(s: Any, result: dict[str, Any]) -> str:
         text += (" It beats every runner-up beyond the noise (paired 95% CIs of the differences exclude 0,"
                  " or the runner-up breaks a constraint).")
     elif close:
-        names = "; ".join(", ".join(f"{k}={v}" for k, v in c["mix"].items()) for c in close)
+        names = "; ".join(_mix(c["mix"]) for c in close)
         text += (f" It is not distinguishable from {len(close)} runner-up(s) ({names}): the paired 95% CI of "
                  "the difference includes 0, so the optimum is a set of near-equivalent mixes, not one.")
     if clear:
@@ -113,14 +122,20 @@ def write_report(s: Any, out_dir: Path, trials: pd.DataFrame, result: dict[str, 
     """Write ``optimise.html``: what was searched, the trials, the optimum and its confidence."""
     rows = []
     for c in result["candidates"]:
-        cells = [f"#{c['candidate']}", html.escape(", ".join(f"{k}={v}" for k, v in c["mix"].items()))]
+        cells = [f"#{c['candidate']}", html.escape(_mix(c["mix"]))]
         cells += [_fmt(k, c[k]) for k in s.kpis]
         cells += [_fmt(c2["kpi"], c[c2["kpi"]]) for c2 in s.constraints]
         cells.append("yes" if c["feasible_whole_ci"] else "by its means" if c["feasible"] else "no")
         if len(s.kpis) == 1:
             w = c.get("worse_than_best")
-            verdict = " (clear)" if c.get("distinguishable") else " (within noise)"
-            cells.append("best" if w is None else f"{w[0]:+.4g} ± {w[1]:.2g}{verdict}")
+            if w is None:
+                cells.append("best")
+            elif not c["feasible"]:
+                cells.append("breaks a constraint")
+            else:
+                verdict = " (clear)" if c.get("distinguishable") else " (within noise)"
+                i = info(s.kpis[0])
+                cells.append(f"{i.fmt.format(w[0] * i.scale)} ± {i.fmt.format(w[1] * i.scale)}{verdict}")
         rows.append("<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>")
     head = ["candidate", "mix", *(_label(k) for k in s.kpis), *(_label(c["kpi"]) for c in s.constraints),
             "meets the constraints"] + (["worse than the best by (paired)"] if len(s.kpis) == 1 else [])
