@@ -143,6 +143,8 @@ def write_report(s: Any, out_dir: Path, trials: pd.DataFrame, result: dict[str, 
         return " and ".join(f"{'>=' if b == 'min' else '<='} {c[b]}" for b in ("min", "max") if b in c)
 
     cons = "; ".join(f"{c['kpi']} {bounds(c)}" for c in s.constraints) or "none"
+    pen = (f" (a violated constraint adds {', '.join(f'{p:g}' for p in s.penalty)} objective units per unit of "
+           "relative violation: sim/experiment/objective.py)") if s.constraints else ""
     n_failed = int(trials["failed"].sum())
     n_feas = int(trials["feasible"].sum())
     body = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(s.name)}</title>
@@ -152,8 +154,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;fo
 <h1>Optimisation: {html.escape(s.name)}</h1><p>{html.escape(s.purpose)}</p>
 <h2>What was searched</h2>
 <p>Objective: {", ".join(f"{d} {html.escape(k)}" for k, d in zip(s.kpis, s.directions, strict=True))};
-constraints: {html.escape(cons)} (a violated constraint adds {", ".join(f"{p:g}" for p in s.penalty)}
-objective units per unit of relative violation: sim/experiment/objective.py). Search space:
+constraints: {html.escape(cons)}{pen}. Search space:
 {html.escape("; ".join(f"{k} in {v}" for k, v in s.search.items()))}. Sampler {s.sampler} (seed {s.seed}),
 {len(trials)} trials ({n_feas} feasible, {n_failed} failed), each the mean of {s.replications} replications
 with the same seed (common random numbers: trials differ by policy, not by noise). Settings shared by all:
