@@ -143,8 +143,9 @@ def write_report(s: Any, out_dir: Path, trials: pd.DataFrame, result: dict[str, 
         return " and ".join(f"{'>=' if b == 'min' else '<='} {c[b]}" for b in ("min", "max") if b in c)
 
     cons = "; ".join(f"{c['kpi']} {bounds(c)}" for c in s.constraints) or "none"
-    pen = (f" (a violated constraint adds {', '.join(f'{p:g}' for p in s.penalty)} objective units per unit of "
-           "relative violation: sim/experiment/objective.py)") if s.constraints else ""
+    amounts = ", ".join(f"{p:g}" for p in s.penalty)
+    pen = (f" (a violated constraint adds {amounts} objective units per unit of relative violation: "
+           "sim/experiment/objective.py)") if s.constraints else ""
     n_failed = int(trials["failed"].sum())
     n_feas = int(trials["feasible"].sum())
     body = f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(s.name)}</title>
