@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("overrides", nargs="*", help="Hydra overrides, as for childcare-sim")
     ap.add_argument("--split", action="append", default=[], metavar="NAME=K",
                     help="run district NAME as K replicas (K alone: every district)")
-    ap.add_argument("--only", default=None, help="comma-separated shards to run now (merge when all have run)")
+    ap.add_argument("--only", default=None, help="comma-separated shards to run now (merged when all ran)")
     ap.add_argument("--jobs", type=int, default=1, help="shards run at once (processes)")
     ap.add_argument("--list", action="store_true", help="print the shards and their seeds, run nothing")
     args = ap.parse_intermixed_args(sys.argv[1:] if argv is None else argv)

@@ -96,16 +96,17 @@ SUMMARY_PATTERNS: tuple[tuple[str, Callable[[str], Rule]], ...] = (
     ("mean_wait_months_", lambda t: Weighted("waits_counted", exact=False)),
 )
 SUMMARY_SUMS = (
-    "children_born", "sought_care", "enrolled_ever", "never_sought", "pending_end", "priced_out", "no_provider",
-    "blocked", "reneged", "aged_out", "left_early", "hourly_end", "waiting_end", "enrolled_end", "unaccounted",
-    "arrivals", "mean_waitlist", "waitlist_end", "waitlist_joins", "places_start", "places_end",
-    "mean_children_under3", "mean_enrolled", "mean_occupied", "fee_exits", "displaced", "displaced_replaced",
-    "institutions_start", "institutions_end", "institutions_opened", "institutions_closed", "budget_refused",
-    "mean_licensed", "care_months", "waits_counted", "caregivers_required", "waitlist_spells",
-    "provider_revenue", "mean_waiting_transfer", "transfers", "hourly_users", "hourly_hours_served",
-    "hourly_hours_lost", "hourly_revenue", "intake_round_placed", "entrant_places", "conversions_to_affordable",
-    "conversions_purchased", "incidents", "inspections", "warnings", "fines", "suspensions", "revocations",
-    "children_displaced_by_sanctions", "training_places_used",
+    "children_born", "sought_care", "enrolled_ever", "never_sought", "pending_end", "priced_out",
+    "no_provider", "blocked", "reneged", "aged_out", "left_early", "hourly_end", "waiting_end",
+    "enrolled_end", "unaccounted", "arrivals", "mean_waitlist", "waitlist_end", "waitlist_joins",
+    "places_start", "places_end", "mean_children_under3", "mean_enrolled", "mean_occupied", "fee_exits",
+    "displaced", "displaced_replaced", "institutions_start", "institutions_end", "institutions_opened",
+    "institutions_closed", "budget_refused", "mean_licensed", "care_months", "waits_counted",
+    "caregivers_required", "waitlist_spells", "provider_revenue", "mean_waiting_transfer", "transfers",
+    "hourly_users", "hourly_hours_served", "hourly_hours_lost", "hourly_revenue", "intake_round_placed",
+    "entrant_places", "conversions_to_affordable", "conversions_purchased", "incidents", "inspections",
+    "warnings", "fines", "suspensions", "revocations", "children_displaced_by_sanctions",
+    "training_places_used",
 )
 SUM_PREFIXES = ("mean_waitlist_", "programme_places", "places_by_type_end_", "public_cost_", "hub_", "hubs_",
                 "places_end_")
@@ -119,7 +120,8 @@ YEARLY_PATTERNS: tuple[tuple[str, Callable[[str], Rule]], ...] = (
 )
 YEARLY_SUMS = ("children_born", "mean_children_under3", "mean_enrolled", "mean_occupied", "mean_waitlist",
                "waitlist_end", "arrivals", "admitted_arrivals", "priced_out", "enrolled_ever", "fee_exits",
-               "places_end", "institutions_end", "institutions_opened", "institutions_closed", "budget_refused")
+               "places_end", "institutions_end", "institutions_opened", "institutions_closed",
+               "budget_refused")
 
 
 def rule_for(key: str, rules: dict[str, Rule], patterns: Sequence[tuple[str, Callable[[str], Rule]]],
@@ -148,9 +150,10 @@ def merge_rows(rows: Sequence[dict[str, Any]], rules: dict[str, Rule],
                patterns: Sequence[tuple[str, Callable[[str], Rule]]], sums: Sequence[str],
                keys: Sequence[str] | None = None) -> dict[str, Any]:
     """Return one row from the shards' rows of one replication (and year) by each KPI's rule."""
+    keys = list(rows[0]) if keys is None else keys
     rows = [dict(r) | _derived(r) for r in rows]
     out: dict[str, Any] = {}
-    for key in keys if keys is not None else list(rows[0]):
+    for key in keys:
         rule = rule_for(key, rules, patterns, sums)
         vals = [r.get(key, math.nan) for r in rows]
         if rule == SUM:
@@ -164,14 +167,15 @@ def merge_rows(rows: Sequence[dict[str, Any]], rules: dict[str, Rule],
         elif isinstance(rule, Weighted):
             w = [r.get(rule.weight, 0.0) for r in rows]
             tot = math.fsum(x for x, v in zip(w, vals, strict=True) if not math.isnan(v))
-            out[key] = (math.fsum(x * v for x, v in zip(w, vals, strict=True) if x and not math.isnan(v)) / tot
-                        if tot > 0 else (0.0 if all(v == 0 for v in vals) else math.nan))
+            top = math.fsum(x * v for x, v in zip(w, vals, strict=True) if x and not math.isnan(v))
+            out[key] = top / tot if tot > 0 else (0.0 if all(v == 0 for v in vals) else math.nan)
     return out
 
 
 def describe_rules(keys: Sequence[str]) -> dict[str, list[str]]:
     """Return the summary KPIs by how they merge: exact (sums, ratios, same) or approximate."""
-    exact, approx = [], []
+    exact: list[str] = []
+    approx: list[str] = []
     for k in keys:
         rule = rule_for(k, SUMMARY_RULES, SUMMARY_PATTERNS, SUMMARY_SUMS)
         bad = (isinstance(rule, Weighted) and not rule.exact) or k == "enrollment_concentration_index"
@@ -199,8 +203,8 @@ def merge_replications(reps: list[pd.DataFrame], waits: pd.DataFrame, groups: pd
     out = []
     for r in sorted(reps[0]["replication"]):
         rows = [df[df["replication"] == r].iloc[0].to_dict() for df in reps]
-        row = merge_rows(rows, SUMMARY_RULES, SUMMARY_PATTERNS, SUMMARY_SUMS,
-                         keys=[k for k in kpis if rule_for(k, SUMMARY_RULES, SUMMARY_PATTERNS, SUMMARY_SUMS) != _OWN])
+        own = [k for k in kpis if rule_for(k, SUMMARY_RULES, SUMMARY_PATTERNS, SUMMARY_SUMS) != _OWN]
+        row = merge_rows(rows, SUMMARY_RULES, SUMMARY_PATTERNS, SUMMARY_SUMS, keys=own)
         row["p90_wait_months"] = _p90(waits[waits["replication"] == r])
         quint = groups[(groups["replication"] == r) & (groups["group_kind"] == "income_quintile")]
         for _, g in quint.iterrows():
@@ -208,7 +212,8 @@ def merge_replications(reps: list[pd.DataFrame], waits: pd.DataFrame, groups: pd
         pivot = quint.pivot(index="group", columns="kpi", values="value").sort_index()
         row["enrollment_concentration_index"] = concentration_index(
             pivot["children_share"].tolist(), pivot["enrollment_rate"].tolist())
-        head = {"replication": r, "seed": rows[0]["seed"], "wall_seconds": math.fsum(x["wall_seconds"] for x in rows)}
+        head = {"replication": r, "seed": rows[0]["seed"],
+                "wall_seconds": math.fsum(x["wall_seconds"] for x in rows)}
         out.append(head | {k: row[k] for k in kpis})
     return pd.DataFrame(out)
 
@@ -233,7 +238,8 @@ def merge_by_group(frames: list[pd.DataFrame], reps: list[pd.DataFrame]) -> pd.D
 def _merge_group(rep: int, kind: str, group: str, g: pd.DataFrame, total: float) -> list[tuple]:
     """One group's rows merged over the shards that have it (weights: child-months, care-months)."""
     by = {s: part.set_index("kpi")["value"] for s, part in g.groupby("_shard", sort=False)}
-    area = {s: float(v.get("children_share", 0.0)) * float(g[g["_shard"] == s]["_area"].iloc[0]) for s, v in by.items()}
+    area = {s: float(v.get("children_share", 0.0)) * float(g[g["_shard"] == s]["_area"].iloc[0])
+            for s, v in by.items()}
     care = {s: area[s] * float(v.get("enrollment_rate", 0.0)) for s, v in by.items()}
     weights = {"enrollment_rate": area, "family_cost_share": care, "mean_wait_months": care,
                "priced_out_share": area, "access_affordable_share": area}
@@ -258,7 +264,8 @@ def merge_yearly(frames: list[pd.DataFrame]) -> pd.DataFrame:
     out = []
     for (rep, _year), g in allf.groupby(["replication", "year"], sort=True):
         rows = g.drop(columns=["_shard", "replication"]).to_dict("records")
-        out.append({"replication": rep} | merge_rows(rows, YEARLY_RULES, YEARLY_PATTERNS, YEARLY_SUMS, keys=keys))
+        row = merge_rows(rows, YEARLY_RULES, YEARLY_PATTERNS, YEARLY_SUMS, keys=keys)
+        out.append({"replication": rep} | row)
     return pd.DataFrame(out, columns=frames[0].columns).astype({"in_window": bool})
 
 
@@ -278,7 +285,8 @@ def merge_runs(shard_dirs: Sequence[Path], out_dir: Path, meta: dict[str, Any],
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, df in ((TIMESERIES, series), (REPLICATIONS, merged), (WAITS, waits),
                      (KPIS_BY_YEAR, merge_yearly(_read(dirs, KPIS_BY_YEAR))), (BY_GROUP, groups)):
-        atomic_write_parquet(out_dir / name, pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False))
+        table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+        atomic_write_parquet(out_dir / name, table)
     if config_yaml is not None:
         atomic_write_bytes(out_dir / ".hydra" / "config.yaml", config_yaml.encode("utf-8"))
     kpis = [c for c in merged.columns if c not in ("replication", "seed", "wall_seconds")]

@@ -145,8 +145,8 @@ def interactions(params: Config) -> list[str]:
         for j in range(n):
             if i != j and km[i][j] <= reach:
                 a, b = city.districts[i].name, city.districts[j].name
-                raise ConfigError("city.distance_km", f"districts {a} and {b} are {km[i][j]:g} km apart, within "
-                                  f"reach ({reach:g} km): as shards they would not interact as they do")
+                raise ConfigError("city.distance_km", f"districts {a} and {b} are {km[i][j]:g} km apart, "
+                                  f"within reach ({reach:g} km): shards would cut what joins them")
     notes = []
     if cap.target_per_1000 is not None:
         notes.append("capacity.target_per_1000: each shard reaches the target in its own population "
@@ -175,7 +175,8 @@ def shard_config(cfg: DictConfig, params: Config, shard: Shard) -> DictConfig:
     return out
 
 
-def run_shard(overrides: Sequence[str], name: str, split: dict[str, int] | None, out_dir: Path) -> dict[str, Any]:
+def run_shard(overrides: Sequence[str], name: str, split: dict[str, int] | None,
+              out_dir: Path) -> dict[str, Any]:
     """Run shard ``name`` of the run ``overrides`` describe into ``out_dir``; return its summary.
 
     The independent task of a sharded run: everything it needs is in its arguments.
@@ -183,9 +184,10 @@ def run_shard(overrides: Sequence[str], name: str, split: dict[str, int] | None,
     cfg = compose(list(overrides))
     params = to_params(cfg)
     interactions(params)
-    shard = {s.name: s for s in plan(params, split)}.get(name)
+    shards = {s.name: s for s in plan(params, split)}
+    shard = shards.get(name)
     if shard is None:
-        raise ConfigError("shard", f"no shard {name!r} (shards: {', '.join(s.name for s in plan(params, split))})")
+        raise ConfigError("shard", f"no shard {name!r} (shards: {', '.join(shards)})")
     out_dir.mkdir(parents=True, exist_ok=True)
     record = {"shard": name, "seed": shard.seed, "root_seed": params.seed, "split": split or {},
               "overrides": list(overrides)}
@@ -225,7 +227,8 @@ def run_sharded(overrides: Sequence[str], out: Path, split: dict[str, int] | Non
     dirs = [out / SHARDS_DIR / n for n in names]
     if not all((d / "summary.json").exists() for d in dirs):
         return None
-    walls = {n: json.loads((d / "summary.json").read_text())["meta"]["wall_seconds"] for n, d in zip(names, dirs, strict=True)}
+    walls = {n: json.loads((d / "summary.json").read_text())["meta"]["wall_seconds"]
+             for n, d in zip(names, dirs, strict=True)}
     meta = {"seed": params.seed, "version": __version__, "git_commit": git_commit(), "city": params.city.name,
             "scenario": " ".join(overrides) or "default", "wall_seconds": round(max(walls.values()), 3),
             "shards": [{"name": s.name, "seed": s.seed, "wall_seconds": walls[s.name]} for s in shards],

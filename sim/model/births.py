@@ -122,7 +122,8 @@ class Births:
         # city-wide income groups of families with a child under 3 (sim.model.equity)
         given = params.city.income_cuts
         self.income_cuts = list(given) if given is not None else income_cuts(
-            [d.median_income for d in specs], [d.income_sigma for d in specs], [d.births_per_year for d in specs])
+            [d.median_income for d in specs], [d.income_sigma for d in specs],
+            [d.births_per_year for d in specs])
         self.next_fid = 0
         self.t_start = t_start
         self.on_births: Callable[[np.ndarray], None] | None = None  # the year book's child-months
