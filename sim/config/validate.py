@@ -18,6 +18,7 @@ from sim.params.schema import (
     CARE_MODES,
     CLOSURE_RULES,
     DISCIPLINES,
+    INCOME_GROUPS,
     INTAKES,
     CapacityConfig,
     Config,
@@ -189,6 +190,11 @@ def _validate_city(cfg: Config) -> None:
         for i, row in enumerate(c.distance_km):
             for j, v in enumerate(row):
                 non_negative(f"city.distance_km.{i}.{j}", v)
+    if c.income_cuts is not None:
+        _require(len(c.income_cuts) == INCOME_GROUPS - 1, "city.income_cuts",
+                 f"must list {INCOME_GROUPS - 1} incomes (the inner cuts of {INCOME_GROUPS} groups)")
+        _require(all(0 < a < b for a, b in zip(c.income_cuts, c.income_cuts[1:], strict=False)),
+                 "city.income_cuts", "must be positive and increasing")
     for i, inst in enumerate(c.institutions):
         k = f"city.institutions.{i}"
         _require(inst.district in names, f"{k}.district", f"unknown district '{inst.district}'")

@@ -6,9 +6,10 @@ parameters (:mod:`sim.params`) and a seed, and returns plain records. Layers abo
 """
 
 from sim.model.births import births_multiplier
+from sim.model.equity import concentration_index, income_cuts
 from sim.model.ledger import STATES, LedgerError
 from sim.model.recorder import FLOAT_COLUMNS, TIMESERIES_COLUMNS
 from sim.model.world import RunResult, World
 
 __all__ = ["FLOAT_COLUMNS", "STATES", "TIMESERIES_COLUMNS", "LedgerError", "RunResult", "World",
-           "births_multiplier"]
+           "births_multiplier", "concentration_index", "income_cuts"]

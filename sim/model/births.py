@@ -120,8 +120,10 @@ class Births:
         self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
         specs = [d.spec for d in districts]
         # city-wide income groups of families with a child under 3 (sim.model.equity)
-        self.income_cuts = income_cuts([d.median_income for d in specs], [d.income_sigma for d in specs],
-                                       [d.births_per_year for d in specs])
+        given = params.city.income_cuts
+        self.income_cuts = list(given) if given is not None else income_cuts(
+            [d.median_income for d in specs], [d.income_sigma for d in specs],
+            [d.births_per_year for d in specs])
         self.next_fid = 0
         self.t_start = t_start
         self.on_births: Callable[[np.ndarray], None] | None = None  # the year book's child-months

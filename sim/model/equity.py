@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-INCOME_GROUPS = 20  # twentieths of the city's income distribution
+from sim.params.schema import INCOME_GROUPS  # twentieths of the city's income distribution
+
 QUINTILES = 5
 PER_QUINTILE = INCOME_GROUPS // QUINTILES
 

@@ -275,6 +275,14 @@ def build_result(w: World) -> RunResult:
         "provider_margin": _ratio(w.providers.revenue_window - w.providers.cost_window,
                                   w.providers.revenue_window),
         "budget_refused": gov.refused,
+        # denominators of the ratios above, so that runs of parts of a city can be merged
+        # (sim.experiment.merge): every ratio is recomputed from its parts' sums
+        "mean_licensed": mean_licensed,
+        "care_months": rec.care_months,
+        "waits_counted": n_adm,
+        "caregivers_required": places.mean("cg_required", T),
+        "waitlist_spells": rec.wl_time_n,
+        "provider_revenue": w.providers.revenue_window,
     }
     s.update(admission_kpis(w, T))
     s.update(supply_kpis(w, T))

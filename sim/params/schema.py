@@ -25,6 +25,7 @@ __all__ = [  # re-exported: the frozen base, the supply-side and quality configs
 MISSING: Any = "???"
 DISCIPLINES = ("fifo", "lottery", "points", "deferred_acceptance")  # sim.model.allocation
 INTAKES = ("rolling", "annual")  # when a provider type admits (city.types.<type>.intake)
+INCOME_GROUPS = 20  # city-wide income groups (twentieths) the run measures (sim.model.equity)
 ACCEPT_RULES = ("first_free", "hold_out", "accept_and_transfer")  # families.accept_rule
 CARE_MODES = ("full_day", "half_day", "hourly")  # families.care_modes
 CLOSURE_RULES = ("outlook", "deficits")  # economics.closure_rule
@@ -143,6 +144,9 @@ class CityConfig(Frozen):
     bands: dict[str, BandSpec] = field(default_factory=dict)
     types: dict[str, InstitutionTypeSpec] = field(default_factory=dict)
     type_mix: dict[str, float] = field(default_factory=dict)
+    # The 19 inner cuts of the city-wide income twentieths (sim.model.equity); None: computed
+    # from the districts. A shard (sim.experiment.shards) sets the whole city's cuts.
+    income_cuts: list[float] | None = None
 
 
 @dataclass
