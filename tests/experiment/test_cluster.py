@@ -1,15 +1,13 @@
-"""Past one machine: an experiment on Ray, and sweeps on the Ray and submitit launchers, give
-the KPIs of the local run for the same seed; an engine that cannot start is one error line.
-
-The Ray and submitit tests need the optional extras (pip install 'childcare-sim[ray,slurm]')
-and skip, saying so, when they are absent.
+"""Past one machine: an experiment run as Ray tasks gives the KPIs of local processes for the
+same seed, a worker that dies fails only its own run, and an engine that cannot start is one
+error line. The Ray tests need the optional extra (pip install 'childcare-sim[ray]') and skip,
+saying so, when it is absent; sweeps on the Ray and submitit launchers: test_cluster_launchers.py.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 
 from sim.cli.experiment import main
 from sim.experiment.ray_pool import RayPool
-from tests.experiment.test_launchers import _kpis, _sweep
+from tests.experiment.test_launchers import _kpis
 
 NO_RAY = "ray is not installed: pip install 'childcare-sim[ray]'"
 SMOKE_SCENARIOS = ("baseline", "target")
@@ -95,42 +93,3 @@ def test_the_ray_engine_without_ray_is_one_error_line(tmp_path: Path, capsys, mo
 def test_an_address_with_the_local_engine_is_one_error_line(tmp_path: Path, capsys) -> None:
     assert _run(["smoke", "--engine", "local", "--address", "auto", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == "error: address: a Ray address needs --engine ray"
-
-
-@pytest.fixture(scope="module")
-def basic_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("cluster") / "basic"
-    _sweep(out)
-    return out
-
-
-def test_ray_launcher_sweep_has_the_kpis_of_the_basic_launcher(basic_sweep: Path, tmp_path: Path) -> None:
-    pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason="pip install 'childcare-sim[ray]'")
-    _sweep(tmp_path / "ray", "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2")
-    for job in ("0", "1"):
-        _same_run(basic_sweep / job, tmp_path / "ray" / job)
-
-
-def test_submitit_local_sweep_has_the_kpis_of_the_basic_launcher(basic_sweep: Path, tmp_path: Path) -> None:
-    pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="pip install 'childcare-sim[slurm]'")
-    _sweep(tmp_path / "submitit", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10")
-    for job in ("0", "1"):
-        _same_run(basic_sweep / job, tmp_path / "submitit" / job)
-
-
-@pytest.mark.parametrize("preset, target", [
-    ("ray_local", "hydra_ray_launcher.ray_launcher.RayLauncher"),
-    ("ray_cluster", "hydra_ray_launcher.ray_launcher.RayLauncher"),
-    ("slurm", "hydra_submitit_launcher.submitit_launcher.SlurmLauncher"),
-])
-def test_launcher_presets_compose(preset: str, target: str) -> None:
-    plugin = f"hydra_plugins.{target.split('.')[0]}"
-    pytest.importorskip(plugin, reason="pip install 'childcare-sim[cluster]'")
-    cmd = [sys.executable, "-m", "sim", f"hydra/launcher={preset}", "--cfg", "hydra", "--resolve",
-           "-p", "hydra.launcher"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False,
-                          env={**os.environ, "RAY_ADDRESS": "ray://head:10001"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert f"_target_: hydra_plugins.{target}" in done.stdout
-    if preset == "ray_cluster":  # the cluster's address comes from RAY_ADDRESS
-        assert "address: ray://head:10001" in done.stdout
