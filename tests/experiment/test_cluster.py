@@ -15,21 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli.experiment import main
 from sim.experiment.ray_pool import RayPool
 from tests.experiment.test_launchers import _kpis
+from tests.experiment.test_sweep import _run
 
 NO_RAY = "ray is not installed: pip install 'childcare-sim[ray]'"
 SMOKE_SCENARIOS = ("baseline", "target")
 RUN_FILES = ("timeseries.parquet", "replications.parquet", "waits.parquet", "kpis_by_year.parquet")
-
-
-def _run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def _same_run(a: Path, b: Path) -> None:

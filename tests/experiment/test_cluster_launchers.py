@@ -26,20 +26,22 @@ def basic_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.skipif(not RAY_PLUGIN,
-                    reason="hydra-ray-launcher is not installed: pip install 'childcare-sim[ray]'")
-def test_ray_launcher_sweep_has_the_kpis_of_the_basic_launcher(basic_sweep: Path, tmp_path: Path) -> None:
-    _sweep(tmp_path / "ray", "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2")
-    for job in ("0", "1"):
-        _same_run(basic_sweep / job, tmp_path / "ray" / job)
+LAUNCHERS = [
+    pytest.param(("hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2"), id="ray_local",
+                 marks=pytest.mark.skipif(not RAY_PLUGIN, reason="hydra-ray-launcher is not installed: "
+                                          "pip install 'childcare-sim[ray]'")),
+    pytest.param(("hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"), id="submitit_local",
+                 marks=pytest.mark.skipif(not SUBMITIT_PLUGIN, reason="hydra-submitit-launcher is not "
+                                          "installed: pip install 'childcare-sim[slurm]'")),
+]
 
 
-@pytest.mark.skipif(not SUBMITIT_PLUGIN,
-                    reason="hydra-submitit-launcher is not installed: pip install 'childcare-sim[slurm]'")
-def test_submitit_local_sweep_has_the_kpis_of_the_basic_launcher(basic_sweep: Path, tmp_path: Path) -> None:
-    _sweep(tmp_path / "submitit", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10")
+@pytest.mark.parametrize("launcher", LAUNCHERS)
+def test_a_sweep_on_a_cluster_launcher_has_the_kpis_of_the_basic_launcher(
+        launcher: tuple[str, ...], basic_sweep: Path, tmp_path: Path) -> None:
+    _sweep(tmp_path / "sweep", *launcher)
     for job in ("0", "1"):
-        _same_run(basic_sweep / job, tmp_path / "submitit" / job)
+        _same_run(basic_sweep / job, tmp_path / "sweep" / job)
 
 
 @pytest.mark.parametrize("preset, target", [
