@@ -1,11 +1,13 @@
 """The ``childcare-sim-experiment`` command: run a named experiment, then its report.
 
-``childcare-sim-experiment NAME [OVERRIDES] [--jobs N] [--out DIR] [--force] [--no-report]``
-reads ``experiments/NAME.yaml`` (:mod:`sim.experiment.spec`), runs every incomplete scenario
-(:func:`sim.experiment.sweep.run_experiment`) into ``results/experiments/NAME/`` and writes
+``childcare-sim-experiment NAME [OVERRIDES] [--jobs N] [--engine local|ray] [--address ADDR]
+[--out DIR] [--force] [--no-report]`` reads ``experiments/NAME.yaml``
+(:mod:`sim.experiment.spec`), runs every incomplete scenario
+(:func:`sim.experiment.sweep.run_experiment`) on local processes or as Ray tasks
+(a local instance, or the cluster at ADDR) into ``results/experiments/NAME/`` and writes
 the tables, figures and ``report.html`` (:func:`sim.analysis.report.build_report`). A malformed
-experiment exits with status 2, failed runs with status 1, an interrupt with status 130 (the
-complete runs are kept, and the same command resumes).
+experiment, or an engine that cannot start, exits with status 2, failed runs with status 1, an
+interrupt with status 130 (the complete runs are kept, and the same command resumes).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import time
 from pathlib import Path
 
 from sim.experiment.atomic import os_error_line as os_line
+from sim.experiment.ray_pool import EngineError, import_ray
 from sim.experiment.spec import ExperimentError, load_experiment
-from sim.experiment.sweep import run_experiment
+from sim.experiment.sweep import Engine, run_experiment
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +32,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="experiment name (experiments/NAME.yaml) or a path to a YAML file")
     p.add_argument("overrides", nargs="*",
                    help="extra Hydra overrides for every run, e.g. run.horizon_months=60")
-    p.add_argument("--jobs", "-j", type=int, default=-1, help="processes (default: every core)")
+    p.add_argument("--jobs", "-j", type=int, default=-1,
+                   help="processes, or CPUs of a local Ray instance (default: every core)")
+    p.add_argument("--engine", choices=("local", "ray"), default=None,
+                   help="where runs execute: local processes (default) or Ray tasks "
+                        "(pip install 'childcare-sim[ray]')")
+    p.add_argument("--address", default=None,
+                   help="a running Ray cluster, e.g. ray://head:10001 or auto (implies --engine ray; "
+                        "default: RAY_ADDRESS, else a local Ray instance)")
     p.add_argument("--out", "-o", type=Path, default=None,
                    help="output directory (default: results/experiments/NAME)")
     p.add_argument("--force", action="store_true", help="rerun runs that are already complete")
@@ -49,6 +59,20 @@ def _report(out_dir: Path) -> None:
     print(f"report: {report}")
 
 
+def _engine(args: argparse.Namespace) -> Engine:
+    """Return where the runs execute; exit with status 2 when that engine cannot be used."""
+    try:
+        if args.engine == "local" and args.address:
+            raise EngineError("address", "a Ray address needs --engine ray")
+        engine = Engine("ray" if args.address else args.engine or "local", args.address)
+        if engine.name == "ray":
+            import_ray()  # before anything is written
+    except EngineError as exc:
+        print(exc.line(), file=sys.stderr)
+        sys.exit(2)
+    return engine
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``childcare-sim-experiment``."""
     args = _parser().parse_intermixed_args(argv)
@@ -59,9 +83,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     out_dir = args.out or Path("results") / "experiments" / exp.name
     jobs = os.cpu_count() or 1 if args.jobs < 1 else args.jobs
+    engine = _engine(args)
     t0 = time.perf_counter()
     try:
-        outcomes = run_experiment(exp, out_dir, jobs, args.force)
+        outcomes = run_experiment(exp, out_dir, jobs, args.force, engine=engine)
         failed = [o for o in outcomes if not o.ok]
         for o in failed:
             print(f"error: run {o.scenario!r} failed: {o.error}", file=sys.stderr)
@@ -69,6 +94,9 @@ def main(argv: list[str] | None = None) -> None:
             _report(out_dir)
     except ExperimentError as exc:
         print(f"error: experiment {exc}", file=sys.stderr)
+        sys.exit(2)
+    except EngineError as exc:
+        print(exc.line(), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print(f"\ninterrupted: complete runs are kept in {out_dir}; run the same command again "

@@ -4,8 +4,9 @@
 child run through the same code as ``childcare-sim`` (:func:`sim.config.load.compose`, then
 :func:`sim.experiment.rundir.execute`) into ``<out>/runs/<scenario>/``. Every scenario uses
 the same root seed, so replication ``r`` of each scenario faces the same families (common
-random numbers). Runs are spread over local cores and give the same results as a sequential
-sweep. A run that fails writes ``error.json`` and the others complete; running the
+random numbers). Runs are spread over local cores, or sent to Ray as tasks
+(:mod:`sim.experiment.ray_pool`: a local instance or a cluster), and give the same results
+as a sequential sweep. A run that fails writes ``error.json`` and the others complete; running the
 experiment again skips every run whose ``summary.json`` is complete and whose overrides are
 unchanged, so an interrupted sweep resumes without duplicates. The report is the analysis
 layer's job (``childcare-sim-experiment`` calls :func:`sim.analysis.report.build_report`).
@@ -40,10 +41,26 @@ from sim.experiment.layout import (
 )
 from sim.experiment.names import check_kpi_names, known_kpis
 from sim.experiment.outputs import write_error
+from sim.experiment.ray_pool import RayPool, session
 from sim.experiment.rundir import execute, failure, record_config, record_hash, run_record
 from sim.experiment.spec import Experiment
 from sim.experiment.workers import pool as worker_pool
 from sim.params.schema import Config
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where runs execute: ``local`` processes, or ``ray`` tasks.
+
+    With ``ray``, ``address`` names a running cluster (``host:port``, ``ray://host:port``,
+    ``auto``); None joins ``RAY_ADDRESS`` when it is set and starts a local instance otherwise.
+    """
+
+    name: str = "local"
+    address: str | None = None
+
+
+LOCAL = Engine()
 
 
 @dataclass(frozen=True)
@@ -150,24 +167,30 @@ class SweepProgress:
 
 
 def _crashed(task: RunTask, exc: BaseException) -> Outcome:
-    write_error(task.run_dir, type(exc).__name__, str(exc), "crash")
-    return Outcome(task.scenario, False, 0.0, f"{type(exc).__name__}: {exc}")
+    reason = (str(exc).strip().splitlines() or [""])[0]  # a Ray error carries a traceback
+    write_error(task.run_dir, type(exc).__name__, reason, "crash")
+    return Outcome(task.scenario, False, 0.0, f"{type(exc).__name__}: {reason}")
 
 
-def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = None) -> list[Outcome]:
-    """Run ``tasks`` over ``jobs`` local processes; return outcomes in task order."""
+def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = None,
+              ray: bool = False) -> list[Outcome]:
+    """Run ``tasks`` over ``jobs`` local processes (or Ray CPUs); return outcomes in task order.
+
+    With ``ray`` the caller holds a Ray :func:`~sim.experiment.ray_pool.session` and every
+    run is a Ray task, even a single one.
+    """
     if not tasks:
         return []
     workers = min(jobs, len(tasks))
     per_run = max(1, jobs // len(tasks))
     outcomes: dict[str, Outcome] = {}
-    if workers <= 1:
+    if workers <= 1 and not ray:
         for t in tasks:
             outcomes[t.scenario] = run_task(t, per_run)
             if progress:
                 progress.update(outcomes[t.scenario])
     else:
-        pool = worker_pool(workers)
+        pool = RayPool(per_run) if ray else worker_pool(workers)
         try:
             futures: dict[Future[Outcome], RunTask] = {pool.submit(run_task, t, per_run): t for t in tasks}
             for fut in as_completed(futures):
@@ -230,8 +253,11 @@ def write_manifest(exp: Experiment, out_dir: Path) -> None:
 
 
 def run_experiment(exp: Experiment, out_dir: Path, jobs: int, force: bool = False,
-                   stream: TextIO | None = None) -> list[Outcome]:
-    """Run every incomplete scenario of ``exp`` into ``out_dir``; return this call's outcomes."""
+                   stream: TextIO | None = None, engine: Engine = LOCAL) -> list[Outcome]:
+    """Run every incomplete scenario of ``exp`` into ``out_dir``; return this call's outcomes.
+
+    ``jobs`` is the number of local processes, or the CPUs of a local Ray instance.
+    """
     stream = stream or sys.stderr
     tasks, params = prepare(exp, out_dir)
     check_kpi_names(exp, known_kpis(params))  # before anything runs or is written
@@ -247,7 +273,16 @@ def run_experiment(exp: Experiment, out_dir: Path, jobs: int, force: bool = Fals
     skipped = len(tasks) - len(todo)
     if skipped:
         stream.write(f"{skipped} of {len(tasks)} runs already complete in {out_dir}: skipped\n")
+    if not todo:
+        return []
+    if engine.name != "ray":
+        return _run_todo(todo, len(tasks), jobs, stream, "process(es)")
+    with session(engine.address, jobs) as cpus:
+        return _run_todo(todo, len(tasks), cpus, stream, "Ray CPU(s)", ray=True)
+
+
+def _run_todo(todo: list[RunTask], total: int, jobs: int, stream: TextIO, unit: str,
+              ray: bool = False) -> list[Outcome]:
     workers = min(jobs, len(todo))
-    if todo:
-        stream.write(f"running {len(todo)} of {len(tasks)} runs on {workers} process(es)\n")
-    return run_tasks(todo, jobs, SweepProgress(len(tasks), skipped, workers, stream))
+    stream.write(f"running {len(todo)} of {total} runs on {workers} {unit}\n")
+    return run_tasks(todo, jobs, SweepProgress(total, total - len(todo), workers, stream), ray)
