@@ -114,18 +114,18 @@ def parse_search(name: str, d: dict[str, Any], extra: list[str]) -> Search:
     if sampler not in SAMPLERS:
         raise OptimiseError(f"{name}: sampler: one of {', '.join(SAMPLERS)}")
     re = d.get("reevaluate", {}) or {}
+    counts = {}  # the file's value, or the Search default; each an integer >= its lower bound
     for key, lo in (("trials", 1), ("replications", 1), ("seed", 0), ("jobs", 1)):
-        v = d.get(key, 1 if key != "seed" else 0)
+        v = d.get(key, getattr(Search, key))
         if not isinstance(v, int) or v < lo:
             raise OptimiseError(f"{name}: {key}: an integer >= {lo}")
+        counts[key] = v
     return Search(
         name=name, purpose=str(d.get("purpose", "")), kpis=kpis, directions=dirs,
         search={str(k): str(v) for k, v in search.items()}, constraints=list(d.get("constraints", []) or []),
-        penalty=[float(p) for p in penalty], trials=int(d.get("trials", 30)),
-        replications=int(d.get("replications", 3)), sampler=sampler, seed=int(d.get("seed", 42)),
+        penalty=[float(p) for p in penalty], sampler=sampler,
         common=[*(str(x) for x in d.get("common", []) or []), *extra], top=int(re.get("top", 3)),
-        re_replications=int(re.get("replications", 8)), re_seed=int(re.get("seed", 4242)),
-        jobs=int(d.get("jobs", 1)))
+        re_replications=int(re.get("replications", 8)), re_seed=int(re.get("seed", 4242)), **counts)
 
 
 def sweep_command(s: Search, out_dir: Path, trials: int | None = None) -> list[str]:

@@ -78,6 +78,9 @@ def quintile_of(group: int) -> int:
     return group // PER_QUINTILE
 
 
+QUINTILE_OF = [quintile_of(g) for g in range(INCOME_GROUPS)]  # labels for GroupTally.merged
+
+
 def concentration_index(weights: Sequence[float], values: Sequence[float]) -> float:
     """Return the concentration index of ``values`` over groups ranked from poorest to richest.
 
@@ -117,14 +120,14 @@ class GroupTally:
         self.applied = [0] * n  # families that decided on the price after warm-up: applied ...
         self.priced = [0] * n  # ... or were priced out
 
-    def merged(self, size: int) -> GroupTally:
-        """Return the tally with every ``size`` consecutive groups added together."""
-        n = len(self.care) // size
+    def merged(self, labels: Sequence[int], n: int) -> GroupTally:
+        """Return the tally of ``n`` groups in which group ``g`` is added to group ``labels[g]``
+        (twentieths into quintiles; districts into strata)."""
         out = GroupTally(n)
         for name in self.__slots__:
             src, dst = getattr(self, name), getattr(out, name)
             for g, v in enumerate(src):
-                dst[g // size] += v
+                dst[labels[g]] += v
         return out
 
     def kpis(self, g: int) -> dict[str, float]:

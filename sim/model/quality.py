@@ -117,6 +117,16 @@ def risk(unqualified: float, breach: float, turnover: float, health: bool, cfg: 
     return r * (1.0 - cfg.incident_risk_health_staff) if health else r
 
 
+def breaks_ratio(c: AgeClass) -> bool:
+    """True when class ``c`` holds more children than its caregivers may care for (its ratio)."""
+    return c.load > 2 * c.caregivers * c.ratio + 1e-9  # load counts half places
+
+
+def crew(inst: Institution) -> list[Caregiver]:
+    """Return the caregivers in post at ``inst``."""
+    return [r for c in inst.classes for r in c.crew]
+
+
 def sanction(prior_violations: int) -> str:
     """Return the sanction for a violation found with ``prior_violations`` already on record."""
     return SANCTIONS[min(prior_violations, len(SANCTIONS) - 1)]
@@ -149,7 +159,7 @@ class ProviderQuality:
     """What the quality rules remember about one provider."""
 
     __slots__ = ("score", "perceived", "quits", "incidents", "violations", "visited_at", "suspended_until",
-                 "saved", "fine_due", "breach")
+                 "saved", "fine_due")
 
     def __init__(self) -> None:
         self.score = self.perceived = 0.5
@@ -160,7 +170,6 @@ class ProviderQuality:
         self.suspended_until = -math.inf
         self.saved: list[int] = []  # licensed places per class, kept while suspended
         self.fine_due = 0.0
-        self.breach = 0.0  # share of its classes breaking the ratio at the last month's end
 
 
 class Quality:
@@ -194,7 +203,6 @@ class Quality:
         self.inspections = self.suspensions = self.revocations = self.warnings = self.fines = 0
         self.displaced_by_sanctions = 0
         self.training_used = 0.0
-        self.remedial_courses = 0  # courses providers paid for after a violation (all months)
         self.months_sampled = 0
         self.caregivers_sum = self.qualified_sum = 0.0
         self.quality_child_sum = self.child_sum = 0.0
@@ -216,15 +224,18 @@ class Quality:
         """True while ``inst`` is suspended by a sanction."""
         return self.env.now < self.of(inst).suspended_until
 
+    def market_wage(self, inst: Institution) -> float:
+        """Return the local market wage of a caregiver at ``inst`` (what providers pay without levers)."""
+        return self.wage * cost_index(inst.district)
+
     def pay(self, inst: Institution) -> float:
         """Return what a qualified caregiver earns at ``inst`` (yuan a month)."""
-        market = self.wage * cost_index(inst.district)
         floor = self.cfg.wage_floor if self.cfg.wage_floor is not None else 0.0
-        return max(market, floor) + self.cfg.wage_subsidy_per_qualified
+        return max(self.market_wage(inst), floor) + self.cfg.wage_subsidy_per_qualified
 
     def relative_pay(self, inst: Institution) -> float:
         """Return a qualified caregiver's pay at ``inst`` over the local market wage."""
-        return self.pay(inst) / (self.wage * cost_index(inst.district))
+        return self.pay(inst) / self.market_wage(inst)
 
     # -- caregivers (called by sim.model.staff) ------------------------------------------------------
     def hire(self, c: AgeClass, initial: bool) -> Caregiver:
@@ -239,7 +250,7 @@ class Quality:
     def mean_tenure(self, c: AgeClass, rec: Caregiver) -> float:
         """Return the mean tenure (months) of a caregiver hired now into ``c``."""
         pay = self.relative_pay(c.inst) if rec.qualified else 1.0
-        overworked = c.load > 2 * c.caregivers * c.ratio + 1e-9
+        overworked = breaks_ratio(c)
         cfg = self.cfg
         h = quit_hazard(self.base_quit, pay, cfg.quit_wage_elasticity, overworked, cfg.workload_quit_factor)
         return 1.0 / h if h > 0 else math.inf
@@ -276,12 +287,11 @@ class Quality:
         cfg = self.cfg
         q = self.of(inst)
         q.quits = [t for t in q.quits if t > now - 12.0]
-        crew = [r for c in inst.classes for r in c.crew]
-        n = len(crew)
-        qualified = sum(r.qualified for r in crew) / n if n else 0.0
+        staff = crew(inst)
+        n = len(staff)
+        qualified = sum(r.qualified for r in staff) / n if n else 0.0
         live = [c for c in inst.classes if c.licensed > 0]
-        breach = sum(c.load > 2 * c.caregivers * c.ratio + 1e-9 for c in live) / len(live) if live else 0.0
-        q.breach = breach
+        breach = sum(breaks_ratio(c) for c in live) / len(live) if live else 0.0
         turnover = len(q.quits) / n if n else 0.0
         stability = max(0.0, 1.0 - turnover / cfg.turnover_reference) if cfg.turnover_reference > 0 else 1.0
         q.score = quality_score(qualified, 1.0 - breach, stability, now - q.visited_at <= 12.0, cfg.weights)
@@ -296,9 +306,9 @@ class Quality:
             return
         self.months_sampled += 1
         for inst in insts:
-            crew = [r for c in inst.classes for r in c.crew]
-            self.caregivers_sum += len(crew)
-            self.qualified_sum += sum(r.qualified for r in crew)
+            staff = crew(inst)
+            self.caregivers_sum += len(staff)
+            self.qualified_sum += sum(r.qualified for r in staff)
             kids = sum(c.enrolled for c in inst.classes)
             score = self.of(inst).score
             self.quality_child_sum += score * kids
@@ -364,13 +374,11 @@ class Quality:
     def _remedy(self, inst: Institution, q: ProviderQuality, now: float) -> None:
         """A violation found: the provider sends its unqualified caregivers to a course, at its cost."""
         cfg = self.cfg
-        for c in inst.classes:
-            for rec in c.crew:
-                if not rec.qualified and math.isnan(rec.training_until):
-                    rec.training_until = now + cfg.training_months
-                    self.courses.append(rec)
-                    q.fine_due += cfg.training_cost_per_place
-                    self.remedial_courses += 1
+        for rec in crew(inst):
+            if not rec.qualified and math.isnan(rec.training_until):
+                rec.training_until = now + cfg.training_months
+                self.courses.append(rec)
+                q.fine_due += cfg.training_cost_per_place
 
     def suspend(self, inst: Institution, now: float, in_window: bool) -> None:
         """Suspend ``inst``: displace its children, keep its places aside until the suspension ends."""
@@ -405,7 +413,7 @@ class Quality:
         n = int(self.training_carry)
         if n <= 0:
             return
-        pool = [r for i in insts for c in i.classes for r in c.crew
+        pool = [r for i in insts for r in crew(i)
                 if not r.qualified and math.isnan(r.training_until)]
         n = min(n, len(pool))
         if n <= 0:
@@ -492,9 +500,8 @@ class Quality:
         """
         cfg = self.cfg
         q = self.of(inst)
-        qualified = sum(r.qualified for c in inst.classes for r in c.crew)
-        market = self.wage * cost_index(inst.district)
-        cost = qualified * (self.pay(inst) - market)
+        qualified = sum(r.qualified for r in crew(inst))
+        cost = qualified * (self.pay(inst) - self.market_wage(inst))
         if cfg.health_staff_required and inst.licensed > 0:
             cost += (cfg.health_worker_month if inst.licensed >= cfg.health_staff_min_children
                      else cfg.clinic_partnership_month)
@@ -509,10 +516,9 @@ class Quality:
         if per <= 0:
             return
         insts = [i for i in institutions if i.open]
-        due = per * sum(r.qualified for i in insts for c in i.classes for r in c.crew)
-        self.subsidy_share = self.gov.pay("quality", due, in_window)
-        for inst in insts:
-            n = sum(r.qualified for c in inst.classes for r in c.crew)
+        qualified = [sum(r.qualified for r in crew(i)) for i in insts]
+        self.subsidy_share = self.gov.pay("quality", per * sum(qualified), in_window)
+        for inst, n in zip(insts, qualified, strict=True):
             self.gov.month_cost[inst.district.idx] += per * n * self.subsidy_share
 
     # -- KPIs ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.model import ledger as L
-from sim.model.equity import INCOME_GROUPS, PER_QUINTILE, QUINTILES, GroupTally, concentration_index
+from sim.model.equity import INCOME_GROUPS, QUINTILE_OF, QUINTILES, GroupTally, concentration_index
 from sim.model.government import COST_KINDS
 from sim.model.quality import Quality
 from sim.params.schema import ACCEPT_RULES
@@ -146,7 +146,7 @@ def equity_kpis(w: World) -> dict[str, float]:
     """
     rec = w.recorder
     out: dict[str, float] = {}
-    quint = rec.by_income.merged(PER_QUINTILE)
+    quint = rec.by_income.merged(QUINTILE_OF, QUINTILES)
     for q in range(QUINTILES):
         for k, v in quint.kpis(q).items():
             out[f"{k}_q{q + 1}"] = v
@@ -176,7 +176,7 @@ def by_group_rows(w: World) -> list[tuple[str, str, str, float]]:
             rows.append((kind, name, k, float(v)))
         rows.append((kind, name, "children_share", _ratio(tally.child_area[g], total)))
 
-    quint = rec.by_income.merged(PER_QUINTILE)
+    quint = rec.by_income.merged(QUINTILE_OF, QUINTILES)
     for q in range(QUINTILES):
         add("income_quintile", f"q{q + 1}", quint, q)
     licensed = [0] * len(w.districts)
@@ -189,11 +189,7 @@ def by_group_rows(w: World) -> list[tuple[str, str, str, float]]:
                      _ratio(licensed[d.idx] * 1000.0, d.population)))
         rows.append(("district", d.spec.name, "access_affordable_share", w.access.group_share([d.idx])))
     strata = sorted({d.spec.stratum for d in w.districts})
-    by_stratum = GroupTally(len(strata))
-    for d in w.districts:
-        j = strata.index(d.spec.stratum)
-        for name in GroupTally.__slots__:
-            getattr(by_stratum, name)[j] += getattr(rec.by_district, name)[d.idx]
+    by_stratum = rec.by_district.merged([strata.index(d.spec.stratum) for d in w.districts], len(strata))
     for j, name in enumerate(strata):
         add("stratum", name, by_stratum, j)
         members = [d.idx for d in w.districts if d.spec.stratum == name]
