@@ -246,7 +246,7 @@ def reevaluate(s: Search, mixes: list[dict[str, Any]]) -> Any:
     rows = []
     for m, mix in enumerate(mixes):
         overrides = [*s.common, f"seed={s.re_seed}", f"run.replications={s.re_replications}",
-                     "run.progress=false", *(f"{k}={_override_value(v)}" for k, v in mix.items())]
+                     "run.progress=false", *mix_overrides(mix)]
         params = to_params(compose(overrides))
         for r, res in enumerate(run_replications(params)):
             rec = evaluate(res.summary, s.kpis, s.directions, s.constraints, s.penalty)
@@ -260,10 +260,10 @@ def reevaluate(s: Search, mixes: list[dict[str, Any]]) -> Any:
     return pd.DataFrame(rows)
 
 
-def _override_value(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return repr(v)
-    return str(v)
+def mix_overrides(mix: dict[str, Any]) -> list[str]:
+    """Return a mix's overrides; values read back from Parquet are numpy scalars, written as numbers
+    (``repr`` would give ``np.float64(5.0)``, which Hydra cannot parse)."""
+    return [f"{k}={_plain(v)}" for k, v in mix.items()]
 
 
 def conclude(s: Search, re_df: Any) -> dict[str, Any]:

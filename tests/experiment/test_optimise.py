@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from sim.cli.optimise import main
-from sim.experiment.optimise import OptimiseError, load_search, parse_search, sweep_command
+from sim.experiment.optimise import OptimiseError, load_search, mix_overrides, parse_search, sweep_command
 from tests.analytic.theory import erlang_c
 
 QUEUE_CASE = """
@@ -92,3 +92,12 @@ def test_a_malformed_file_is_one_line_and_status_2(tmp_path, capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: optimise bad: objectives")
+
+
+def test_a_mix_read_back_from_parquet_is_written_as_plain_overrides():
+    import numpy as np
+
+    mix = {"capacity.target_per_1000": np.float64(5.0), "policy.voucher_per_month": np.int64(400),
+           "policy.fee_cap": np.float64(0.1278)}
+    assert mix_overrides(mix) == ["capacity.target_per_1000=5.0", "policy.voucher_per_month=400",
+                                  "policy.fee_cap=0.1278"]
