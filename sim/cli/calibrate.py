@@ -24,13 +24,17 @@ from pathlib import Path
 from sim.config.load import CONFIG_DIR, load
 from sim.experiment.calibration import (
     CHECKS,
+    FORECAST,
     INF,
+    PATH_YEARS,
     TARGETS,
     Calibration,
     Target,
     fit_need_intercept,
     fitted,
+    run_metrics,
     search,
+    summarise,
     verify,
 )
 from sim.params.schema import Config
@@ -40,15 +44,17 @@ PRESET = CONFIG_DIR / "scenario" / "calibrated.yaml"
 DOC = ROOT / "docs" / "calibration.md"
 BEGIN, END = "# >>> fitted by sim.calibrate", "# <<< fitted"
 DOC_BEGIN, DOC_END = "<!-- calibration-table:begin -->", "<!-- calibration-table:end -->"
+FC_BEGIN, FC_END = "<!-- forecast-table:begin -->", "<!-- forecast-table:end -->"
+FORECAST_RUN = ["run.horizon_months=60"]  # to the end of 2025; the preset measures KPIs over the last year
 PROG = "childcare-sim-calibrate"
 
 
 # -- reporting ----------------------------------------------------------------------------------
 def _fmt(name: str, x: float) -> str:
-    if name in ("mean_net_fee",):
+    if name.startswith(("mean_net_fee", "mean_list_fee")):
         return f"{x:,.0f}"
-    if name in ("places_per_1000_end", "children_under3_millions"):
-        return f"{x:.3f}"
+    if name.startswith(("places_per_1000_end", "children_under3")):
+        return f"{x:.3f}" if x < 10 else f"{x:.2f}"
     return f"{100 * x:.2f}%"
 
 
@@ -60,13 +66,14 @@ def _band(t: Target) -> str:
 
 def render(stats: dict[str, tuple[float, float]]) -> str:
     """Return the markdown tables of targets and checks."""
-    lines = ["| target | china.md row | published | tolerance | simulated (95% CI) | within |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| target | year | china.md row | published | tolerance | simulated (95% CI) | within "
+             "| fitted |",
+             "|---|---|---|---|---|---|---|---|"]
     for t in TARGETS:
         m, h = stats[t.name]
         ok = "yes" if t.holds(m - h) and t.holds(m + h) else ("mean only" if t.holds(m) else "no")
-        lines.append(f"| {t.label} | {t.source} | {_fmt(t.name, t.value)} | {_band(t)} | "
-                     f"{_fmt(t.name, m)} ± {_fmt(t.name, h)} | {ok} |")
+        lines.append(f"| {t.label} | {t.year or ''} | {t.source} | {_fmt(t.name, t.value)} | {_band(t)} | "
+                     f"{_fmt(t.name, m)} ± {_fmt(t.name, h)} | {ok} | {'yes' if t.fit_weight else 'no'} |")
     m, _ = stats["need_share_analytic"]
     lines += ["", f"Need share from the need model itself (exact integral, no sampling): {100 * m:.2f}%.",
               "", "| check (not fitted) | simulated (95% CI) | published |", "|---|---|---|"]
@@ -78,7 +85,45 @@ def render(stats: dict[str, tuple[float, float]]) -> str:
     return "\n".join(lines)
 
 
-SIMULATED = "enrollment, occupancy, fee burden"
+SIMULATED = "enrollment 2021, 2022 and 2024, occupancy and fee burden 2024"
+
+# What was published for each year of the path (calibration/china.md), beside the run's values.
+PATH_ROWS: tuple[tuple[str, str, dict[int, str]], ...] = (
+    ("places_per_1000_end", "places per 1,000, end of year",
+     {2021: "2.03", 2022: "about 2.5 (2.75)", 2023: "3.38", 2024: "4.08"}),
+    ("growth", "growth of places", {2022: "> 20%", 2023: "> 20%", 2024: "> 20%"}),
+    ("enrollment_rate", "enrollment rate", {2021: "5.5%", 2022: "about 6%", 2024: "7.86%"}),
+    ("occupancy", "occupancy", {2021: "~80% (derived)", 2022: "~60% (derived)", 2024: "~38% (derived)"}),
+    ("children_under3_millions", "children under 3 (millions)", {2024: "nearly 30"}),
+    ("mean_list_fee", "mean list fee (yuan/month)", {}),
+)
+
+
+def render_path(stats: dict[str, tuple[float, float]], years: Sequence[int]) -> str:
+    """Return the table of the 2021-2024 path: simulated (95% CI) against published, by year."""
+    head = "| metric | " + " | ".join(str(y) for y in years) + " |"
+    lines = [head, "|---|" + "---|" * len(years)]
+    for key, label, published in PATH_ROWS:
+        cells = []
+        for y in years:
+            name = f"{key}_{y}"
+            if name not in stats:
+                cells.append(published.get(y, ""))
+                continue
+            m, h = stats[name]
+            pub = published.get(y)
+            cells.append(f"{_fmt(name, m)} ± {_fmt(name, h)}" + (f" ({pub})" if pub else ""))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_forecast(stats: dict[str, tuple[float, float]]) -> str:
+    """Return the 2025 forecast table (mean and 95% CI over replications)."""
+    lines = ["| 2025 | forecast (95% CI) |", "|---|---|"]
+    for name, label in FORECAST:
+        m, h = stats[name]
+        lines.append(f"| {label} | {_fmt(name, m)} ± {_fmt(name, h)} |")
+    return "\n".join(lines)
 
 
 def _one_in(scale: float) -> str:
@@ -116,7 +161,8 @@ def preset_block(p: Config, c: Calibration, note: str) -> str:
         f"    intercept: {c.intercept:.4f}   # analytic: need share 34% (china.md s.2 "
         "\"Families who want childcare\")",
         "  price_response:",
-        f"    burden50: {c.burden50:.4f}    # fitted: enrollment, occupancy, fee burden (china.md s.2, s.3)",
+        f"    burden50: {c.burden50:.4f}    # fitted: the 2021-2024 path (docs/calibration.md, "
+        "china.md s.2, s.3)",
         f"  start_age: {{dist: {sa.dist}, mean: {c.start_age_mean:.3f}, sd: {sa.sd}, low: {sa.low}, "
         f"high: {sa.high}}}   # mean fitted", END])
 
@@ -141,7 +187,9 @@ def parse_args(argv: Sequence[str] | None, prog: str = PROG) -> argparse.Namespa
     ap.add_argument("--verify-seed", type=int, default=7, help="independent of the search seed")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes")
     ap.add_argument("--verify-only", action="store_true", help="verify the preset as it is (no search)")
-    ap.add_argument("--write", action="store_true", help="write the preset block and docs table")
+    ap.add_argument("--forecast", action="store_true",
+                    help="also forecast 2025 (run.horizon_months=60), seed and replications as verified")
+    ap.add_argument("--write", action="store_true", help="write the preset block and docs tables")
     return ap.parse_args(argv)
 
 
@@ -161,12 +209,14 @@ def calibrate(p: Config, args: argparse.Namespace, pool: Executor,
 
 
 def write_outputs(p: Config, c: Calibration, args: argparse.Namespace, scale: float,
-                  stats: dict[str, tuple[float, float]], wall: float) -> list[Path]:
+                  stats: dict[str, tuple[float, float]], wall: float,
+                  fc: dict[str, tuple[float, float]] | None = None) -> list[Path]:
     """Write the run record; with ``--write`` also the preset block and the docs tables."""
     out = ROOT / "results" / "calibration" / f"{datetime.now():%Y-%m-%d_%H-%M-%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     record = {"args": vars(args), "fitted": vars(c), "wall_seconds": wall,
-              "verify_scale": scale, "stats": {k: list(v) for k, v in stats.items()}}
+              "verify_scale": scale, "stats": {k: list(v) for k, v in stats.items()},
+              "forecast_2025": {k: list(v) for k, v in (fc or {}).items()}}
     out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if not args.write:
         return [out]
@@ -174,8 +224,16 @@ def write_outputs(p: Config, c: Calibration, args: argparse.Namespace, scale: fl
     replace_between(PRESET, BEGIN, END, preset_block(p, c, note))
     stamp = (f"Produced by `python -m sim.calibrate --write` on {datetime.now():%Y-%m-%d} "
              f"in {wall / 60:.1f} min on {args.jobs} worker processes.")
-    body = [DOC_BEGIN, stamp, "", render_fitted(c), "", render(stats), DOC_END]
+    body = [DOC_BEGIN, stamp, "", render_fitted(c), "", render(stats), "",
+            "The path, year by year (simulated mean ± 95% CI, published in brackets):", "",
+            render_path(stats, PATH_YEARS), DOC_END]
     replace_between(DOC, DOC_BEGIN, DOC_END, "\n".join(body))
+    if fc is not None:
+        stamp = (f"Produced by `python -m sim.calibrate --forecast --write` on {datetime.now():%Y-%m-%d}: "
+                 f"`childcare-sim city=china_2024 run.horizon_months=60` with the fitted block, scale "
+                 f"{_one_in(scale)}, seed {args.verify_seed}, {args.verify_reps} replications.")
+        replace_between(DOC, FC_BEGIN, FC_END, "\n".join([FC_BEGIN, stamp, "", render_forecast(fc), "",
+                                                          render_path(fc, (2025,)), FC_END]))
     return [out, PRESET, DOC]
 
 
@@ -194,8 +252,15 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> None:
         c = calibrate(p_search, args, pool, log)
         log(f"fitted: burden50 {c.burden50:.4f}, start age mean {c.start_age_mean:.3f}; verifying")
         stats = verify(fitted(p_verify, c), args.verify_seed, args.verify_reps, pool)
-    print(render_fitted(c) + "\n\n" + render(stats))
+        fc = None
+        if args.forecast:
+            log("forecasting 2025")
+            p_fc = load(["scenario=china_2024", f"city.scale={scale}", *FORECAST_RUN])
+            fc = summarise(run_metrics(fitted(p_fc, c), args.verify_seed, args.verify_reps, pool))
+    print(render_fitted(c) + "\n\n" + render(stats) + "\n\n" + render_path(stats, PATH_YEARS))
+    if fc is not None:
+        print("\n" + render_forecast(fc) + "\n\n" + render_path(fc, (2025,)))
     wall = time.perf_counter() - t0
-    written = write_outputs(p_verify, c, args, scale, stats, wall)
+    written = write_outputs(p_verify, c, args, scale, stats, wall, fc)
     log(f"done in {wall / 60:.1f} min; wrote {', '.join(str(f.relative_to(ROOT)) for f in written)}")
 

@@ -43,6 +43,10 @@ def _mul(a: Any, b: Any) -> float:
     return float(a) * float(b)
 
 
+def _add(a: Any, b: Any) -> float:
+    return float(a) + float(b)
+
+
 def _if(cond: Any, yes: Any, no: Any) -> Any:
     return yes if bool(cond) else no
 
@@ -64,6 +68,7 @@ def register() -> None:
         return
     ConfigStore.instance().store(name="base_config", node=Config)
     OmegaConf.register_new_resolver("cc.mul", _mul, replace=True)
+    OmegaConf.register_new_resolver("cc.add", _add, replace=True)
     OmegaConf.register_new_resolver("cc.if", _if, replace=True)
     OmegaConf.register_new_resolver("cc.exp_or_never", _exp_or_never, replace=True)
     OmegaConf.register_new_resolver("cc.calendar", _calendar, replace=True)

@@ -51,6 +51,7 @@ class Target:
     high: float
     source: str
     fit_weight: float = 0.0  # > 0: part of the simulated loss
+    year: int | None = None  # the calendar year it describes (None: not dated)
 
     def scale(self) -> float:
         """Half-width of the band on the tighter side: a residual of 1 is at the edge."""
@@ -62,27 +63,59 @@ class Target:
 
 
 INF = math.inf
+PATH_YEARS = (2021, 2022, 2023, 2024)
+# Births of 2018-2020 (NBS, sourced in configs/city/china_2024.yaml): the children under 3 at
+# the start of 2021, mortality ignored (about 42 million, issue 14).
+UNDER3_START_2021 = 15.23 + 14.65 + 12.00
 TARGETS = (
+    Target("places_per_1000_end_2021", "places per 1,000, end 2021", 2.03, 1.93, 2.13,
+           "s.1 Places per 1,000 (M)", year=2021),
+    Target("places_per_1000_end_2022", "places per 1,000, end 2022", 2.5, 2.375, 2.75,
+           "s.1 Places per 1,000 (M; another report 2.75)", year=2022),
+    Target("places_per_1000_end_2023", "places per 1,000, end 2023", 3.38, 3.30, 3.46,
+           "s.1 Places per 1,000 (H)", year=2023),
     Target("places_per_1000_end", "places per 1,000, end 2024", 4.08, 4.03, 4.13,
-           "s.1 Places per 1,000 (H)"),
+           "s.1 Places per 1,000 (H)", year=2024),
+    Target("growth_2022", "places growth 2022", 0.20, 0.20, INF, "s.1 Growth (H)", year=2022),
+    Target("growth_2023", "places growth 2023", 0.20, 0.20, INF, "s.1 Growth (H)", year=2023),
+    Target("growth_2024", "places growth 2024", 0.20, 0.20, INF, "s.1 Growth (H)", year=2024),
+    Target("enrollment_rate_2021", "enrollment rate of under-3s, 2021", 0.055, 0.045, 0.065,
+           "s.2 Enrollment rate (M point)", 1.0, year=2021),
+    Target("enrollment_rate_2022", "enrollment rate of under-3s, 2022", 0.06, 0.05, 0.07,
+           "s.2 Enrollment rate (about 6%, M point)", 1.0, year=2022),
+    Target("enrollment_rate", "enrollment rate of under-3s, 2024", 0.0786, 0.07, 0.09,
+           "s.2 Enrollment rate (H trend, M point)", 1.0, year=2024),
+    Target("occupancy", "occupancy of licensed places, 2024", 0.38, 0.30, 0.46,
+           "s.2 Places used (M, derived)", 1.0, year=2024),
+    Target("family_cost_share", "fee burden (net fee / income), 2024", 0.20, 0.15, 0.25,
+           "s.3 Fee burden (M)", 1.0, year=2024),
+    Target("children_under3_millions", "children under 3, 2024 (millions)", 29.0, 27.0, 30.0,
+           "s.2 Children under 3: nearly 30 million (M)", year=2024),
     Target("need_share", "share of families wanting care", 0.34, 0.32, 0.36,
            "s.2 Families who want childcare (H)"),
-    Target("enrollment_rate", "enrollment rate of under-3s, 2024", 0.0786, 0.07, 0.09,
-           "s.2 Enrollment rate (H trend, M point)", 1.0),
-    Target("occupancy", "occupancy of licensed places, 2024", 0.38, 0.30, 0.46,
-           "s.2 Places used (M, derived)", 1.0),
-    Target("family_cost_share", "fee burden (net fee / income)", 0.20, 0.15, 0.25,
-           "s.3 Fee burden (M)", 1.0),
-    Target("growth_2022", "places growth 2022", 0.20, 0.20, INF, "s.1 Growth (H)"),
-    Target("growth_2023", "places growth 2023", 0.20, 0.20, INF, "s.1 Growth (H)"),
-    Target("growth_2024", "places growth 2024", 0.20, 0.20, INF, "s.1 Growth (H)"),
 )
 CHECKS = (  # reported beside the targets, not fitted
-    ("mean_net_fee", "mean net fee paid (yuan/month)", "~2,100: 2,700 in 2020 less ~29% by 2025 (s.3)"),
-    ("children_under3_millions", "children under 3 (millions)", "nearly 30 (s.2, M)"),
-    ("private_institution_share", "privately run institutions", "89.5% in 2023 (s.1, H)"),
-    ("affordable_place_share", "affordable (普惠) share of places", "about half (s.1, M)"),
+    ("children_under3_start_2021", "children under 3, January 2021 (millions)",
+     f"{UNDER3_START_2021:.1f}: NBS births 2018-2020, mortality ignored"),
+    ("enrollment_rate_2023", "enrollment rate, 2023", "none published (5.5% 2021, ~6% 2022, 7.86% 2024)"),
+    ("occupancy_2021", "occupancy, 2021", "~80%: 5.5% of ~39 m children in ~2.7 m places (derived)"),
+    ("occupancy_2022", "occupancy, 2022", "~60%: 6% of ~35 m children in ~3.5 m places (derived)"),
+    ("mean_net_fee", "mean net fee paid, 2024 (yuan/month)", "~2,100: 2,700 in 2020 less ~29% by 2025 (s.3)"),
+    ("private_institution_share", "privately run institutions, end 2024", "89.5% in 2023 (s.1, H)"),
+    ("affordable_place_share", "affordable (普惠) share of places, end 2024", "about half (s.1, M)"),
     ("tier1_need_share", "need share, tier-1 stratum (analytic)", "over 2/3 in Beijing etc. (s.2)"),
+)
+# The 2025 forecast (issue 14): what the run says about 2025 from what was known at the start
+# of 2025; the published 2025 figures are deliberately not in this repository.
+FORECAST = (
+    ("enrollment_rate", "enrollment rate of under-3s, 2025"),
+    ("occupancy", "occupancy of licensed places, 2025"),
+    ("places_per_1000_end", "places per 1,000, end 2025"),
+    ("mean_list_fee", "mean list fee of places, 2025 (yuan/month)"),
+    ("mean_net_fee", "mean net fee paid, 2025 (yuan/month)"),
+    ("family_cost_share", "fee burden (net fee / income), 2025"),
+    ("children_under3_millions", "children under 3, 2025 (millions)"),
+    ("private_institution_share", "privately run institutions, end 2025"),
 )
 
 
@@ -121,11 +154,49 @@ def fit_need_intercept(p: Config, target: float) -> float:
 
 
 # -- one simulated replication ------------------------------------------------------------------
-def licensed_by_month(timeseries: dict[str, list]) -> dict[int, float]:
-    """Return licensed places summed over districts for every month of a run."""
-    out: dict[int, float] = {}
-    for m, v in zip(timeseries["month"], timeseries["licensed_places"], strict=True):
-        out[m] = out.get(m, 0.0) + v
+def monthly_totals(timeseries: dict[str, list], columns: Sequence[str]) -> dict[str, dict[int, float]]:
+    """Return each column of the timeseries summed over districts, by month."""
+    out: dict[str, dict[int, float]] = {c: {} for c in columns}
+    months = timeseries["month"]
+    for c in columns:
+        acc = out[c]
+        for m, v in zip(months, timeseries[c], strict=True):
+            acc[m] = acc.get(m, 0.0) + v
+    return out
+
+
+def yearly_metrics(p: Config, timeseries: dict[str, list]) -> dict[str, float]:
+    """Return each calendar year's path metrics from a run's monthly snapshots.
+
+    For year ``y``: ``enrollment_rate_y`` (children enrolled over children under 3, summed
+    over the year's monthly snapshots), ``occupancy_y`` (children enrolled over licensed
+    places, likewise), ``places_per_1000_end_y`` (licensed places in December per 1,000
+    population), ``growth_y`` (December over the December before), ``children_under3_millions_y``
+    (the year's mean, scaled back to the nation) and ``mean_list_fee_y`` (the list fee of
+    licensed places: each district's mean fee weighted by its places).
+    """
+    cols = ("children_under3", "enrolled", "occupied_places", "licensed_places")
+    tot = monthly_totals(timeseries, cols)
+    fee_w: dict[int, float] = {}
+    lic = timeseries["licensed_places"]
+    for m, f, n in zip(timeseries["month"], timeseries["mean_fee"], lic, strict=True):
+        fee_w[m] = fee_w.get(m, 0.0) + f * n
+    pop = sum(d.population for d in p.city.districts) * p.city.scale
+    out = {"children_under3_start_2021": tot["children_under3"].get(0, math.nan) / p.city.scale / 1e6}
+    for k in range(int(p.run.horizon_months) // 12):
+        y = p.run.start_year + k
+        months = range(12 * k, 12 * k + 12)
+        sums = {c: sum(tot[c][m] for m in months) for c in cols}
+        out[f"enrollment_rate_{y}"] = sums["enrolled"] / sums["children_under3"]
+        out[f"occupancy_{y}"] = sums["occupied_places"] / sums["licensed_places"]
+        out[f"places_per_1000_end_{y}"] = tot["licensed_places"][12 * k + 11] * 1000.0 / pop
+        out[f"children_under3_millions_{y}"] = sums["children_under3"] / 12 / p.city.scale / 1e6
+        out[f"mean_list_fee_{y}"] = sum(fee_w[m] for m in months) / sums["licensed_places"]
+        dec = tot["licensed_places"]
+        if k > 0:
+            out[f"growth_{y}"] = dec[12 * k + 11] / dec[12 * k - 1] - 1.0
+    if p.run.start_year != 2021:
+        del out["children_under3_start_2021"]
     return out
 
 
@@ -139,10 +210,9 @@ def replication_metrics(args: tuple[Config, int, int]) -> dict[str, float]:
                            "family_cost_share", "mean_net_fee")}
     m["need_share"] = 1.0 - s["never_sought"] / s["children_born"]
     m["children_under3_millions"] = s["mean_children_under3"] / p.city.scale / 1e6
-    lic = licensed_by_month(res.timeseries)
-    for k in range(1, int(p.run.horizon_months) // 12):
-        year = p.run.start_year + k
-        m[f"growth_{year}"] = lic[12 * k + 11] / lic[12 * k - 1] - 1.0
+    m.update(yearly_metrics(p, res.timeseries))
+    last = p.run.start_year + int(p.run.horizon_months) // 12 - 1
+    m["mean_list_fee"] = m[f"mean_list_fee_{last}"]
     open_ = [i for i in w.institutions if i.open]
     m["private_institution_share"] = sum(i.sector == "private" for i in open_) / len(open_)
     places = sum(i.licensed for i in open_)
