@@ -310,6 +310,7 @@ def verify(p: Config, seed: int, reps: int, pool: Executor) -> dict[str, tuple[f
     stats = summarise(run_metrics(p, seed, reps, pool))
     stats["need_share_analytic"] = (need_share(p), 0.0)
     names = [d.name for d in p.city.districts]
-    if "tier1" in names:
-        stats["tier1_need_share"] = (district_need_shares(p)[names.index("tier1")], 0.0)
+    tier1 = [k for k, n in enumerate(names) if n.startswith("tier1")]
+    if tier1:  # the tier-1 districts share their need model's inputs
+        stats["tier1_need_share"] = (district_need_shares(p)[tier1[0]], 0.0)
     return stats

@@ -60,10 +60,10 @@ Rule = str | Ratio | Weighted
 _OWN = "own"  # merged from other files: p90 from waits, quintiles from by_group
 
 SUMMARY_RULES: dict[str, Rule] = {
-    "enrollment_rate": Ratio("mean_enrolled"),
+    "enrollment_rate": Weighted("mean_children_under3"),
     "occupancy": Weighted("mean_licensed"), "utilization": Weighted("mean_licensed"),
     "usable_share": Weighted("mean_licensed"), "staff_shortfall": Weighted("caregivers_required"),
-    "places_per_1000_start": Ratio("places_start"), "places_per_1000_end": Ratio("places_end"),
+    "places_per_1000_start": Weighted("population"), "places_per_1000_end": Weighted("population"),
     "p_wait": Weighted("arrivals"), "p_blocked": Weighted("arrivals"), "p_reneged": Weighted("arrivals"),
     "mean_wait_months": Weighted("waits_counted"), "p_first_choice": Weighted("waits_counted"),
     "mean_time_on_waitlist": Weighted("waitlist_spells"),
@@ -99,7 +99,8 @@ SUMMARY_SUMS = (
     "children_born", "sought_care", "enrolled_ever", "never_sought", "pending_end", "priced_out",
     "no_provider", "blocked", "reneged", "aged_out", "left_early", "hourly_end", "waiting_end",
     "enrolled_end", "unaccounted", "arrivals", "mean_waitlist", "waitlist_end", "waitlist_joins",
-    "places_start", "places_end", "mean_children_under3", "mean_enrolled", "mean_occupied", "fee_exits",
+    "population", "places_start", "places_end", "mean_children_under3", "mean_enrolled", "mean_occupied",
+    "fee_exits",
     "displaced", "displaced_replaced", "institutions_start", "institutions_end", "institutions_opened",
     "institutions_closed", "budget_refused", "mean_licensed", "care_months", "waits_counted",
     "caregivers_required", "waitlist_spells", "provider_revenue", "mean_waiting_transfer", "transfers",
@@ -141,8 +142,10 @@ def rule_for(key: str, rules: dict[str, Rule], patterns: Sequence[tuple[str, Cal
 
 def _derived(row: dict[str, float]) -> dict[str, float]:
     """Weights that follow from a shard's KPIs: its population and families deciding on the price."""
-    ppk = row.get("places_per_1000_end", 0.0)
-    pop = row.get("places_end", 0.0) * 1000.0 / ppk if ppk else 0.0
+    pop = row.get("population")
+    if pop is None:  # a kpis_by_year row: from its places and places per 1,000
+        ppk = row.get("places_per_1000_end", 0.0)
+        pop = row.get("places_end", 0.0) * 1000.0 / ppk if ppk else 0.0
     return {"_population": pop, "_decided": row.get("sought_care", 0.0) + row.get("priced_out", 0.0)}
 
 

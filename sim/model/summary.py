@@ -246,6 +246,7 @@ def build_result(w: World) -> RunResult:
         "waitlist_end": rec.waiting_now(),
         "waitlist_joins": rec.joins,
         "mean_time_on_waitlist": _ratio(rec.wl_time_sum, rec.wl_time_n),
+        "population": pop,
         "places_start": w.places_start,
         "places_end": licensed_end,
         "places_per_1000_start": _ratio(w.places_start * 1000.0, pop),

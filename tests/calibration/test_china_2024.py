@@ -45,7 +45,21 @@ def test_scenario_selects_the_national_city_the_2021_start_and_the_capacity_path
     assert levels == [("2021-01", 2.03, 2022), ("2022-01", 2.5, 2023), ("2023-01", 3.38, 2024),
                       ("2024-01", 4.08, 2025)]
     assert p.policy.timeline == []  # the 2025 subsidy is cut from a run that ends in 2024
-    assert [d.name for d in p.city.districts] == ["tier1", "cities", "counties"]
+    assert [d.name for d in p.city.districts] == [f"{s}_{h}" for s in ("tier1", "cities", "counties")
+                                                  for h in ("served", "short")]
+
+
+def test_each_stratum_is_a_served_and_a_short_half_of_equal_population():
+    """Supply dispersion (issue 14): the halves share everything but their places, 1.6 and
+    0.4 times the stratum's level, and are out of each other's reach."""
+    p = _china()
+    d = p.city.districts
+    for served, short in zip(d[::2], d[1::2], strict=True):
+        assert served.population == short.population and served.births_per_year == short.births_per_year
+        assert served.places_per_1000 / short.places_per_1000 == pytest.approx(1.6 / 0.4)
+        assert served.median_income == short.median_income and served.fee_index == short.fee_index
+    km = p.city.distance_km
+    assert min(km[i][j] for i in range(6) for j in range(6) if i != j) >= 1000
 
 
 def test_the_2025_forecast_run_knows_only_what_was_known_at_the_start_of_2025():

@@ -21,7 +21,6 @@ from sim.experiment.merge import (
     SUMMARY_PATTERNS,
     SUMMARY_RULES,
     SUMMARY_SUMS,
-    Ratio,
     Weighted,
     merge_rows,
     rule_for,
@@ -68,12 +67,12 @@ def test_sharded_and_unsharded_runs_agree_on_sums_and_ratios_within_replication_
 
 
 def test_a_mean_of_the_strata_rates_would_be_rejected_by_the_agreement_test(runs):
-    """Power: the strata differ enough that averaging their values misses the city's (the mean
-    net fee: tier-1 fees are several times the counties', and tier-1 has few children)."""
+    """Power: the districts differ enough (served and short halves, tier-1 and counties) that
+    averaging their enrollment rates misses the city's rate."""
     root, _, _ = runs
     whole = _reps(root / "whole")
     shards = [_reps(d) for d in sorted((root / "sharded" / "shards").iterdir())]
-    k = "mean_net_fee"
+    k = "enrollment_rate"
     naive = sum(s[k].mean() for s in shards) / len(shards)
     half = welch_half_width(whole[k].std(), REPS, whole[k].std(), REPS, 1 - (1 - JOINT) / len(AGREE))
     assert abs(naive - whole[k].mean()) > half
@@ -87,7 +86,8 @@ def test_the_merged_run_has_the_files_and_kpis_of_an_unsharded_run(runs):
         columns = list(pd.read_parquet(root / "whole" / name).columns)
         assert list(pd.read_parquet(out / name).columns) == columns
     assert merged["unaccounted"] == 0
-    assert sorted(pd.read_parquet(out / TIMESERIES)["district"].unique()) == ["cities", "counties", "tier1"]
+    assert sorted(pd.read_parquet(out / TIMESERIES)["district"].unique()) == sorted(
+        d.name for d in load(SMALL).city.districts)
     meta = json.loads((out / SUMMARY).read_text())["meta"]
     assert "enrollment_concentration_index" in meta["merge"]["approximate"]
     assert "enrollment_rate" in meta["merge"]["exact"]
@@ -110,9 +110,24 @@ def test_a_ratio_merges_from_its_parts_not_as_a_mean_of_rates():
              "care_months": 90.0, "family_cost_share": 0.1}]
     out = merge_rows(rows, SUMMARY_RULES, SUMMARY_PATTERNS, SUMMARY_SUMS)
     assert out["enrollment_rate"] == pytest.approx(100 / 400)
+    assert isinstance(SUMMARY_RULES["places_per_1000_end"], Weighted)
     assert out["family_cost_share"] == pytest.approx((10 * 0.5 + 90 * 0.1) / 100)
     assert out["mean_children_under3"] == 400.0
-    assert isinstance(SUMMARY_RULES["enrollment_rate"], Ratio)
+    assert isinstance(SUMMARY_RULES["enrollment_rate"], Weighted)
+
+
+def test_a_shard_without_places_or_children_enrolled_keeps_its_population_in_the_ratios():
+    """A sparse district at a small scale can have no institution: its people still count in
+    places per 1,000 and its children in the enrollment rate (a rule recovering the denominator
+    as numerator / ratio would drop them)."""
+    rows = [{"population": 1000.0, "places_start": 4.0, "places_per_1000_start": 4.0,
+             "mean_enrolled": 2.0, "mean_children_under3": 40.0, "enrollment_rate": 0.05},
+            {"population": 3000.0, "places_start": 0.0, "places_per_1000_start": 0.0,
+             "mean_enrolled": 0.0, "mean_children_under3": 120.0, "enrollment_rate": 0.0}]
+    out = merge_rows(rows, SUMMARY_RULES, SUMMARY_PATTERNS, SUMMARY_SUMS)
+    assert out["places_per_1000_start"] == pytest.approx(4.0 * 1000 / 4000)
+    assert out["enrollment_rate"] == pytest.approx(2.0 / 160)
+    assert out["population"] == 4000.0
     assert isinstance(SUMMARY_RULES["occupancy"], Weighted)
 
 
@@ -126,18 +141,18 @@ def test_every_kpi_of_a_run_has_a_merge_rule(runs):
 def test_a_shards_seed_depends_only_on_the_root_seed_and_its_name():
     p = load(["scenario=china_2024"])
     alone = {s.name: s.seed for s in plan(p)}
-    split = {s.name: s.seed for s in plan(p, parse_split(["counties=3"]))}
-    assert alone["tier1"] == split["tier1"] == shard_seed(p.seed, "tier1")
-    assert len(set(split.values())) == 5
-    assert shard_seed(1, "tier1") != shard_seed(2, "tier1")
+    split = {s.name: s.seed for s in plan(p, parse_split(["counties_short=3"]))}
+    assert alone["tier1_served"] == split["tier1_served"] == shard_seed(p.seed, "tier1_served")
+    assert len(set(split.values())) == len(p.city.districts) + 2
+    assert shard_seed(1, "tier1_served") != shard_seed(2, "tier1_served")
 
 
 def test_replicas_divide_population_and_births():
     p = load(["scenario=china_2024"])
-    reps = [s for s in plan(p, {"counties": 4}) if s.name.startswith("counties.")]
+    reps = [s for s in plan(p, {"counties_short": 4}) if s.name.startswith("counties_short.")]
     assert len(reps) == 4
-    assert math.fsum(s.district["population"] for s in reps) == pytest.approx(683e6)
-    assert math.fsum(s.district["births_per_year"] for s in reps) == pytest.approx(5_500_300)
+    assert math.fsum(s.district["population"] for s in reps) == pytest.approx(683e6 / 2)
+    assert math.fsum(s.district["births_per_year"] for s in reps) == pytest.approx(5_500_300 // 2)
 
 
 @pytest.mark.parametrize(("overrides", "key"), [
