@@ -1,0 +1,50 @@
+"""PRIM (sim.analysis.prim) finds a box it was built to find, and reports it honestly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.analysis.prim import choose, peel
+
+
+def _known_box(n: int = 2000, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Points in the unit cube; y = 1 exactly where x1 > 0.7 and x2 < 0.3 (x3 irrelevant)."""
+    x = np.random.default_rng(seed).uniform(size=(n, 3))
+    y = ((x[:, 0] > 0.7) & (x[:, 1] < 0.3)).astype(float)
+    return x, y
+
+
+def test_prim_finds_the_box_x1_above_07_and_x2_below_03_and_leaves_x3_free() -> None:
+    x, y = _known_box()
+    boxes = peel(x, y, alpha=0.05, min_mass=0.05, bounds=((0, 0, 0), (1, 1, 1)))
+    best = boxes[choose(boxes)]
+    assert best.restricted(((0, 0, 0), (1, 1, 1))) == [0, 1]
+    assert abs(best.low[0] - 0.7) < 0.02 and best.high[0] == 1
+    assert abs(best.high[1] - 0.3) < 0.02 and best.low[1] == 0
+    assert (best.low[2], best.high[2]) == (0, 1)
+    assert best.density > 0.95 and best.coverage > 0.9
+    assert abs(best.mass - y.mean()) < 0.02
+
+
+def test_peeling_trajectory_starts_with_every_point_and_gets_denser_and_smaller() -> None:
+    x, y = _known_box(500)
+    boxes = peel(x, y, alpha=0.05, min_mass=0.05)
+    assert boxes[0].mass == 1 and boxes[0].coverage == 1 and abs(boxes[0].density - y.mean()) < 1e-12
+    masses = [b.mass for b in boxes]
+    assert all(a > b for a, b in zip(masses, masses[1:], strict=False))
+    assert boxes[-1].mass >= 0.05
+    assert boxes[-1].density > boxes[0].density
+
+
+def test_no_box_is_chosen_when_nothing_flips() -> None:
+    x, _ = _known_box(200)
+    boxes = peel(x, np.zeros(200))
+    assert choose(boxes) is None
+
+
+def test_a_box_must_cover_half_of_the_flips_to_be_chosen() -> None:
+    x, y = _known_box(1000)
+    boxes = peel(x, y)
+    i = choose(boxes, min_coverage=0.5)
+    assert boxes[i].coverage >= 0.5
+    assert all(b.density <= boxes[i].density for b in boxes if b.coverage >= 0.5)
