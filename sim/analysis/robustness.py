@@ -41,14 +41,13 @@ import pandas as pd
 
 from sim.analysis import kpis as K
 from sim.analysis.tables import read_table
-from sim.experiment.layout import REPLICATIONS, RUNS_DIR, SUMMARY
+from sim.experiment.layout import DEFAULT_POINT, REPLICATIONS, RUNS_DIR, SUMMARY
+from sim.experiment.layout import DESIGN_FILE as DESIGN
+from sim.experiment.layout import ROBUSTNESS_FILE as MANIFEST
 from sim.experiment.stats import mean_ci95
 
-MANIFEST = "robustness.json"
-DESIGN = "design.csv"
 RESULT = "robustness.csv"
 VERDICTS = "verdicts.csv"
-DEFAULT_POINT = "default"
 COLUMNS = ["kpi", "scenario_a", "scenario_b", "default_ranking", "share_holds", "ci_low", "ci_high",
            "share_flipped", "share_tied", "points"]
 Z95 = 1.959963984540054

@@ -24,6 +24,13 @@ RUN_FILE = "run.json"
 RUNS_DIR = "runs"
 COST_EFFECTIVENESS = "cost_effectiveness.parquet"  # written by the report (sim.analysis.report)
 
+# One robustness directory (see sim.experiment.robustness): the manifest, the design points,
+# and runs/<point>/<scenario>/, where <point> is DEFAULT_POINT (the experiment as shipped) or
+# a design point's name.
+ROBUSTNESS_FILE = "robustness.json"
+DESIGN_FILE = "design.csv"
+DEFAULT_POINT = "default"
+
 DEFAULT_KPIS = ("mean_waitlist", "mean_wait_months", "enrollment_rate", "occupancy",
                 "places_per_1000_end", "public_cost_total")
 DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits", "places_by_type",
