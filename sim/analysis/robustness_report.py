@@ -104,7 +104,7 @@ def box_figure(run: RobustnessRun, d: dict[str, Any], path: Path) -> Path:
     a2.set_yticks(range(len(params)), [p["key"] for p in params], fontsize=7)
     a2.invert_yaxis()
     a2.set_xlim(0, 1)
-    a2.set_xlabel("position in the assumption's range (0 = low, 1 = high; log scale where log)")
+    a2.set_xlabel("position in the range (0 low, 1 high; log-scaled ones on a log scale)")
     a2.set_title("the box: restricted ranges in red", fontsize=9)
     fig.suptitle(f"{K.info(d['kpi']).label}: where {d['scenario_b']} beats {d['scenario_a']} "
                  f"({d['flips']} of {d['points']} points)", fontsize=10)
