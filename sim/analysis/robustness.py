@@ -129,6 +129,22 @@ def pair_row(kpi: str, a: str, b: str, default: Verdict, points: list[Verdict]) 
             "share_tied": (n - holds - flips) / n if n else math.nan, "points": n}
 
 
+def reading(row: dict[str, Any]) -> str:
+    """Say in words what one row of ``robustness.csv`` shows.
+
+    ``robust``: *a* is better at 90% of the points or more; ``fragile``: the ranking flips at
+    10% or more; ``within the noise``: tied at half of the points or more; otherwise ``holds
+    mostly``. The first rule that applies, in the order fragile, robust, noise.
+    """
+    if row["share_flipped"] >= 0.1:
+        return "fragile"
+    if row["share_holds"] >= 0.9:
+        return "robust"
+    if row["share_tied"] >= 0.5:
+        return "within the noise"
+    return "holds mostly"
+
+
 @dataclass
 class RobustnessRun:
     """What a robustness directory holds: the manifest, the design and each run's replications."""

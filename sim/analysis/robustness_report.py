@@ -26,7 +26,14 @@ import pandas as pd  # noqa: E402
 from sim.analysis import kpis as K  # noqa: E402
 from sim.analysis.discovery import MIN_FLIPS, boxes_frame, discover  # noqa: E402
 from sim.analysis.report import CSS  # noqa: E402
-from sim.analysis.robustness import RESULT, VERDICTS, RobustnessRun, compare, load_run  # noqa: E402
+from sim.analysis.robustness import (  # noqa: E402
+    RESULT,
+    VERDICTS,
+    RobustnessRun,
+    compare,
+    load_run,
+    reading,
+)
 from sim.experiment.atomic import atomic_write_bytes  # noqa: E402
 
 BOXES_CSV = "boxes.csv"
@@ -134,6 +141,23 @@ def _results_table(res: pd.DataFrame) -> str:
     return f"<div class='wide'><table>{head}{''.join(rows)}</table></div>"
 
 
+def summary_html(res: pd.DataFrame) -> str:
+    """One line per KPI: its pairs grouped by what the shares show (:func:`reading`)."""
+    items = []
+    for kpi, g in res.groupby("kpi", sort=False):
+        parts: dict[str, list[str]] = {}
+        for _, r in g.iterrows():
+            text = f"{r['scenario_a']} over {r['scenario_b']} ({_pct(r['share_holds'])}"
+            text += f", flips {_pct(r['share_flipped'])})" if r["share_flipped"] > 0 else ")"
+            parts.setdefault(reading(r.to_dict()), []).append(text)
+        said = "; ".join(f"<b>{_esc(k)}</b>: {_esc(', '.join(v))}" for k, v in parts.items())
+        items.append(f"<li>{_esc(K.info(str(kpi)).label)}: {said}</li>")
+    return (f"<ul>{''.join(items)}</ul><p class='small'>Robust: the first scenario is better beyond the "
+            "noise at 90% of the points or more; fragile: the ranking flips at 10% or more; within the "
+            "noise: tied at half of the points or more; holds mostly: the rest. In brackets: the share "
+            "where it holds.</p>")
+
+
 def _box_text(d: dict[str, Any]) -> str:
     head = (f"{_esc(K.info(d['kpi']).label)}: {_esc(d['scenario_b'])} beats {_esc(d['scenario_a'])} at "
             f"{d['flips']} of {d['points']} points")
@@ -187,7 +211,7 @@ beyond its 95% t interval in <i>a</i>'s favour, <i>tied</i> when the interval in
 <i>flips</i> when <i>b</i> is better beyond the interval. Each pair is written with <i>a</i> the scenario
 ahead at the default point; "tie" there means it is ahead by its mean only. A share is of the design points
 (an estimate of the share of the assumption space); its interval is Wilson's.</p>
-<h2>Does the ranking hold?</h2>{_results_table(res)}
+<h2>Does the ranking hold?</h2>{summary_html(res)}{_results_table(res)}
 <h2>Where it flips (scenario discovery, PRIM)</h2>
 <p>PRIM (Friedman and Fisher 1999) on the flip indicator over the assumptions, peeling 5% at a time to a
 minimum mass of 5%; the box shown is the densest with coverage of at least 50%. Coverage: share of the

@@ -7,7 +7,15 @@ import math
 import pytest
 from scipy import stats
 
-from sim.analysis.robustness import RobustnessError, Verdict, lower_is_better, pair_row, verdict, wilson
+from sim.analysis.robustness import (
+    RobustnessError,
+    Verdict,
+    lower_is_better,
+    pair_row,
+    reading,
+    verdict,
+    wilson,
+)
 
 
 def test_wilson_interval_matches_the_textbook_example_and_stays_inside_0_1() -> None:
@@ -58,3 +66,11 @@ def test_directions_come_from_the_kpi_table_and_cost_and_closures_are_lower_is_b
     assert lower_is_better("public_cost_total") and lower_is_better("institutions_closed")
     with pytest.raises(RobustnessError, match="occupancy"):
         lower_is_better("occupancy")
+
+
+def test_a_row_reads_fragile_before_robust_before_noise() -> None:
+    row = {"share_holds": 0.9, "share_flipped": 0.1, "share_tied": 0.0}
+    assert reading(row) == "fragile"
+    assert reading({**row, "share_flipped": 0.05}) == "robust"
+    assert reading({"share_holds": 0.3, "share_flipped": 0.0, "share_tied": 0.7}) == "within the noise"
+    assert reading({"share_holds": 0.6, "share_flipped": 0.05, "share_tied": 0.35}) == "holds mostly"
