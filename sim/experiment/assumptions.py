@@ -251,3 +251,20 @@ def overrides(assumptions: Sequence[Assumption], values: Sequence[float], base: 
                                      "change: scale the CSV file's column instead")
         out += [f"{k}={format_value(float(x) * float(v))}" for k, x in expand(base, a.key)]
     return out
+
+
+def markdown_table(assumptions: Sequence[Assumption]) -> str:
+    """Return the registry as a Markdown table (docs/sensitivity.md embeds it; a test keeps them equal)."""
+    lines = ["| key | group | range | scale | requires | source |", "|---|---|---|---|---|---|"]
+    for a in assumptions:
+        scale = ("factor" if a.mode == "multiply" else "") + (" log" if a.log else "") + (
+            " whole" if a.integer else "")
+        source = a.source.replace("|", "/")
+        requires = f"`{a.requires.replace('|', ' or ')}`" if a.requires else ""
+        lines.append(f"| `{a.key}` | {a.group} | {a.low:g} - {a.high:g} | {scale.strip() or 'linear'} | "
+                     f"{requires} | {source} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m sim.experiment.assumptions: the table of docs/sensitivity.md
+    print(markdown_table(load_assumptions()), end="")

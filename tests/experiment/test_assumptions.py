@@ -16,6 +16,7 @@ from sim.experiment.assumptions import (
     has_key,
     load_assumptions,
     lookup,
+    markdown_table,
     overrides,
     with_defaults,
 )
@@ -177,3 +178,9 @@ def test_the_drift_scan_sees_the_keys_of_nested_blocks() -> None:
     assert "economics.initial_cash_months" in keys and "access.short_waitlist" in keys
     assert "staff.recruitment_delay" in assumption_keys(CONFIG_DIR / "staff" / "default.yaml")
     assert lookup(compose([]), "economics.cash_floor") == 0
+
+
+def test_the_ranges_table_of_docs_sensitivity_is_the_registrys(registry) -> None:  # type: ignore[no-untyped-def]
+    text = (CONFIG_DIR.parent / "docs" / "sensitivity.md").read_text(encoding="utf-8")
+    table = text.split("<!-- registry table: start -->\n", 1)[1].split("<!-- registry table: end -->", 1)[0]
+    assert table == markdown_table(registry), "regenerate it: python -m sim.experiment.assumptions"
