@@ -7,7 +7,8 @@ values (log-scaled assumptions on a log scale, so that a peel removes the same s
 the range wherever it lies), from the box of the assumptions' whole ranges, with ``alpha``
 0.05 and a minimum mass of 0.05, and chooses the densest box covering at least half of the
 flips. The box is written as the restricted assumptions' ranges with its coverage, density
-and mass (``boxes.csv``), and with the whole peeling trajectory (``boxes.json``).
+and mass and each restriction's quasi-p-value (``boxes.csv``; :func:`sim.analysis.prim.quasi_p`),
+and with the whole peeling trajectory (``boxes.json``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.prim import Box, choose, peel
+from sim.analysis.prim import Box, choose, peel, quasi_p
 from sim.analysis.robustness import RobustnessRun
 
 MIN_FLIPS = 3
@@ -26,7 +27,7 @@ ALPHA = 0.05
 MIN_MASS = 0.05
 MIN_COVERAGE = 0.5
 BOX_COLUMNS = ["kpi", "scenario_a", "scenario_b", "parameter", "box_low", "box_high", "range_low",
-               "range_high", "coverage", "density", "mass", "flips", "points"]
+               "range_high", "qp", "coverage", "density", "mass", "flips", "points"]
 
 
 def _scaled(params: list[dict[str, Any]], design: pd.DataFrame) -> tuple[np.ndarray, tuple[Any, Any]]:
@@ -73,7 +74,8 @@ def discover_pair(run: RobustnessRun, v: pd.DataFrame) -> dict[str, Any] | None:
     if i is not None:
         b = boxes[i]
         out.update(coverage=b.coverage, density=b.density, mass=b.mass,
-                   restricted=_restrictions(params, b, bounds))
+                   restricted=_restrictions(params, b, bounds),
+                   qp={params[j]["key"]: q for j, q in quasi_p(x, y, b, bounds).items()})
     return out
 
 
@@ -100,6 +102,6 @@ def boxes_frame(run: RobustnessRun, found: list[dict[str, Any]]) -> pd.DataFrame
         limits = d["restricted"] or {"": [math.nan, math.nan]}
         for key, (lo, hi) in limits.items():
             r = ranges.get(key, (math.nan, math.nan))
-            rows.append({**base, "parameter": key, "box_low": lo, "box_high": hi,
-                         "range_low": r[0], "range_high": r[1], **stats})
+            rows.append({**base, "parameter": key, "box_low": lo, "box_high": hi, "range_low": r[0],
+                         "range_high": r[1], "qp": d["qp"].get(key, math.nan), **stats})
     return pd.DataFrame(rows, columns=BOX_COLUMNS)

@@ -21,6 +21,12 @@ here (:func:`choose`) is the densest box of the trajectory whose coverage is at 
 step; pasting (growing the box back by ``alpha`` where that raises the density) is not done.
 A limit is written halfway between the last point peeled and the first kept; an input whose
 limits were never peeled is *free* (unrestricted).
+
+With few points a restriction may be chance. :func:`quasi_p` gives each restricted input the
+quasi-p-value of Bryant and Lempert (2010), as ``ema_workbench`` reports it: the probability
+of at least the box's number of ``y = 1`` points among its points if they were drawn at the
+density of the box with that one restriction lifted (a one-sided binomial test). A large
+value says the restriction adds little.
 """
 
 from __future__ import annotations
@@ -115,6 +121,29 @@ def peel(x: np.ndarray, y: np.ndarray, alpha: float = 0.05, min_mass: float = 0.
         j, side, cut, inside = step
         (low if side == "low" else high)[j] = cut
         boxes.append(_box(low, high, inside, y))
+
+
+def inside(x: np.ndarray, low: tuple[float, ...], high: tuple[float, ...]) -> np.ndarray:
+    """Return the mask of the rows of ``x`` inside the box ``[low, high]``."""
+    x = np.asarray(x, dtype=float)
+    return np.all((x >= np.asarray(low)) & (x <= np.asarray(high)), axis=1)
+
+
+def quasi_p(x: np.ndarray, y: np.ndarray, box: Box,
+            bounds: tuple[tuple[float, ...], tuple[float, ...]]) -> dict[int, float]:
+    """Return, for each restricted input of ``box``, the quasi-p-value of its restriction."""
+    from scipy import stats
+
+    y = np.asarray(y, dtype=float)
+    hits = int(y[inside(x, box.low, box.high)].sum())
+    out = {}
+    for j in box.restricted(bounds):
+        low, high = list(box.low), list(box.high)
+        low[j], high[j] = bounds[0][j], bounds[1][j]
+        lifted = inside(x, tuple(low), tuple(high))
+        p = float(y[lifted].mean())
+        out[j] = float(stats.binom.sf(hits - 1, box.points, p))
+    return out
 
 
 def choose(boxes: list[Box], min_coverage: float = 0.5) -> int | None:

@@ -163,7 +163,7 @@ def _box_text(d: dict[str, Any]) -> str:
             f"{d['flips']} of {d['points']} points")
     if d["chosen"] is None:
         return f"<li>{head}; no box covers half of them.</li>"
-    where = "; ".join(f"<code>{_esc(k)}</code> {lo:.4g} to {hi:.4g}"
+    where = "; ".join(f"<code>{_esc(k)}</code> {lo:.4g} to {hi:.4g} (qp {d['qp'][k]:.2g})"
                       for k, (lo, hi) in d["restricted"].items())
     where = where or "no restriction: the flips are spread over the whole space"
     return (f"<li>{head}. Box: {where} (coverage {_pct(d['coverage'])}, density {_pct(d['density'])}, "
@@ -215,7 +215,8 @@ ahead at the default point; "tie" there means it is ahead by its mean only. A sh
 <h2>Where it flips (scenario discovery, PRIM)</h2>
 <p>PRIM (Friedman and Fisher 1999) on the flip indicator over the assumptions, peeling 5% at a time to a
 minimum mass of 5%; the box shown is the densest with coverage of at least 50%. Coverage: share of the
-flips inside the box; density: share of the box's points that flip; mass: share of all points inside.</p>
+flips inside the box; density: share of the box's points that flip; mass: share of all points inside;
+qp: the restriction's quasi-p-value (Bryant and Lempert 2010; large: it adds little, possibly chance).</p>
 <ul>{boxes}</ul>
 <h2>Figures</h2>{''.join(_img(f, f.stem) for f in figs)}
 <p class="small">Tables: robustness.csv, verdicts.csv, boxes.csv, boxes.json, design.csv.</p>

@@ -80,6 +80,7 @@ def test_prim_box_restricts_patience_and_rent_near_their_limits_and_leaves_the_q
     assert 4.5 < p["box_low"] < 5.5 and p["box_high"] > 10  # the top: a peel of one non-flip point
     assert rent["box_low"] == 300.0 and 430.0 < rent["box_high"] < 470.0
     assert p["density"] == 1.0 and p["coverage"] == 1.0
+    assert (boxes["qp"] < 0.01).all()  # neither restriction is chance
     found = json.loads((constructed / "boxes.json").read_text())
     assert found[0]["trajectory"][0]["mass"] == 1.0 and found[0]["chosen"] > 0
 

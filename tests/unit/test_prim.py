@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analysis.prim import choose, peel
+from sim.analysis.prim import Box, choose, inside, peel, quasi_p
 
 
 def _known_box(n: int = 2000, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -48,3 +48,13 @@ def test_a_box_must_cover_half_of_the_flips_to_be_chosen() -> None:
     i = choose(boxes, min_coverage=0.5)
     assert boxes[i].coverage >= 0.5
     assert all(b.density <= boxes[i].density for b in boxes if b.coverage >= 0.5)
+
+
+def test_quasi_p_values_are_tiny_for_the_real_restrictions_and_large_for_a_chance_one() -> None:
+    x, y = _known_box(1000)
+    bounds = ((0, 0, 0), (1, 1, 1))
+    real = Box((0.7, 0.0, 0.0), (1.0, 0.3, 1.0), 0, 0, 0, int(inside(x, (0.7, 0, 0), (1, 0.3, 1)).sum()))
+    qp = quasi_p(x, y, real, bounds)
+    assert set(qp) == {0, 1} and max(qp.values()) < 1e-6
+    chance = Box((0.7, 0.0, 0.0), (1.0, 0.3, 0.6), 0, 0, 0, int(inside(x, (0.7, 0, 0), (1, 0.3, 0.6)).sum()))
+    assert quasi_p(x, y, chance, bounds)[2] > 0.5  # cutting x3 adds nothing: every point inside is a hit
