@@ -108,11 +108,13 @@ def box_figure(run: RobustnessRun, d: dict[str, Any], path: Path) -> Path:
         if p["key"] in restricted:
             lo, hi = restricted[p["key"]]
             a2.plot([_unit(p, lo), _unit(p, hi)], [y, y], color="#c62828", lw=6, solid_capstyle="butt")
+        if p["default"] is not None and p["low"] <= p["default"] <= p["high"]:
+            a2.plot([_unit(p, p["default"])], [y], marker="|", color="black", ms=12)
     a2.set_yticks(range(len(params)), [p["key"] for p in params], fontsize=7)
     a2.invert_yaxis()
     a2.set_xlim(0, 1)
-    a2.set_xlabel("position in the range (0 low, 1 high; log-scaled ones on a log scale)")
-    a2.set_title("the box: restricted ranges in red", fontsize=9)
+    a2.set_xlabel("position in the range (0 low, 1 high; log scale if log)")
+    a2.set_title("the box: restricted ranges in red; | the default", fontsize=9)
     fig.suptitle(f"{K.info(d['kpi']).label}: where {d['scenario_b']} beats {d['scenario_a']} "
                  f"({d['flips']} of {d['points']} points)", fontsize=10)
     fig.tight_layout()
