@@ -5,10 +5,12 @@ the noise, :mod:`sim.analysis.robustness`) at :data:`MIN_FLIPS` design points or
 (:mod:`sim.analysis.prim`) peels the design on the flip indicator over the assumptions'
 values (log-scaled assumptions on a log scale, so that a peel removes the same share of
 the range wherever it lies), from the box of the assumptions' whole ranges, with ``alpha``
-0.05 and a minimum mass of 0.05, and chooses the densest box covering at least half of the
-flips. The box is written as the restricted assumptions' ranges with its coverage, density
-and mass and each restriction's quasi-p-value (``boxes.csv``; :func:`sim.analysis.prim.quasi_p`),
-and with the whole peeling trajectory (``boxes.json``).
+0.05 and a minimum mass of 0.05, chooses the densest box covering at least half of the
+flips, then lifts every restriction the data do not support (quasi-p-value above 0.05,
+:func:`sim.analysis.prim.prune`). The box is written as the remaining restricted assumptions'
+ranges with its coverage, density and mass and each restriction's quasi-p-value
+(``boxes.csv``; no restriction left: one row with an empty ``parameter``, no region the data
+support), and with the box before pruning and the whole peeling trajectory (``boxes.json``).
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.prim import Box, choose, peel, quasi_p
+from sim.analysis.prim import Box, choose, peel, prune, quasi_p
 from sim.analysis.robustness import RobustnessRun
 
 MIN_FLIPS = 3
 ALPHA = 0.05
 MIN_MASS = 0.05
 MIN_COVERAGE = 0.5
+QP_MAX = 0.05
 BOX_COLUMNS = ["kpi", "scenario_a", "scenario_b", "parameter", "box_low", "box_high", "range_low",
                "range_high", "qp", "coverage", "density", "mass", "flips", "points"]
 
@@ -72,10 +75,14 @@ def discover_pair(run: RobustnessRun, v: pd.DataFrame) -> dict[str, Any] | None:
                            "alpha": ALPHA, "min_mass": MIN_MASS, "min_coverage": MIN_COVERAGE,
                            "trajectory": _trajectory(params, boxes, bounds), "chosen": i}
     if i is not None:
-        b = boxes[i]
+        peeled = boxes[i]
+        b = prune(x, y, peeled, bounds, QP_MAX)
         out.update(coverage=b.coverage, density=b.density, mass=b.mass,
                    restricted=_restrictions(params, b, bounds),
-                   qp={params[j]["key"]: q for j, q in quasi_p(x, y, b, bounds).items()})
+                   qp={params[j]["key"]: q for j, q in quasi_p(x, y, b, bounds).items()},
+                   peeled={"coverage": peeled.coverage, "density": peeled.density, "mass": peeled.mass,
+                           "restricted": _restrictions(params, peeled, bounds),
+                           "qp": {params[j]["key"]: q for j, q in quasi_p(x, y, peeled, bounds).items()}})
     return out
 
 
@@ -90,8 +97,8 @@ def discover(run: RobustnessRun, verdicts: pd.DataFrame) -> list[dict[str, Any]]
 
 
 def boxes_frame(run: RobustnessRun, found: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per restricted assumption of each chosen box (``parameter`` empty: the box is the
-    whole space, i.e. the flips are not concentrated in any region PRIM can describe)."""
+    """One row per restricted assumption of each chosen, pruned box (``parameter`` empty: no
+    restriction is supported, i.e. no region the data can describe holds the flips)."""
     ranges = {p["key"]: (p["low"], p["high"]) for p in run.manifest["parameters"]}
     rows = []
     for d in found:

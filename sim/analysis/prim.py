@@ -26,7 +26,12 @@ With few points a restriction may be chance. :func:`quasi_p` gives each restrict
 quasi-p-value of Bryant and Lempert (2010), as ``ema_workbench`` reports it: the probability
 of at least the box's number of ``y = 1`` points among its points if they were drawn at the
 density of the box with that one restriction lifted (a one-sided binomial test). A large
-value says the restriction adds little.
+value says the restriction adds little. :func:`prune` lifts such restrictions one at a time
+(the largest quasi-p-value first, recomputed after each) until every one left has a
+quasi-p-value of at most ``qp_max`` (0.05): with few points and many inputs, peeling one point
+at a time reaches a dense box by restricting inputs that merely happen to separate a point or
+two, and pruning keeps only the restrictions the data support (Bryant and Lempert's advice to
+drop restrictions that do not matter, done here by a fixed rule).
 """
 
 from __future__ import annotations
@@ -144,6 +149,27 @@ def quasi_p(x: np.ndarray, y: np.ndarray, box: Box,
         p = float(y[lifted].mean())
         out[j] = float(stats.binom.sf(hits - 1, box.points, p))
     return out
+
+
+def box_of(x: np.ndarray, y: np.ndarray, low: tuple[float, ...], high: tuple[float, ...]) -> Box:
+    """Return the box ``[low, high]`` with its statistics on the points ``x`` and outcome ``y``."""
+    return _box(np.asarray(low, dtype=float), np.asarray(high, dtype=float), inside(x, low, high),
+                np.asarray(y, dtype=float))
+
+
+def prune(x: np.ndarray, y: np.ndarray, box: Box, bounds: tuple[tuple[float, ...], tuple[float, ...]],
+          qp_max: float = 0.05) -> Box:
+    """Lift the restriction with the largest quasi-p-value while it is above ``qp_max``."""
+    while True:
+        qp = quasi_p(x, y, box, bounds)
+        if not qp:
+            return box
+        j = max(qp, key=lambda k: qp[k])
+        if qp[j] <= qp_max:
+            return box
+        low, high = list(box.low), list(box.high)
+        low[j], high[j] = bounds[0][j], bounds[1][j]
+        box = box_of(x, y, tuple(low), tuple(high))
 
 
 def choose(boxes: list[Box], min_coverage: float = 0.5) -> int | None:

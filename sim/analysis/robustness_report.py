@@ -103,8 +103,12 @@ def box_figure(run: RobustnessRun, d: dict[str, Any], path: Path) -> Path:
     a1.set_ylabel("density (share of the box's points that flip)")
     a1.set_title("PRIM peeling trajectory", fontsize=9)
     restricted = d.get("restricted") or {}
+    peeled = (d.get("peeled") or {}).get("restricted", {})
     for y, p in enumerate(params):
         a2.plot([0, 1], [y, y], color="#dddddd", lw=6, solid_capstyle="butt")
+        if p["key"] in peeled and p["key"] not in restricted:
+            lo, hi = peeled[p["key"]]
+            a2.plot([_unit(p, lo), _unit(p, hi)], [y, y], color="#f4b6b6", lw=6, solid_capstyle="butt")
         if p["key"] in restricted:
             lo, hi = restricted[p["key"]]
             a2.plot([_unit(p, lo), _unit(p, hi)], [y, y], color="#c62828", lw=6, solid_capstyle="butt")
@@ -114,7 +118,7 @@ def box_figure(run: RobustnessRun, d: dict[str, Any], path: Path) -> Path:
     a2.invert_yaxis()
     a2.set_xlim(0, 1)
     a2.set_xlabel("position in the range (0 low, 1 high; log scale if log)")
-    a2.set_title("the box: restricted ranges in red; | the default", fontsize=9)
+    a2.set_title("the box: red; pink: lifted by pruning; | the default", fontsize=9)
     fig.suptitle(f"{K.info(d['kpi']).label}: where {d['scenario_b']} beats {d['scenario_a']} "
                  f"({d['flips']} of {d['points']} points)", fontsize=10)
     fig.tight_layout()
@@ -167,9 +171,12 @@ def _box_text(d: dict[str, Any]) -> str:
         return f"<li>{head}; no box covers half of them.</li>"
     where = "; ".join(f"<code>{_esc(k)}</code> {lo:.4g} to {hi:.4g} (qp {d['qp'][k]:.2g})"
                       for k, (lo, hi) in d["restricted"].items())
-    where = where or "no restriction: the flips are spread over the whole space"
+    where = where or "no restriction the data support (no region holds the flips)"
+    peeled = d["peeled"]
+    before = (f" Before pruning, the densest box restricted {len(peeled['restricted'])} assumption(s) "
+              f"(density {_pct(peeled['density'])}, coverage {_pct(peeled['coverage'])}).")
     return (f"<li>{head}. Box: {where} (coverage {_pct(d['coverage'])}, density {_pct(d['density'])}, "
-            f"mass {_pct(d['mass'])}).</li>")
+            f"mass {_pct(d['mass'])}).{before}</li>")
 
 
 def _num(v: float | None) -> str:
@@ -218,7 +225,8 @@ ahead at the default point; "tie" there means it is ahead by its mean only. A sh
 <p>PRIM (Friedman and Fisher 1999) on the flip indicator over the assumptions, peeling 5% at a time to a
 minimum mass of 5%; the box shown is the densest with coverage of at least 50%. Coverage: share of the
 flips inside the box; density: share of the box's points that flip; mass: share of all points inside;
-qp: the restriction's quasi-p-value (Bryant and Lempert 2010; large: it adds little, possibly chance).</p>
+qp: the restriction's quasi-p-value (Bryant and Lempert 2010; large: it adds little, possibly chance);
+restrictions with qp above 0.05 are lifted, the largest first, before the box is reported.</p>
 <ul>{boxes}</ul>
 <h2>Figures</h2>{''.join(_img(f, f.stem) for f in figs)}
 <p class="small">Tables: robustness.csv, verdicts.csv, boxes.csv, boxes.json, design.csv.</p>

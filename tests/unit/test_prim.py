@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.analysis.prim import Box, choose, inside, peel, quasi_p
+from sim.analysis.prim import Box, choose, inside, peel, prune, quasi_p
 
 
 def _known_box(n: int = 2000, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -58,3 +58,25 @@ def test_quasi_p_values_are_tiny_for_the_real_restrictions_and_large_for_a_chanc
     assert set(qp) == {0, 1} and max(qp.values()) < 1e-6
     chance = Box((0.7, 0.0, 0.0), (1.0, 0.3, 0.6), 0, 0, 0, int(inside(x, (0.7, 0, 0), (1, 0.3, 0.6)).sum()))
     assert quasi_p(x, y, chance, bounds)[2] > 0.5  # cutting x3 adds nothing: every point inside is a hit
+
+
+def test_pruning_keeps_the_real_restrictions_among_40_inputs_and_32_points() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=(32, 40))
+    y = ((x[:, 0] > 0.5) & (x[:, 1] < 0.5)).astype(float)
+    bounds = ((0.0,) * 40, (1.0,) * 40)
+    boxes = peel(x, y, bounds=bounds)
+    peeled = boxes[choose(boxes)]
+    assert prune(x, y, peeled, bounds).restricted(bounds) == [0, 1]  # pruning keeps what is real
+
+
+def test_pruning_lifts_every_restriction_when_the_outcome_is_noise() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(32, 40))
+    y = (rng.uniform(size=32) < 0.3).astype(float)
+    bounds = ((0.0,) * 40, (1.0,) * 40)
+    boxes = peel(x, y, bounds=bounds)
+    peeled = boxes[choose(boxes)]
+    assert peeled.density == 1 and len(peeled.restricted(bounds)) > 3
+    pruned = prune(x, y, peeled, bounds)
+    assert pruned.restricted(bounds) == [] and pruned.density == y.mean()
