@@ -25,7 +25,16 @@ from sim.analysis.robustness import RobustnessError, lower_is_better
 from sim.config.errors import ConfigError
 from sim.experiment.atomic import os_error_line
 from sim.experiment.names import check_kpi_names, known_kpis
-from sim.experiment.robustness import Plan, Robustness, default_tasks, plan, run, select, write_inputs
+from sim.experiment.robustness import (
+    Plan,
+    Robustness,
+    default_tasks,
+    known,
+    plan,
+    run,
+    select,
+    write_inputs,
+)
 from sim.experiment.spec import ExperimentError, load_experiment
 
 
@@ -95,10 +104,11 @@ def prepare(args: argparse.Namespace, out: Path) -> tuple[Robustness, Plan]:
         exp = load_experiment(args.name)
         exp.kpis = ranked_kpis(exp.kpis)
         rob = Robustness(exp, [], args.points, args.seed, args.replications, list(args.overrides))
+        names = [n.strip() for n in args.parameters.split(",") if n.strip()] if args.parameters else None
+        known(names)  # before composing anything
         print(f"checking {len(exp.scenarios)} scenario(s) ...", file=sys.stderr)
         default = default_tasks(rob, out)
         check_kpi_names(exp, known_kpis(default[1].values()))
-        names = [n.strip() for n in args.parameters.split(",") if n.strip()] if args.parameters else None
         rob.assumptions = select(exp, default[1], names, rob.extra)
         print(f"planning {(args.points + 1) * len(exp.scenarios)} runs over {len(rob.assumptions)} "
               "assumption(s) ...", file=sys.stderr)

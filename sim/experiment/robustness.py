@@ -128,6 +128,12 @@ def select(exp: Experiment, scenario_params: dict[str, Config], names: list[str]
     return with_defaults(out, base)
 
 
+def known(names: list[str] | None) -> None:
+    """Raise ConfigError naming the first of ``names`` that is neither a registry key nor a group."""
+    if names:
+        _named(names)
+
+
 def _named(names: list[str]) -> list[Assumption]:
     groups = [n for n in names if n in GROUPS]
     keys = [n for n in names if n not in GROUPS]

@@ -18,7 +18,7 @@ scenarios:
   ten: [queue.places=10]
   twelve: [queue.places=12]
 replications: 2
-common: [scenario=queue, run.horizon_months=60, run.warmup_months=6]
+common: [scenario=queue, run.horizon_months=36, run.warmup_months=6]
 kpis: [mean_waitlist, mean_wait_months, occupancy]
 figures: [kpis]
 """
