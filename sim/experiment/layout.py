@@ -24,7 +24,21 @@ RUN_FILE = "run.json"
 RUNS_DIR = "runs"
 COST_EFFECTIVENESS = "cost_effectiveness.parquet"  # written by the report (sim.analysis.report)
 
+# One robustness directory (see sim.experiment.robustness): the manifest, the design points,
+# and runs/<point>/<scenario>/, where <point> is DEFAULT_POINT (the experiment as shipped) or
+# a design point's name.
+ROBUSTNESS_FILE = "robustness.json"
+DESIGN_FILE = "design.csv"
+DEFAULT_POINT = "default"
+
 DEFAULT_KPIS = ("mean_waitlist", "mean_wait_months", "enrollment_rate", "occupancy",
                 "places_per_1000_end", "public_cost_total")
 DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits", "places_by_type",
                    "programme", "distribution", "map")
+
+# One sensitivity study (see sim.experiment.sensitivity): design points under runs/<method>/,
+# the table of every point, the indices, the manifest and the report.
+SENSITIVITY_DESIGN = "design.parquet"
+SENSITIVITY_INDICES = "sensitivity.csv"
+SENSITIVITY_MANIFEST = "sensitivity.json"
+SENSITIVITY_REPORT = "sensitivity.html"

@@ -206,6 +206,12 @@ def run_tasks(tasks: list[RunTask], jobs: int, progress: SweepProgress | None = 
     return [outcomes[t.scenario] for t in tasks]
 
 
+def make_task(name: str, overrides: list[str], run_dir: Path) -> tuple[RunTask, Config | None]:
+    """Return the task of one child run and its parameters (None: bad input, which fails when it runs)."""
+    h, p = _prepare(overrides)
+    return RunTask(name, tuple(overrides), run_dir, h), p
+
+
 def _prepare(overrides: list[str]) -> tuple[str | None, Config | None]:
     """Return the hash a run of ``overrides`` will record and its parameters (None if bad input)."""
     try:
@@ -214,6 +220,11 @@ def _prepare(overrides: list[str]) -> tuple[str | None, Config | None]:
         return record_hash(run_record(cfg, params)), params
     except ConfigError:
         return None, None  # the run fails with error.json when it runs
+
+
+def task_hash(overrides: list[str]) -> str | None:
+    """Return the configuration hash a run of ``overrides`` will record (None: bad input)."""
+    return _prepare(overrides)[0]
 
 
 def plan(exp: Experiment, out_dir: Path) -> list[RunTask]:
@@ -263,6 +274,17 @@ def run_experiment(exp: Experiment, out_dir: Path, jobs: int, force: bool = Fals
     check_kpi_names(exp, known_kpis(params))  # before anything runs or is written
     out_dir.mkdir(parents=True, exist_ok=True)
     write_manifest(exp, out_dir)
+    return run_planned(tasks, out_dir, jobs, force, stream, engine)
+
+
+def run_planned(tasks: list[RunTask], out_dir: Path, jobs: int, force: bool = False,
+                stream: TextIO | None = None, engine: Engine = LOCAL) -> list[Outcome]:
+    """Run every incomplete (or damaged) task; return this call's outcomes in task order.
+
+    A task whose run directory holds a complete run of the same inputs is skipped (unless
+    ``force``); task names must be unique.
+    """
+    stream = stream or sys.stderr
     todo = tasks if force else [t for t in tasks if not is_complete(t)]
     for t in tasks:
         bad = None if t in todo else damaged(t)
