@@ -28,3 +28,10 @@ DEFAULT_KPIS = ("mean_waitlist", "mean_wait_months", "enrollment_rate", "occupan
                 "places_per_1000_end", "public_cost_total")
 DEFAULT_FIGURES = ("waitlist", "enrollment", "kpis", "frontier", "deserts", "waits", "places_by_type",
                    "programme", "distribution", "map")
+
+# One sensitivity study (see sim.experiment.sensitivity): design points under runs/<method>/,
+# the table of every point, the indices, the manifest and the report.
+SENSITIVITY_DESIGN = "design.parquet"
+SENSITIVITY_INDICES = "sensitivity.csv"
+SENSITIVITY_MANIFEST = "sensitivity.json"
+SENSITIVITY_REPORT = "sensitivity.html"

@@ -216,6 +216,11 @@ def _prepare(overrides: list[str]) -> tuple[str | None, Config | None]:
         return None, None  # the run fails with error.json when it runs
 
 
+def task_hash(overrides: list[str]) -> str | None:
+    """Return the configuration hash a run of ``overrides`` will record (None: bad input)."""
+    return _prepare(overrides)[0]
+
+
 def plan(exp: Experiment, out_dir: Path) -> list[RunTask]:
     """Return one task per scenario, in the experiment's order, with the hash it will record."""
     return prepare(exp, out_dir)[0]
