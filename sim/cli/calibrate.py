@@ -37,6 +37,7 @@ from sim.experiment.calibration import (
     summarise,
     verify,
 )
+from sim.experiment.forecast import Band, forecast_band
 from sim.params.schema import Config
 
 ROOT = CONFIG_DIR.parent
@@ -45,6 +46,7 @@ DOC = ROOT / "docs" / "calibration.md"
 BEGIN, END = "# >>> fitted by sim.calibrate", "# <<< fitted"
 DOC_BEGIN, DOC_END = "<!-- calibration-table:begin -->", "<!-- calibration-table:end -->"
 FC_BEGIN, FC_END = "<!-- forecast-table:begin -->", "<!-- forecast-table:end -->"
+BAND_BEGIN, BAND_END = "<!-- forecast-band:begin -->", "<!-- forecast-band:end -->"
 FORECAST_RUN = ["run.horizon_months=60"]  # to the end of 2025; the preset measures KPIs over the last year
 PROG = "childcare-sim-calibrate"
 
@@ -117,6 +119,22 @@ def render_path(stats: dict[str, tuple[float, float]], years: Sequence[int]) -> 
     return "\n".join(lines)
 
 
+def render_band(band: Band) -> str:
+    """Return the table of the 2025 forecast's range over the kept assumption points."""
+    n, kept = len(band.kept), sum(band.kept)
+    failed = sum(1 for m in band.metrics if m is None)
+    lines = [f"{n} points over {len(band.assumptions)} assumptions; {kept} keep every fitted target "
+             f"of 2021-2024 within tolerance" + (f"; {failed} runs failed" if failed else "") + ".",
+             "", "| 2025 | lowest | median | highest (over the points kept) |", "|---|---|---|---|"]
+    for name, label in FORECAST:
+        lo, mid, hi = band.summary()[name]
+        lines.append(f"| {label} | {_fmt(name, lo)} | {_fmt(name, mid)} | {_fmt(name, hi)} |")
+    lines += ["", "| fitted target | points outside its tolerance |", "|---|---|"]
+    labels = {t.name: t.label for t in TARGETS}
+    lines += [f"| {labels[k]} | {v} |" for k, v in band.ruled_out_by().items()]
+    return "\n".join(lines)
+
+
 def render_forecast(stats: dict[str, tuple[float, float]]) -> str:
     """Return the 2025 forecast table (mean and 95% CI over replications)."""
     lines = ["| 2025 | forecast (95% CI) |", "|---|---|"]
@@ -167,6 +185,12 @@ def preset_block(p: Config, c: Calibration, note: str) -> str:
         f"high: {sa.high}}}   # mean fitted", END])
 
 
+def fitted_overrides(c: Calibration) -> list[str]:
+    """Return the fitted values of ``c`` as Hydra overrides (the band's points start from them)."""
+    return [f"families.need.intercept={c.intercept}", f"families.price_response.burden50={c.burden50}",
+            f"families.start_age.mean={c.start_age_mean}"]
+
+
 def replace_between(path: Path, begin: str, end: str, block: str) -> None:
     """Replace the lines from the one starting with ``begin`` to the one with ``end``."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -189,6 +213,9 @@ def parse_args(argv: Sequence[str] | None, prog: str = PROG) -> argparse.Namespa
     ap.add_argument("--verify-only", action="store_true", help="verify the preset as it is (no search)")
     ap.add_argument("--forecast", action="store_true",
                     help="also forecast 2025 (run.horizon_months=60), seed and replications as verified")
+    ap.add_argument("--band", type=int, default=0, metavar="N",
+                    help="with --forecast: also run N Latin-hypercube points of the assumption registry "
+                         "and report the 2025 range over those the 2021-2024 path keeps")
     ap.add_argument("--write", action="store_true", help="write the preset block and docs tables")
     return ap.parse_args(argv)
 
@@ -210,13 +237,15 @@ def calibrate(p: Config, args: argparse.Namespace, pool: Executor,
 
 def write_outputs(p: Config, c: Calibration, args: argparse.Namespace, scale: float,
                   stats: dict[str, tuple[float, float]], wall: float,
-                  fc: dict[str, tuple[float, float]] | None = None) -> list[Path]:
+                  fc: dict[str, tuple[float, float]] | None = None, band: Band | None = None) -> list[Path]:
     """Write the run record; with ``--write`` also the preset block and the docs tables."""
     out = ROOT / "results" / "calibration" / f"{datetime.now():%Y-%m-%d_%H-%M-%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     record = {"args": vars(args), "fitted": vars(c), "wall_seconds": wall,
               "verify_scale": scale, "stats": {k: list(v) for k, v in stats.items()},
-              "forecast_2025": {k: list(v) for k, v in (fc or {}).items()}}
+              "forecast_2025": {k: list(v) for k, v in (fc or {}).items()},
+              "forecast_band": None if band is None else {"kept": sum(band.kept), "points": len(band.kept),
+                                                           "range": band.summary()}}
     out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     if not args.write:
         return [out]
@@ -234,6 +263,12 @@ def write_outputs(p: Config, c: Calibration, args: argparse.Namespace, scale: fl
                  f"{_one_in(scale)}, seed {args.verify_seed}, {args.verify_reps} replications.")
         replace_between(DOC, FC_BEGIN, FC_END, "\n".join([FC_BEGIN, stamp, "", render_forecast(fc), "",
                                                           render_path(fc, (2025,)), FC_END]))
+    if band is not None:
+        stamp = (f"Produced by `python -m sim.calibrate --forecast --band {len(band.kept)} --write` on "
+                 f"{datetime.now():%Y-%m-%d}: scale {_one_in(scale)}, seed {args.verify_seed}, "
+                 "one replication per point.")
+        block = [BAND_BEGIN, stamp, "", render_band(band), BAND_END]
+        replace_between(DOC, BAND_BEGIN, BAND_END, "\n".join(block))
     return [out, PRESET, DOC]
 
 
@@ -252,15 +287,20 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> None:
         c = calibrate(p_search, args, pool, log)
         log(f"fitted: burden50 {c.burden50:.4f}, start age mean {c.start_age_mean:.3f}; verifying")
         stats = verify(fitted(p_verify, c), args.verify_seed, args.verify_reps, pool)
-        fc = None
+        fc, band = None, None
         if args.forecast:
             log("forecasting 2025")
             p_fc = load(["scenario=china_2024", f"city.scale={scale}", *FORECAST_RUN])
             fc = summarise(run_metrics(fitted(p_fc, c), args.verify_seed, args.verify_reps, pool))
+            if args.band:
+                band = forecast_band(["scenario=china_2024", f"city.scale={scale}", *FORECAST_RUN,
+                                      *fitted_overrides(c)], args.band, args.verify_seed, pool, log)
     print(render_fitted(c) + "\n\n" + render(stats) + "\n\n" + render_path(stats, PATH_YEARS))
     if fc is not None:
         print("\n" + render_forecast(fc) + "\n\n" + render_path(fc, (2025,)))
+    if band is not None:
+        print("\n" + render_band(band))
     wall = time.perf_counter() - t0
-    written = write_outputs(p_verify, c, args, scale, stats, wall, fc)
+    written = write_outputs(p_verify, c, args, scale, stats, wall, fc, band)
     log(f"done in {wall / 60:.1f} min; wrote {', '.join(str(f.relative_to(ROOT)) for f in written)}")
 
