@@ -182,7 +182,9 @@ def yearly_metrics(p: Config, timeseries: dict[str, list]) -> dict[str, float]:
     for m, f, n in zip(timeseries["month"], timeseries["mean_fee"], lic, strict=True):
         fee_w[m] = fee_w.get(m, 0.0) + f * n
     pop = sum(d.population for d in p.city.districts) * p.city.scale
-    out = {"children_under3_start_2021": tot["children_under3"].get(0, math.nan) / p.city.scale / 1e6}
+    out: dict[str, float] = {}
+    if p.run.start_year == 2021:  # the check against the births of 2018-2020
+        out["children_under3_start_2021"] = tot["children_under3"][0] / p.city.scale / 1e6
     for k in range(int(p.run.horizon_months) // 12):
         y = p.run.start_year + k
         months = range(12 * k, 12 * k + 12)
@@ -195,8 +197,6 @@ def yearly_metrics(p: Config, timeseries: dict[str, list]) -> dict[str, float]:
         dec = tot["licensed_places"]
         if k > 0:
             out[f"growth_{y}"] = dec[12 * k + 11] / dec[12 * k - 1] - 1.0
-    if p.run.start_year != 2021:
-        del out["children_under3_start_2021"]
     return out
 
 

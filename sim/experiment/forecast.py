@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import qmc
@@ -60,9 +61,8 @@ def path_holds(m: dict[str, float]) -> bool:
     return all(t.holds(m[t.name]) for t in FIT)
 
 
-def band_assumptions(base: Sequence[str]) -> list[Assumption]:
-    """Return the registry's assumptions that apply to the preset ``base`` (with defaults)."""
-    cfg = load(list(base))
+def band_assumptions(cfg: Any) -> list[Assumption]:
+    """Return the registry's assumptions that apply to the composed preset ``cfg`` (with defaults)."""
     return [a for a in with_defaults(load_assumptions(), cfg) if a.default is not None and applies(a, cfg)]
 
 
@@ -77,8 +77,8 @@ def _job(args: tuple[list[str], int]) -> dict[str, float] | None:
 def forecast_band(base: Sequence[str], points: int, seed: int, pool: Executor,
                   log: Callable[[str], None] = print) -> Band:
     """Run ``points`` Latin-hypercube points of the assumptions on the 2021-2025 run ``base``."""
-    assumptions = band_assumptions(base)
     cfg = load(list(base))
+    assumptions = band_assumptions(cfg)
     units = qmc.LatinHypercube(d=len(assumptions), seed=seed).random(points)
     jobs = []
     for u in units:

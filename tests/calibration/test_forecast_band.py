@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from sim.config.load import load
 from sim.experiment.calibration import FORECAST, TARGETS
 from sim.experiment.forecast import FIT, Band, band_assumptions, forecast_band, path_holds
 
@@ -48,7 +49,7 @@ def test_the_range_is_over_the_kept_points_only_and_failed_runs_count_nowhere():
 
 def test_the_band_varies_the_registry_assumptions_that_apply_and_runs_end_to_end():
     base = ["scenario=china_2024", "city.scale=0.0002", "run.horizon_months=60", "run.burnin_months=12"]
-    names = {a.key for a in band_assumptions(base)}
+    names = {a.key for a in band_assumptions(load(base))}
     assert "families.price_response.burden50" in names and "families.patience.mean" in names
     assert not any(k.startswith("quality.") for k in names)  # inert with quality off
     with ThreadPoolExecutor(1) as pool:

@@ -13,16 +13,10 @@ from pathlib import Path
 import yaml
 
 from sim.cli.experiment import main
+from tests.commands import exit_status
 
 HEADER = "name,population,births_per_year\n"
 
-
-def _run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def _experiment(tmp_path: Path, csv: Path) -> Path:
@@ -42,14 +36,14 @@ def test_editing_the_csv_reruns_the_experiment_and_records_the_districts_that_ra
     csv = tmp_path / "districts.csv"
     csv.write_text(HEADER + "Riverside,150000,1000\nHillview,120000,850\n", encoding="utf-8")
     spec, out = _experiment(tmp_path, csv), tmp_path / "out"
-    assert _run([str(spec), "--out", str(out), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, [str(spec), "--out", str(out), "--jobs", "1", "--no-report"]) == 0
     first = _summary(out)
-    assert _run([str(spec), "--out", str(out), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, [str(spec), "--out", str(out), "--jobs", "1", "--no-report"]) == 0
     assert "1 of 1 runs already complete" in capsys.readouterr().err  # unchanged: skipped
 
     csv.write_text(HEADER + "Riverside,150000,4000\nHillview,120000,850\nLakeside,90000,700\n",
                    encoding="utf-8")
-    assert _run([str(spec), "--out", str(out), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, [str(spec), "--out", str(out), "--jobs", "1", "--no-report"]) == 0
     assert "already complete" not in capsys.readouterr().err
     second = _summary(out)
     assert second["meta"]["config_hash"] != first["meta"]["config_hash"]

@@ -12,6 +12,7 @@ import pytest
 from sim.cli.robustness import main
 from sim.experiment.assumptions import Assumption
 from sim.experiment.robustness import latin_hypercube, set_by
+from tests.commands import exit_status
 
 QUEUES = """purpose: Two textbook queues (10 or 12 places), for the robustness command's tests.
 scenarios:
@@ -23,13 +24,6 @@ kpis: [mean_waitlist, mean_wait_months, occupancy]
 figures: [kpis]
 """
 
-
-def _run(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 @pytest.fixture
@@ -68,7 +62,7 @@ def test_a_second_invocation_runs_nothing(queues: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "out"
     argv = _argv(queues, out, "--points", "2", "--no-report")
-    assert _run(argv) == 0
+    assert exit_status(main, argv) == 0
     found = (out / "runs").glob("*/*/summary.json")
     runs = sorted(p.parent.relative_to(out / "runs").as_posix() for p in found)
     assert runs == ["default/ten", "default/twelve", "p000/ten", "p000/twelve", "p001/ten", "p001/twelve"]
@@ -81,7 +75,7 @@ def test_a_second_invocation_runs_nothing(queues: Path, tmp_path: Path,
     assert f"families.move_hazard_per_month={value:.10g}" in run["overrides"]
     assert run["overrides"][-1] == "seed=42"
     capsys.readouterr()
-    assert _run(argv) == 0
+    assert exit_status(main, argv) == 0
     err = capsys.readouterr().err
     assert "6 of 6 runs already complete" in err and "running" not in err
 
@@ -91,7 +85,7 @@ def test_robustness_end_to_end_tables_report_and_a_lost_run_rerun_alone(
         queues: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "out"
     argv = _argv(queues, out, "--points", "6", "--replications", "3")
-    assert _run(argv) == 0
+    assert exit_status(main, argv) == 0
     res = pd.read_csv(out / "robustness.csv")
     assert list(res.columns) == ["kpi", "scenario_a", "scenario_b", "default_ranking", "share_holds",
                                  "ci_low", "ci_high", "share_flipped", "share_tied", "points"]
@@ -110,7 +104,7 @@ def test_robustness_end_to_end_tables_report_and_a_lost_run_rerun_alone(
     assert (out / "boxes.csv").is_file() and (out / "boxes.json").is_file()
     (out / "runs" / "p003" / "twelve" / "summary.json").unlink()
     capsys.readouterr()
-    assert _run(argv) == 0
+    assert exit_status(main, argv) == 0
     err = capsys.readouterr().err
     assert "13 of 14 runs already complete" in err and "running 1 of 14 runs" in err
 
@@ -130,7 +124,7 @@ def test_robustness_end_to_end_tables_report_and_a_lost_run_rerun_alone(
 def test_bad_input_is_one_line_naming_the_key_with_exit_status_2(
         queues: Path, tmp_path: Path, args: list[str], line: str, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "out"
-    assert _run([str(queues), "--out", str(out), "-j", "1", "--no-report", *args]) == 2
+    assert exit_status(main, [str(queues), "--out", str(out), "-j", "1", "--no-report", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(line), err
     assert not any("Traceback" in e for e in err)
@@ -138,5 +132,5 @@ def test_bad_input_is_one_line_naming_the_key_with_exit_status_2(
 
 
 def test_an_unknown_experiment_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert _run(["no_such_experiment", "--out", str(tmp_path / "o")]) == 2
+    assert exit_status(main, ["no_such_experiment", "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.strip().startswith("error: experiment: no_such_experiment:")

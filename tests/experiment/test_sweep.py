@@ -12,6 +12,7 @@ import pytest
 from sim.cli.experiment import main
 from sim.experiment.layout import DEFAULT_FIGURES
 from sim.experiment.spec import ExperimentError, expand_grid, load_experiment, parse_experiment
+from tests.commands import exit_status
 
 SMOKE_SCENARIOS = ("baseline", "target")
 
@@ -23,20 +24,12 @@ def _drawn(smoke: Path) -> list[str]:
 KPI_SAMPLE = ("mean_waitlist", "enrollment_rate", "occupancy", "public_cost_total", "children_born")
 
 
-def _run(argv: list[str]) -> int:
-    """Run the command; return its exit status."""
-    try:
-        main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The smoke experiment run on two processes, report included."""
     out = tmp_path_factory.mktemp("smoke")
-    assert _run(["smoke", "--out", str(out), "--jobs", "2"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(out), "--jobs", "2"]) == 0
     return out
 
 
@@ -103,7 +96,7 @@ def test_report_is_self_contained_with_every_figure_embedded(smoke: Path) -> Non
 
 
 def test_parallel_sweep_gives_the_same_results_as_sequential(smoke: Path, tmp_path: Path) -> None:
-    assert _run(["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
     for s in SMOKE_SCENARIOS:
         a = pd.read_parquet(smoke / "runs" / s / "replications.parquet")
         b = pd.read_parquet(tmp_path / "runs" / s / "replications.parquet")
@@ -113,16 +106,16 @@ def test_parallel_sweep_gives_the_same_results_as_sequential(smoke: Path, tmp_pa
 
 
 def test_rerun_skips_complete_runs_and_redoes_only_missing_ones(tmp_path: Path, capsys) -> None:
-    assert _run(["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
     summaries = {s: tmp_path / "runs" / s / "summary.json" for s in SMOKE_SCENARIOS}
     stamp = {s: p.stat().st_mtime_ns for s, p in summaries.items()}
     before = pd.read_parquet(tmp_path / "runs" / "target" / "replications.parquet")
     capsys.readouterr()
-    assert _run(["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
     assert "2 of 2 runs already complete" in capsys.readouterr().err
     assert {s: p.stat().st_mtime_ns for s, p in summaries.items()} == stamp
     summaries["target"].unlink()  # as if interrupted before the run finished
-    assert _run(["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
     err = capsys.readouterr().err
     assert "1 of 2 runs already complete" in err and "run 2/2 done: target" in err
     assert summaries["baseline"].stat().st_mtime_ns == stamp["baseline"]
@@ -131,9 +124,10 @@ def test_rerun_skips_complete_runs_and_redoes_only_missing_ones(tmp_path: Path, 
 
 
 def test_changed_overrides_rerun_the_affected_runs(tmp_path: Path, capsys) -> None:
-    assert _run(["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report", "run.replications=1"]) == 0
+    argv = ["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report", "run.replications=1"]
+    assert exit_status(main, argv) == 0
     capsys.readouterr()
-    assert _run(["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(tmp_path), "--jobs", "1", "--no-report"]) == 0
     assert "already complete" not in capsys.readouterr().err
     assert len(pd.read_parquet(tmp_path / "runs" / "target" / "replications.parquet")) == 2
 
@@ -146,7 +140,7 @@ def test_failing_run_is_recorded_and_the_others_complete(tmp_path: Path, capsys)
         "replications: 1\ncommon: [run.horizon_months=6, run.burnin_months=6]\n"
         "figures: [kpis]\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert _run([str(spec), "--out", str(out), "--jobs", "2"]) == 1
+    assert exit_status(main, [str(spec), "--out", str(out), "--jobs", "2"]) == 1
     assert "staff.initial_fill" in capsys.readouterr().err
     error = json.loads((out / "runs" / "bad" / "error.json").read_text())
     assert error["error"] == "config" and error["key"] == "staff.initial_fill"
@@ -191,5 +185,5 @@ def test_malformed_experiment_names_the_field(raw: dict, field: str) -> None:
 
 
 def test_unknown_experiment_exits_with_status_2(capsys) -> None:
-    assert _run(["no_such_experiment"]) == 2
+    assert exit_status(main, ["no_such_experiment"]) == 2
     assert capsys.readouterr().err.startswith("error: experiment no_such_experiment")
