@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.cli.experiment import main
 from sim.experiment.ray_pool import RayPool
+from tests.commands import exit_status
 from tests.experiment.test_launchers import _kpis
-from tests.experiment.test_sweep import _run
 
 NO_RAY = "ray is not installed: pip install 'childcare-sim[ray]'"
 SMOKE_SCENARIOS = ("baseline", "target")
@@ -46,8 +47,8 @@ def local_ray() -> Iterator[object]:
 
 def test_smoke_experiment_on_local_ray_has_the_kpis_of_local_processes(
         local_ray: object, tmp_path: Path) -> None:
-    assert _run(["smoke", "--out", str(tmp_path / "local"), "--jobs", "2", "--no-report"]) == 0
-    assert _run(["smoke", "--out", str(tmp_path / "ray"), "--engine", "ray", "--no-report"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(tmp_path / "local"), "--jobs", "2", "--no-report"]) == 0
+    assert exit_status(main, ["smoke", "--out", str(tmp_path / "ray"), "--engine", "ray", "--no-report"]) == 0
     for s in SMOKE_SCENARIOS:
         _same_run(tmp_path / "local" / "runs" / s, tmp_path / "ray" / "runs" / s)
     assert _kpis(tmp_path / "ray" / "runs" / "baseline") != _kpis(tmp_path / "ray" / "runs" / "target")
@@ -69,7 +70,7 @@ def test_a_ray_worker_that_dies_fails_its_own_task_only(local_ray: object) -> No
 def test_an_unreachable_ray_address_is_one_error_line_before_any_run(tmp_path: Path, capsys) -> None:
     pytest.importorskip("ray", reason=NO_RAY)
     out = tmp_path / "out"
-    assert _run(["smoke", "--out", str(out), "--address", "127.0.0.1:1", "--no-report"]) == 2
+    assert exit_status(main, ["smoke", "--out", str(out), "--address", "127.0.0.1:1", "--no-report"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("error: address: cannot reach 127.0.0.1:1"), err
     assert not (out / "runs").exists()
@@ -77,11 +78,11 @@ def test_an_unreachable_ray_address_is_one_error_line_before_any_run(tmp_path: P
 
 def test_the_ray_engine_without_ray_is_one_error_line(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError
-    assert _run(["smoke", "--out", str(tmp_path / "out"), "--engine", "ray"]) == 2
+    assert exit_status(main, ["smoke", "--out", str(tmp_path / "out"), "--engine", "ray"]) == 2
     assert capsys.readouterr().err.strip() == f"error: engine: {NO_RAY}"
     assert not (tmp_path / "out").exists()
 
 
 def test_an_address_with_the_local_engine_is_one_error_line(tmp_path: Path, capsys) -> None:
-    assert _run(["smoke", "--engine", "local", "--address", "auto", "--out", str(tmp_path)]) == 2
+    assert exit_status(main, ["smoke", "--engine", "local", "--address", "auto", "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == "error: address: a Ray address needs --engine ray"
