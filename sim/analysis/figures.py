@@ -27,15 +27,8 @@ from scipy import stats as st
 from sim.analysis import kpis as K
 from sim.analysis.figure_text import plain_figure
 from sim.analysis.maps import distribution_figure, map_figure
-from sim.analysis.tables import (
-    LeverMark,
-    Study,
-    by_year_means,
-    city_name,
-    cost_per_year,
-    lever_marks,
-    shown_kpis,
-)
+from sim.analysis.study import LeverMark, Study, city_name, lever_marks
+from sim.analysis.tables import by_year_means, cost_per_year, shown_kpis
 from sim.experiment.stats import mean_ci95
 
 UNIT = ["scenario", "seed", "replication"]

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import Study, clearly_extreme, cost_per_year, paired_differences
+from sim.analysis.study import Study
+from sim.analysis.tables import clearly_extreme, cost_per_year, paired_differences
 from sim.experiment.stats import mean_ci95
 
 

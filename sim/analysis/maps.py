@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import resolved_config
+from sim.analysis.study import resolved_config
 from sim.experiment.stats import mean_ci95
 
 if TYPE_CHECKING:

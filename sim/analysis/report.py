@@ -1,6 +1,6 @@
 """The reviewer's report: one self-contained ``report.html`` per experiment or sweep.
 
-:func:`build_report` reads a study directory (see :mod:`sim.analysis.tables`), writes
+:func:`build_report` reads a study directory (see :mod:`sim.analysis.study`), writes
 ``runs.parquet``, ``scenarios.csv``, ``timeseries.parquet``, ``kpis_by_year.parquet`` and
 ``figures/*.png`` next to it, and renders ``report.html`` with every image embedded
 (base64), so the file can be mailed and read offline. ``childcare-sim-report DIR``
@@ -29,13 +29,11 @@ from sim.analysis.report_sections import (
     warmup_html,
 )
 from sim.analysis.report_text import config_differences, model_section
+from sim.analysis.study import Study, city_name, load_study
 from sim.analysis.tables import (
-    Study,
-    city_name,
     clearly_extreme,
     kpi_columns,
     kpis_by_year_frame,
-    load_study,
     paired_differences,
     runs_frame,
     scenarios_frame,

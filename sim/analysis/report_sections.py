@@ -13,7 +13,8 @@ import pandas as pd
 
 from sim.analysis import kpis as K
 from sim.analysis.cost_effectiveness import MEASURES
-from sim.analysis.tables import Study, paired_differences, resolved_config
+from sim.analysis.study import Study, resolved_config
+from sim.analysis.tables import paired_differences
 from sim.experiment.warmup import detect_warmup
 
 QUINTILES = [f"enrollment_rate_q{q}" for q in range(1, 6)]

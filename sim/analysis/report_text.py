@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sim
-from sim.analysis.tables import RunRecord, Study, resolved_config
+from sim.analysis.study import RunRecord, Study, resolved_config
 
 README = Path(sim.__file__).resolve().parents[1] / "README.md"
 _IGNORED = ("run.jobs", "run.progress")

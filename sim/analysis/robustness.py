@@ -40,7 +40,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis import kpis as K
-from sim.analysis.tables import read_table
+from sim.analysis.study import read_table
 from sim.experiment.layout import DEFAULT_POINT, REPLICATIONS, RUNS_DIR, SUMMARY
 from sim.experiment.layout import DESIGN_FILE as DESIGN
 from sim.experiment.layout import ROBUSTNESS_FILE as MANIFEST

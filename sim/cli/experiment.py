@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _report(out_dir: Path) -> None:
     from sim.analysis.report import build_report  # here: pandas and matplotlib only when needed
-    from sim.analysis.tables import UnreadableResult
+    from sim.analysis.study import UnreadableResult
 
     try:
         report = build_report(out_dir)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from sim.analysis.report import build_report
-from sim.analysis.tables import UnreadableResult
+from sim.analysis.study import UnreadableResult
 from sim.experiment.atomic import os_error_line as os_line
 
 

@@ -6,7 +6,8 @@ import pandas as pd
 
 from sim.analysis.findings import main_finding
 from sim.analysis.kpis import fmt
-from sim.analysis.tables import Study, paired_differences, scenarios_frame
+from sim.analysis.study import Study
+from sim.analysis.tables import paired_differences, scenarios_frame
 
 # scenario -> (mean waitlist, public cost per year in million yuan); three replications each
 NUMBERS = {"base": (100.0, 0.0), "cheap": (80.0, 10.0), "dear": (50.0, 100.0), "free": (90.0, 0.0)}

@@ -31,8 +31,8 @@ def loaded_by(module: str) -> list[str]:
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("module", ["sim.analysis.tables", "sim.analysis.report", "sim.cli.report",
-                                    "sim.experiment.layout"])
+@pytest.mark.parametrize("module", ["sim.analysis.study", "sim.analysis.tables", "sim.analysis.report",
+                                    "sim.cli.report", "sim.experiment.layout"])
 def test_reading_results_loads_neither_hydra_nor_the_model(module):
     assert loaded_by(module) == []
 

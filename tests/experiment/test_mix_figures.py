@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from sim.analysis.figures import FigureContext, draw, places_by_type_figure, programme_figure
-from sim.analysis.tables import Study, by_year_means
+from sim.analysis.study import Study
+from sim.analysis.tables import by_year_means
 
 YEARS = (2024, 2025)
 

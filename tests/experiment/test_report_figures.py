@@ -14,7 +14,8 @@ from matplotlib.text import Text
 from sim.analysis.figure_text import has_cjk, plain
 from sim.analysis.figures import FIGURES, FigureContext, draw, kpi_bars_figure
 from sim.analysis.maps import distribution_figure, map_figure
-from sim.analysis.tables import RunRecord, Study, scenarios_frame
+from sim.analysis.study import RunRecord, Study
+from sim.analysis.tables import scenarios_frame
 
 NAMES = ["base", "普惠 cap"]  # a scenario named in Chinese, as a planner might
 DISTRICTS = [{"name": "Gulou", "x_km": 0.0, "y_km": 0.0, "population": 100000},

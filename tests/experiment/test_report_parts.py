@@ -8,15 +8,8 @@ import pandas as pd
 
 from sim.analysis.report import diff_table, kpi_table
 from sim.analysis.report_sections import count_interval, warmup_html
-from sim.analysis.tables import (
-    RunRecord,
-    Study,
-    last_per_key,
-    paired_differences,
-    scenarios_frame,
-    shown_kpis,
-    with_costs_per_year,
-)
+from sim.analysis.study import RunRecord, Study, last_per_key
+from sim.analysis.tables import paired_differences, scenarios_frame, shown_kpis, with_costs_per_year
 
 
 def test_the_settings_line_lists_each_key_once_with_the_value_that_wins() -> None:
