@@ -24,7 +24,7 @@ from sim.analysis.study import resolved_config
 from sim.experiment.stats import mean_ci95
 
 if TYPE_CHECKING:
-    from sim.analysis.figures import FigureContext
+    from sim.analysis.figure_context import FigureContext
 
 ACCESS = "access_affordable_share"
 QUINTILE_KPIS = ("enrollment_rate_q", "priced_out_share_q")

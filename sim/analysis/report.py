@@ -20,7 +20,8 @@ import pandas as pd
 import sim
 from sim.analysis import kpis as K
 from sim.analysis.cost_effectiveness import cost_effectiveness
-from sim.analysis.figures import DrawnFigure, FigureContext, draw
+from sim.analysis.figure_context import FigureContext
+from sim.analysis.figures import DrawnFigure, draw
 from sim.analysis.findings import main_finding, policy_brief
 from sim.analysis.report_sections import (
     cost_effectiveness_html,

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.figures import FigureContext, draw, places_by_type_figure, programme_figure
+from sim.analysis.figure_context import FigureContext
+from sim.analysis.figures import draw
+from sim.analysis.mix_figures import places_by_type_figure, programme_figure
 from sim.analysis.study import Study
 from sim.analysis.tables import by_year_means
 

@@ -11,9 +11,11 @@ import yaml
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from sim.analysis.figure_context import FigureContext
 from sim.analysis.figure_text import has_cjk, plain
-from sim.analysis.figures import FIGURES, FigureContext, draw, kpi_bars_figure
+from sim.analysis.figures import FIGURES, draw
 from sim.analysis.maps import distribution_figure, map_figure
+from sim.analysis.scenario_figures import kpi_bars_figure
 from sim.analysis.study import RunRecord, Study
 from sim.analysis.tables import scenarios_frame
 
