@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from sim.config import checks as C
 from sim.config import validate as V
 from sim.config.errors import ConfigError
 from sim.config.load import load
@@ -137,17 +138,17 @@ def test_an_impossible_value_is_rejected_with_its_key(default, key, mutate, reas
 
 
 def test_helpers_accept_the_edges_of_their_ranges():
-    V.positive("k", 1e-300)
-    V.non_negative("k", 0.0)
-    V.probability("k", 0.0)
-    V.probability("k", 1.0)
-    V.one_of("k", "a", ("a", "b"))
-    V.distribution("k", DistSpec("never"))
+    C.positive("k", 1e-300)
+    C.non_negative("k", 0.0)
+    C.probability("k", 0.0)
+    C.probability("k", 1.0)
+    C.one_of("k", "a", ("a", "b"))
+    C.distribution("k", DistSpec("never"))
 
 
 @pytest.mark.parametrize("check, value", [
-    (V.positive, 0.0), (V.positive, -1.0), (V.non_negative, -1e-12), (V.probability, 1.0000001),
-    (V.probability, -0.0001), (V.positive, math.inf), (V.non_negative, math.nan), (V.positive, "7"),
+    (C.positive, 0.0), (C.positive, -1.0), (C.non_negative, -1e-12), (C.probability, 1.0000001),
+    (C.probability, -0.0001), (C.positive, math.inf), (C.non_negative, math.nan), (C.positive, "7"),
 ])
 def test_helpers_reject_values_outside_their_range_with_the_given_key(check, value):
     with pytest.raises(ConfigError) as info:
@@ -157,7 +158,7 @@ def test_helpers_reject_values_outside_their_range_with_the_given_key(check, val
 
 def test_one_of_lists_the_choices_and_the_bad_value():
     with pytest.raises(ConfigError) as info:
-        V.one_of("allocation.discipline", "random", ("fifo", "lottery"))
+        C.one_of("allocation.discipline", "random", ("fifo", "lottery"))
     assert info.value.reason == "must be one of fifo, lottery, got 'random'"
 
 
