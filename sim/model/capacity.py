@@ -181,7 +181,7 @@ class CapacityProgramme:
         offered ``purchase_per_place_month`` per licensed place (政府购买服务: the government
         buys 普惠 places). A 普惠 provider accepts (its fee is capped already); a market one
         converts to ``economics.convert_to`` when it expects to do better so
-        (:meth:`sim.model.provider.Providers.conversion_terms`). The contract is paid monthly
+        (:meth:`sim.model.conversion.Conversion.terms`). The contract is paid monthly
         within the budget (:meth:`Government.purchase`); no offer is made while the budget is
         exhausted. Its places
         count as the channel's (``programme_places_purchase``) but add no licensed place: the
@@ -205,11 +205,11 @@ class CapacityProgramme:
             near.sort(key=lambda i: (-vacant[i.idx], self.km[d.idx, i.district.idx], i.idx))
             for inst in near:
                 if not inst.affordable:
-                    stay, convert = self.providers.conversion_terms(inst, eco.convert_to, per_place)
+                    stay, convert = self.providers.conversion.terms(inst, eco.convert_to, per_place)
                     if convert <= stay:
                         refused.add(inst.idx)
                         continue
-                    self.providers.convert(inst, eco.convert_to, purchased=True)
+                    self.providers.conversion.convert(inst, eco.convert_to, purchased=True)
                 self.gov.purchase(inst, per_place)
                 self.built[PURCHASE] = self.built.get(PURCHASE, 0) + inst.licensed
                 self.placed[inst.district.idx] += vacant[inst.idx]

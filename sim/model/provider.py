@@ -16,7 +16,8 @@ against its present costs), or when its cash is gone beyond ``credit_months`` of
 whatever it expects. ``closure_rule: deficits`` is the earlier rule (cash and a run of
 deficits only). On closure its children are displaced and re-placed with priority and the
 families on its waitlists re-rank. Market providers reset their fee each January from last
-year's occupancy (:mod:`sim.model.market`). Costs follow calibration/china.md s.3 (rent plus
+year's occupancy (:mod:`sim.model.market`); private providers may convert to 普惠 status
+then (:mod:`sim.model.conversion`). Costs follow calibration/china.md s.3 (rent plus
 labour over 75% of operating cost); see :mod:`sim.model.economics` and :mod:`sim.model.costs`.
 The rules' parameters are assumptions (``configs/config.yaml``, ``economics``).
 """
@@ -32,8 +33,9 @@ import simpy
 
 from sim.model.births import births_multiplier
 from sim.model.city import Institution, build_institution
+from sim.model.conversion import Conversion
 from sim.model.costs import CostStructure, cohort_outlook, cost_structure, expected_result
-from sim.model.economics import Statement, capped_fee, market_fee_update, monthly_statement
+from sim.model.economics import Statement, market_fee_update, monthly_statement
 from sim.params.schema import InstitutionSpec
 
 if TYPE_CHECKING:
@@ -91,7 +93,7 @@ class Providers:
         self.closed_at: dict[int, float] = {}  # institution index -> closing time
         self.programme_idx: set[int] = set()  # institutions the capacity programme ordered
         self.programme_deficits = 0.0  # public deficits of those, covered in the window
-        self.converted: list[tuple[float, int, bool]] = []  # (time, institution, purchased) of conversions
+        self.conversion = Conversion(self)  # to 普惠 status: own choice each January, or a purchase
 
     # -- costs ---------------------------------------------------------------------------
     def rent(self, inst: Institution, share: float | None = None) -> float:
@@ -167,86 +169,6 @@ class Providers:
         in_use = sum(c.in_use for c in inst.classes)
         return expected_result(children, per_child, self.costs(inst), pl * in_use)
 
-    # -- conversion to 普惠 status -----------------------------------------------------------------
-    def affordable_occupancy(self, d: District, tname: str) -> float | None:
-        """Return the occupancy (occupied over licensed places) of type ``tname`` in ``d``, else city-wide.
-
-        None when no provider of the type is open anywhere.
-        """
-        k = list(self.params.city.types).index(tname)
-        n = self.places.n_types
-        occ, lic = self.places.levels["occupied"], self.places.levels["licensed"]
-        i = d.idx * n + k
-        if lic[i].value > 0:
-            return occ[i].value / lic[i].value
-        total = sum(lv.value for lv in lic[k::n])
-        return sum(lv.value for lv in occ[k::n]) / total if total > 0 else None
-
-    def conversion_terms(self, inst: Institution, tname: str, per_place: float = 0.0) -> tuple[float, float]:
-        """Return (result expected as it is, result expected as a ``tname`` 普惠 provider), monthly.
-
-        As a 普惠 provider it charges the type's list fee in its district (under the fee cap in
-        force), receives the type's operating subsidy per child and ``per_place`` per place in
-        use (a purchase contract), keeps its premises at ``economics.conversion_rent_share`` of
-        their rent (rent relief), has the type's overhead, and expects the
-        occupancy the type's providers have in its district now (city-wide when none is
-        there), or its own when that is higher; both outlooks apply the births outlook.
-        """
-        assert self.gov is not None
-        stay = self.outlook(inst)
-        t = self.params.city.types[tname]
-        d = inst.district
-        fee = capped_fee(t.fee_per_month * d.spec.fee_index, self.gov.pol.fee_cap, self.gov.pol.fee_cap_basis,
-                         d.spec.median_income)
-        op = self.gov.operating_rate(tname)
-        in_use = sum(c.in_use for c in inst.classes)
-        child_months, _, months = inst.acct.trailing()
-        own = child_months / months if months > 0 else 0.0
-        occ = self.affordable_occupancy(d, tname)
-        children = max(own, (occ or 0.0) * in_use) * self.births_outlook()
-        pl = self.gov.place_rate() + per_place
-        convert = expected_result(children, fee + op, self.costs(inst, tname), pl * in_use)
-        return stay, convert
-
-    def consider_conversion(self, inst: Institution) -> None:
-        """January: a private provider of a convertible type converts to 普惠 when it expects to do better."""
-        cfg = self.cfg
-        if (inst.affordable or inst.sector != "private" or inst.type not in cfg.convert_from
-                or cfg.convert_to not in self.params.city.types):
-            return
-        stay, convert = self.conversion_terms(inst, cfg.convert_to)
-        if convert > stay + cfg.conversion_gain_per_month:
-            self.convert(inst, cfg.convert_to)
-
-    def convert(self, inst: Institution, tname: str, purchased: bool = False) -> None:
-        """The institution becomes a 普惠 provider of type ``tname`` now (its own choice, or a purchase).
-
-        Its classes, children, premises and intake calendar stay; it pays
-        ``economics.conversion_rent_share`` of its rent; its type (overhead, families'
-        type preference, the levels it feeds) and its fee for new contracts change to the
-        type's list fee in its district under the cap in force; children enrolled keep the
-        fee they contracted. Counted in ``conversions_to_affordable``.
-        """
-        assert self.gov is not None
-        t = self.params.city.types[tname]
-        k = list(self.params.city.types).index(tname)
-        for c in inst.classes:
-            self.places.retype(c, k)
-        inst.type, inst.type_idx, inst.affordable = tname, k, True
-        inst.rent_share = self.cfg.conversion_rent_share
-        inst.list_fee = t.fee_per_month * inst.district.spec.fee_index
-        self.gov.apply_fee_cap(inst)
-        self.converted.append((self.env.now, inst.idx, purchased))
-        self.options.invalidate()
-        if self.trace.active:
-            self.trace.emit(self.env.now, "convert", inst, tname)
-
-    def conversions(self, since: float, purchased_only: bool = False) -> int:
-        """Return the conversions to 普惠 status at or after time ``since`` (own choice or purchase;
-        only purchases with ``purchased_only``)."""
-        return sum(1 for t, _, bought in self.converted
-                   if t >= since - 1e-9 and (bought or not purchased_only))
-
     def open_books(self, inst: Institution) -> None:
         """Open the institution's books now with the starting cash (earlier activity is not booked)."""
         a = inst.acct
@@ -274,7 +196,7 @@ class Providers:
             if month % 12 == 11 and self.cfg.fee_setting:
                 self.reset_fee(inst)
             if month % 12 == 11 and self.cfg.conversion:
-                self.consider_conversion(inst)
+                self.conversion.consider(inst)
             if self.cfg.downsize:
                 self.adjust_rooms(inst)
             if self.should_close(inst):

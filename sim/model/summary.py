@@ -101,8 +101,8 @@ def supply_kpis(w: World, T: float) -> dict[str, float]:
     new = sum(v for k, v in built.items() if k != "purchase")
     out["programme_places"] = new  # new places: built and converted kindergarten classes
     out["public_cost_per_new_place"] = _ratio(w.gov.cost["construction"] + prov.programme_deficits, new)
-    out["conversions_to_affordable"] = prov.conversions(w.params.run.warmup_months)
-    out["conversions_purchased"] = prov.conversions(w.params.run.warmup_months, purchased_only=True)
+    out["conversions_to_affordable"] = prov.conversion.count(w.params.run.warmup_months)
+    out["conversions_purchased"] = prov.conversion.count(w.params.run.warmup_months, purchased_only=True)
     return out
 
 

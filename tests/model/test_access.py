@@ -110,7 +110,7 @@ def test_a_provider_converted_to_affordable_gives_access_from_then_on():
     """Catches: the affordable status read once at build instead of each month."""
     w = grid_world(inst("M", type_="market"))
     assert shares(w) == [0.0] * 4
-    w.providers.convert(w.institutions[0], "affordable")
+    w.providers.conversion.convert(w.institutions[0], "affordable")
     assert shares(w) == [1.0, 1.0, 1.0, 0.0]
 
 

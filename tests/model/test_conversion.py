@@ -54,7 +54,7 @@ def test_retype_moves_every_level_to_the_new_type_and_keeps_the_city_totals():
     m0 = inst(w, "M0")
     before = {q: w.places.total(q) for q in ("enrolled", "licensed", "usable", "caregivers")}
     market_before, aff_before = level(w, "licensed", "market"), level(w, "licensed", "affordable")
-    w.providers.convert(m0, "affordable")
+    w.providers.conversion.convert(m0, "affordable")
     assert {q: w.places.total(q) for q in before} == before
     assert level(w, "licensed", "market") == market_before - 40
     assert level(w, "licensed", "affordable") == aff_before + 40
@@ -70,13 +70,13 @@ def test_a_conversion_changes_type_and_fee_for_new_contracts_not_for_children_en
     m0 = inst(w, "M0")
     c = m0.classes[0]
     rate_before = c.fee_rate
-    w.providers.convert(m0, "affordable")
+    w.providers.conversion.convert(m0, "affordable")
     t = w.params.city.types["affordable"]
     assert m0.type == "affordable" and m0.affordable and m0.sector == "private"
     assert m0.list_fee == pytest.approx(t.fee_per_month * m0.district.spec.fee_index)
     assert m0.fee == pytest.approx(min(2000.0, m0.list_fee))  # the cap in force applies
     assert c.fee_rate == rate_before  # contracts made keep their fee
-    assert w.providers.conversions(0.0) == 1 and w.providers.converted[0][2] is False
+    assert w.providers.conversion.count(0.0) == 1 and w.providers.conversion.converted[0][2] is False
 
 
 CASES = [(-100.0, 0.0, 0.0, True), (0.0, -100.0, 0.0, False), (-100.0, 0.0, 200.0, False),
@@ -87,18 +87,18 @@ CASES = [(-100.0, 0.0, 0.0, True), (0.0, -100.0, 0.0, False), (-100.0, 0.0, 200.
 def test_a_private_provider_converts_when_its_affordable_outlook_beats_its_own(
         monkeypatch, stay, convert, gain, converts):
     w = started(f"economics.conversion_gain_per_month={gain}")
-    monkeypatch.setattr(w.providers, "conversion_terms", lambda inst, tname, per_place=0.0: (stay, convert))
+    monkeypatch.setattr(w.providers.conversion, "terms", lambda inst, tname, per_place=0.0: (stay, convert))
     for name in ("M0", "A0", "P0"):
-        w.providers.consider_conversion(inst(w, name))
+        w.providers.conversion.consider(inst(w, name))
     assert inst(w, "M0").affordable is converts
     assert inst(w, "M0").type == ("affordable" if converts else "market")
-    assert inst(w, "P0").type == "public" and w.providers.conversions(0.0) == int(converts)
+    assert inst(w, "P0").type == "public" and w.providers.conversion.count(0.0) == int(converts)
 
 
 def test_types_not_listed_in_convert_from_never_convert(monkeypatch):
     w = started("economics.convert_from=[home]")
-    monkeypatch.setattr(w.providers, "conversion_terms", lambda inst, tname, per_place=0.0: (-1e9, 1e9))
-    w.providers.consider_conversion(inst(w, "M0"))
+    monkeypatch.setattr(w.providers.conversion, "terms", lambda inst, tname, per_place=0.0: (-1e9, 1e9))
+    w.providers.conversion.consider(inst(w, "M0"))
     assert inst(w, "M0").type == "market"
 
 
@@ -109,9 +109,9 @@ def test_the_affordable_outlook_keeps_its_premises_at_the_relief_share_and_uses_
     w = started("economics.conversion_rent_share=0.8")
     m0, a0 = inst(w, "M0"), inst(w, "A0")
     prov = w.providers
-    occ = prov.affordable_occupancy(m0.district, "affordable")
+    occ = prov.conversion.affordable_occupancy(m0.district, "affordable")
     assert occ == pytest.approx(sum(c.load / 2 for c in a0.classes) / a0.licensed)
-    stay, convert = prov.conversion_terms(m0, "affordable")
+    stay, convert = prov.conversion.terms(m0, "affordable")
     t = w.params.city.types["affordable"]
     fee = t.fee_per_month * m0.district.spec.fee_index
     costs = prov.costs(m0, "affordable")
@@ -125,7 +125,7 @@ def test_the_affordable_outlook_keeps_its_premises_at_the_relief_share_and_uses_
     assert diff == pytest.approx(0.2 * prov.rent(m0) * 40 + overhead)
     # after converting it pays that rent
     rent = prov.rent(m0)
-    prov.convert(m0, "affordable")
+    prov.conversion.convert(m0, "affordable")
     assert prov.rent(m0) == pytest.approx(0.8 * rent) and m0.premises == "market"
 
 
@@ -139,7 +139,7 @@ def test_the_purchase_channel_buys_the_emptiest_private_provider_near_need_and_p
                 "capacity.reach_km=10")
     prog = programme(w)
     m0, m1 = inst(w, "M0"), inst(w, "M1")
-    monkeypatch.setattr(w.providers, "conversion_terms", lambda inst, tname, per_place=0.0: (0.0, per_place))
+    monkeypatch.setattr(w.providers.conversion, "terms", lambda inst, tname, per_place=0.0: (0.0, per_place))
     a0 = inst(w, "A0")
     prog._build(100.0, True)  # two public builds of 40; purchases take turns with them
     # every private provider is bought (40 + 20 + 40 places), the market ones converted; the
@@ -148,7 +148,7 @@ def test_the_purchase_channel_buys_the_emptiest_private_provider_near_need_and_p
     vacant = {i.idx: sum(c.usable - c.load / 2 for c in i.classes) for i in (m0, m1, a0)}
     first = next(iter(w.gov.contracts))
     assert vacant[first] == max(vacant.values())
-    converted = [i for _, i, bought in w.providers.converted if bought]
+    converted = [i for _, i, bought in w.providers.conversion.converted if bought]
     assert converted == [i for i in w.gov.contracts if i != a0.idx]
     assert a0.type == "affordable" and m0.type == m1.type == "affordable"
     assert w.gov.contracts[m0.idx] == 300.0
@@ -165,7 +165,7 @@ def test_the_purchase_channel_buys_the_emptiest_private_provider_near_need_and_p
 def test_a_provider_that_would_do_worse_refuses_the_purchase_and_building_goes_on(monkeypatch):
     w = started("++capacity.channels={purchase:0.5,public:0.5}", "capacity.reach_km=10")
     prog = programme(w)
-    monkeypatch.setattr(w.providers, "conversion_terms", lambda inst, tname, per_place=0.0: (10.0, 0.0))
+    monkeypatch.setattr(w.providers.conversion, "terms", lambda inst, tname, per_place=0.0: (10.0, 0.0))
     before = sum(w.providers.pipeline.values())
     prog._build(100.0, True)
     assert inst(w, "M0").type == inst(w, "M1").type == "market"  # both refused
