@@ -112,7 +112,7 @@ class AgeClass:
         self.levels: Any = None
         self.room = int(spec.cap)  # places per room (the group cap): rooms close and reopen whole
         self.in_use = self.licensed  # licensed places in rooms in use (closed rooms keep their licence)
-        self.crew: list[Any] = []  # caregiver records in post (sim.model.quality; only when enabled)
+        self.crew: list[Any] = []  # caregiver records in post (sim.model.workforce; only when enabled)
 
     def required_caregivers(self) -> int:
         """Return the caregivers needed to staff every licensed place."""

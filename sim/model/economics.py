@@ -28,7 +28,7 @@ class Statement:
     child_costs: float
     overhead: float
     workforce: float = 0.0  # quality rules (sim.model.quality): wage floor top-up, health staff, fines
-    wage_subsidy: float = 0.0  # public wage subsidy per qualified caregiver (sim.model.quality)
+    wage_subsidy: float = 0.0  # public wage subsidy per qualified caregiver (sim.model.workforce)
 
     @property
     def revenue(self) -> float:

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from sim.model.city import District, Institution
     from sim.model.hub import Hub
     from sim.model.options import Options
-    from sim.model.quality import Quality
     from sim.model.trace import Trace
+    from sim.model.workforce import Workforce
     from sim.model.world import Broadcast
     from sim.params.schema import Config, PolicyConfig
 
@@ -76,7 +76,7 @@ class Government:
         self.contracts: dict[int, float] = {}  # purchase contracts: institution -> yuan per place-month
         self.purchase_share = 1.0  # this month's share of the contracts paid
         self.hub: Hub | None = None  # set by the world
-        self.quality: Quality | None = None  # set by the world when quality.enabled
+        self.workforce: Workforce | None = None  # set by the world when quality.enabled
         self.hub_deficits = 0.0  # deficits of public hubs covered in the window (also public_providers)
 
     # -- what families and providers see ----------------------------------------------------
@@ -276,8 +276,8 @@ class Government:
         pl = self.place_rate()
         if self.hub is not None:
             self.hub.close_month(t, in_window, institutions)
-        if self.quality is not None:
-            self.quality.close_month_costs(in_window, institutions)
+        if self.workforce is not None:
+            self.workforce.pay_wage_subsidy(in_window, institutions)
         op_any = op > 0 or any(r > 0 for r in pol.operating_subsidy_by_type.values())
         if not (self.economics or pol.voucher_per_month > 0 or op_any or pl > 0 or self.contracts):
             return  # no scheme pays providers and no provider keeps books: nothing to close

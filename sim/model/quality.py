@@ -1,28 +1,13 @@
-"""Quality, safety and the workforce (issue 17): caregivers' qualifications and pay, a quality
-score per provider, incidents, inspections and sanctions.
+"""Quality, safety and the workforce (issue 17): a quality score per provider, what families see
+of it, and the month of the quality rules.
 
 Nothing here runs unless ``quality.enabled``; with it on and every lever at zero (no
 inspections, training, wage floor, wage subsidy or health-staff rule) the places, prices and
 budget are those of the model without it, and families only re-rank providers by quality.
-
-**Caregivers** (:class:`Caregiver`, one record per filled post, kept in ``AgeClass.crew``).
-A hire is qualified (a 保育师 certificate, nursing or early-education training) with
-probability :func:`qualified_hire_probability`: the odds ``p0 / (1 - p0)`` of
-``quality.qualified_hire_share`` (assumption) times the relative pay of qualified caregivers
-to the power ``quality.hire_wage_elasticity`` (assumption). Relative pay is what a qualified
-caregiver earns at the provider over the local market wage (``staff.wage_per_month`` times
-the district's cost index, as providers pay today): 1 without levers; a wage floor
-(``quality.wage_floor``, yuan a month for qualified caregivers) and a wage subsidy per
-qualified caregiver (``quality.wage_subsidy_per_qualified``, passed on in pay) raise it. A
-caregiver's quit hazard is ``staff.quit_hazard_per_month`` times relative pay to the power
-``quality.quit_wage_elasticity`` (-0.5: the turnover elasticity of the early care and
-education workforce in Cunha and Lee 2023, NBER WP 31869) times
-``1 + quality.workload_quit_factor`` when its class breaks the ratio at hire (workload);
-both are fixed at hire (a later lever change acts on new hires only). Training places
-(``quality.training_places_per_year``, at ``quality.training_cost_per_place``, plus the
-places the comprehensive centre delivers, :mod:`sim.model.hub`) start courses for randomly
-chosen unqualified caregivers in post; a caregiver still in post after
-``quality.training_months`` is qualified.
+Caregivers' qualifications, pay, quits and courses are the workforce's
+(:mod:`sim.model.workforce`); incidents, inspections and sanctions are supervision's
+(:mod:`sim.model.supervision`). :class:`Quality` holds both, runs the month in order and
+reports the KPIs.
 
 **Quality score** (0-1, grades A-D as in WS/T 821-2023's four grades, china.md s.5): a
 weighted sum (``quality.weights``) of the qualified share of its caregivers, the share of
@@ -36,23 +21,10 @@ its type's open providers (the types' preferences, ``families.choice.type_prefer
 set to today's mix and already carry each type's average quality), and loses
 ``quality.incident_demand_penalty`` after an incident at the provider (and
 ``quality.incident_spillover`` of it at the district's other providers), fading over
-``quality.incident_memory_months``.
-
-**Incidents**: Poisson, at ``quality.incidents_per_1000_child_years`` (assumption) times the
-provider's risk :func:`risk` (unqualified share, ratio breaches, turnover; a health worker
-or partnered clinic, ``quality.health_staff_required``, lowers it).
-
-**Inspections**: each month a provider is inspected with probability
-``inspections_per_provider_year / 12`` (``random``) or in proportion to its risk at the same
-total (``risk``); an incident brings an inspection (``quality.inspection_after_incident``).
-An inspection finds a violation with probability ``quality.violation_base`` times the
-provider's risk; the provider must remedy it: its unqualified caregivers go on a course at its
-cost (``quality.training_cost_per_place`` each), which is how inspections lower incidents.
-Sanctions escalate with the violations of the last
-``quality.violation_memory_months``: a warning, a fine (``quality.fine``, a provider cost),
-a suspension (``quality.suspension_months``: its children are displaced and re-placed with
-priority, as at a closure; its places return after it), then revocation (it closes).
-Inspections cost ``quality.inspection_cost`` each (a public cost outside the budget).
+``quality.incident_memory_months``. A provider's **risk** (:func:`risk`) of incidents and
+violations rises with its unqualified share, ratio breaches and turnover; a health worker
+or partnered clinic (``quality.health_staff_required``) lowers it and costs the provider
+``quality.health_worker_month`` or ``quality.clinic_partnership_month``.
 """
 
 from __future__ import annotations
@@ -64,10 +36,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.model.provider import cost_index
+from sim.model.supervision import Supervision
+from sim.model.workforce import Workforce, breaks_ratio, crew
 
 if TYPE_CHECKING:
-    from sim.model.city import AgeClass, District, Institution
+    from sim.model.city import District, Institution
     from sim.model.government import Government
     from sim.model.options import Options
     from sim.model.places import Places
@@ -76,7 +49,6 @@ if TYPE_CHECKING:
     from sim.params.schema import Config
 
 GRADES = ((0.75, "A"), (0.6, "B"), (0.45, "C"), (-math.inf, "D"))  # lower bounds of each grade
-SANCTIONS = ("warning", "fine", "suspension", "revocation")  # by violations already on record
 KPI_NAMES = ("qualified_share", "caregiver_turnover_per_year", "incidents_per_1000_child_years", "incidents",
              "inspections", "warnings", "fines", "suspensions", "revocations",
              "children_displaced_by_sanctions",
@@ -84,20 +56,6 @@ KPI_NAMES = ("qualified_share", "caregiver_turnover_per_year", "incidents_per_10
 
 
 # -- the rules ------------------------------------------------------------------------------------
-def qualified_hire_probability(base_share: float, relative_pay: float, elasticity: float) -> float:
-    """Return the probability that a hire is qualified: base odds times relative pay ** elasticity."""
-    if base_share <= 0.0 or base_share >= 1.0:
-        return base_share
-    odds = base_share / (1.0 - base_share) * relative_pay ** elasticity
-    return odds / (1.0 + odds)
-
-
-def quit_hazard(base: float, relative_pay: float, elasticity: float, overworked: bool,
-                workload: float) -> float:
-    """Return a caregiver's monthly quit hazard: base times pay ** elasticity, more when overworked."""
-    return base * relative_pay ** elasticity * (1.0 + workload if overworked else 1.0)
-
-
 def quality_score(qualified: float, ratios: float, stability: float, guided: bool,
                   weights: dict[str, float]) -> float:
     """Return the quality score (0-1) from its four parts, each in [0, 1]."""
@@ -115,44 +73,6 @@ def risk(unqualified: float, breach: float, turnover: float, health: bool, cfg: 
     r = (1.0 + cfg.incident_risk_unqualified * unqualified + cfg.incident_risk_ratio_breach * breach
          + cfg.incident_risk_turnover * turnover)
     return r * (1.0 - cfg.incident_risk_health_staff) if health else r
-
-
-def breaks_ratio(c: AgeClass) -> bool:
-    """True when class ``c`` holds more children than its caregivers may care for (its ratio)."""
-    return c.load > 2 * c.caregivers * c.ratio + 1e-9  # load counts half places
-
-
-def crew(inst: Institution) -> list[Caregiver]:
-    """Return the caregivers in post at ``inst``."""
-    return [r for c in inst.classes for r in c.crew]
-
-
-def sanction(prior_violations: int) -> str:
-    """Return the sanction for a violation found with ``prior_violations`` already on record."""
-    return SANCTIONS[min(prior_violations, len(SANCTIONS) - 1)]
-
-
-def inspection_probabilities(risks: np.ndarray, per_year: float, targeting: str) -> np.ndarray:
-    """Return each provider's probability of an inspection this month.
-
-    ``random``: ``per_year / 12`` each. ``risk``: the same expected total, shared in
-    proportion to risk (a probability above 1 is cut to 1).
-    """
-    base = per_year / 12.0
-    if targeting == "random" or len(risks) == 0 or risks.sum() <= 0:
-        return np.full(len(risks), min(1.0, base))
-    return np.minimum(1.0, base * len(risks) * risks / risks.sum())
-
-
-class Caregiver:
-    """One caregiver in post: qualified or not; whether in a course, and until when."""
-
-    __slots__ = ("qualified", "employed", "training_until")
-
-    def __init__(self, qualified: bool) -> None:
-        self.qualified = qualified
-        self.employed = True
-        self.training_until = math.nan
 
 
 class ProviderQuality:
@@ -173,7 +93,7 @@ class ProviderQuality:
 
 
 class Quality:
-    """The workforce, quality score, incidents and supervision of one run (see the module)."""
+    """The quality rules of one run: scores, what families see, the month (see the module)."""
 
     def __init__(self, env: simpy.Environment, params: Config, streams: Streams,
                  institutions: list[Institution],
@@ -182,37 +102,27 @@ class Quality:
         self.env = env
         self.cfg = params.quality
         self.params = params
+        self.streams = streams
         self.institutions = institutions
         self.districts = districts
         self.places = places
         self.providers = providers
         self.gov = gov
         self.options = options
-        self.warmup = float(params.run.warmup_months)
-        self.wage = params.staff.wage_per_month
-        self.base_quit = params.staff.quit_hazard_per_month
-        self.hire_stream = streams["quality.hire"]
         self.gen = streams["quality.events"].gen  # incidents, inspections, violations, training picks
         self.state: dict[int, ProviderQuality] = {}
-        self.courses: list[Caregiver] = []
-        self.training_carry = 0.0  # fractional training places carried to next month
         self.visits_carry = 0.0
         # window counters (KPIs)
-        self.quits_window = 0
-        self.incidents_window = 0
-        self.inspections = self.suspensions = self.revocations = self.warnings = self.fines = 0
-        self.displaced_by_sanctions = 0
-        self.training_used = 0.0
         self.months_sampled = 0
         self.caregivers_sum = self.qualified_sum = 0.0
         self.quality_child_sum = self.child_sum = 0.0
         self.quality_child_by_type: dict[str, float] = {}
         self.child_by_type: dict[str, float] = {}
         self.district_penalty = [0.0] * len(districts)
-        self.subsidy_share = 1.0  # share of the month's wage subsidy the budget paid
         self.type_mean: dict[str, float] = {}  # mean perceived score of each type's open providers
+        self.workforce = Workforce(self)
+        self.supervision = Supervision(self)
 
-    # -- per provider ---------------------------------------------------------------------------
     def of(self, inst: Institution) -> ProviderQuality:
         """Return the quality record of ``inst`` (created on first use)."""
         q = self.state.get(inst.idx)
@@ -220,65 +130,22 @@ class Quality:
             q = self.state[inst.idx] = ProviderQuality()
         return q
 
-    def suspended(self, inst: Institution) -> bool:
-        """True while ``inst`` is suspended by a sanction."""
-        return self.env.now < self.of(inst).suspended_until
-
-    def market_wage(self, inst: Institution) -> float:
-        """Return the local market wage of a caregiver at ``inst`` (what providers pay without levers)."""
-        return self.wage * cost_index(inst.district)
-
-    def pay(self, inst: Institution) -> float:
-        """Return what a qualified caregiver earns at ``inst`` (yuan a month)."""
-        floor = self.cfg.wage_floor if self.cfg.wage_floor is not None else 0.0
-        return max(self.market_wage(inst), floor) + self.cfg.wage_subsidy_per_qualified
-
-    def relative_pay(self, inst: Institution) -> float:
-        """Return a qualified caregiver's pay at ``inst`` over the local market wage."""
-        return self.pay(inst) / self.market_wage(inst)
-
-    # -- caregivers (called by sim.model.staff) ------------------------------------------------------
-    def hire(self, c: AgeClass, initial: bool) -> Caregiver:
-        """A post of ``c`` is filled: draw whether the caregiver is qualified; return its record."""
-        cfg = self.cfg
-        p = cfg.qualified_share_start if initial else qualified_hire_probability(
-            cfg.qualified_hire_share, self.relative_pay(c.inst), cfg.hire_wage_elasticity)
-        rec = Caregiver(self.hire_stream.uniform() < p)
-        c.crew.append(rec)
-        return rec
-
-    def mean_tenure(self, c: AgeClass, rec: Caregiver) -> float:
-        """Return the mean tenure (months) of a caregiver hired now into ``c``."""
-        pay = self.relative_pay(c.inst) if rec.qualified else 1.0
-        overworked = breaks_ratio(c)
-        cfg = self.cfg
-        h = quit_hazard(self.base_quit, pay, cfg.quit_wage_elasticity, overworked, cfg.workload_quit_factor)
-        return 1.0 / h if h > 0 else math.inf
-
-    def quit(self, c: AgeClass, rec: Caregiver) -> None:
-        """The caregiver of record ``rec`` leaves ``c``."""
-        rec.employed = False
-        c.crew.remove(rec)
-        now = self.env.now
-        self.of(c.inst).quits.append(now)
-        if now >= self.warmup:
-            self.quits_window += 1
-
     # -- the month ------------------------------------------------------------------------------
     def close_month(self, month: int, in_window: bool) -> None:
         """Run the month's quality rules (see the module)."""
         now = self.env.now
-        self._reinstate(now)
-        insts = [i for i in self.institutions if i.open and not self.suspended(i)]
+        sup, wf = self.supervision, self.workforce
+        sup.reinstate(now)
+        insts = [i for i in self.institutions if i.open and not sup.suspended(i)]
         if not insts:
             return
-        self._finish_courses(now)
-        self._start_courses(now, insts, in_window)
+        wf.finish_courses(now)
+        wf.start_courses(now, insts, in_window)
         self._guidance(now, insts)
         risks = np.array([self._assess(i, now) for i in insts])
         self._sample(insts, in_window)
-        self._incidents(insts, risks, now, in_window)
-        self._inspect(insts, risks, now, in_window)
+        sup.incidents(insts, risks, now, in_window)
+        sup.inspect_providers(insts, risks, now, in_window)
         self._perceive(insts)
         self.options.invalidate()
 
@@ -317,129 +184,7 @@ class Quality:
             by_q[inst.type] = by_q.get(inst.type, 0.0) + score * kids
             by_n[inst.type] = by_n.get(inst.type, 0.0) + kids
 
-    def _incidents(self, insts: list[Institution], risks: np.ndarray, now: float, in_window: bool) -> None:
-        cfg = self.cfg
-        kids = np.array([sum(c.enrolled for c in i.classes) for i in insts], dtype=float)
-        lam = kids / 12.0 * cfg.incidents_per_1000_child_years / 1000.0 * risks
-        n = self.gen.poisson(lam)
-        for inst, k, r in zip(insts, n.tolist(), risks.tolist(), strict=True):
-            if k <= 0:
-                continue
-            q = self.of(inst)
-            q.incidents.extend([now] * k)
-            if in_window:
-                self.incidents_window += k
-            if cfg.inspection_after_incident and inst.open and not self.suspended(inst):
-                self.inspect(inst, r, now, in_window)
-
-    def _inspect(self, insts: list[Institution], risks: np.ndarray, now: float, in_window: bool) -> None:
-        cfg = self.cfg
-        if cfg.inspections_per_provider_year <= 0:
-            return
-        p = inspection_probabilities(risks, cfg.inspections_per_provider_year, cfg.inspection_targeting)
-        u = self.gen.random(len(insts))
-        for inst, r, hit in zip(insts, risks.tolist(), (u < p).tolist(), strict=True):
-            if hit and inst.open and not self.suspended(inst):
-                self.inspect(inst, r, now, in_window)
-
-    def inspect(self, inst: Institution, r: float, now: float, in_window: bool) -> str | None:
-        """Inspect ``inst`` (risk ``r``): on a violation apply the next sanction; return it (None: clean)."""
-        cfg = self.cfg
-        self.gov.book_cost("quality", cfg.inspection_cost, now - 1.0, in_window)
-        self.gov.month_cost[inst.district.idx] += cfg.inspection_cost
-        if in_window:
-            self.inspections += 1
-        if self.gen.random() >= min(1.0, cfg.violation_base * r):
-            return None
-        q = self.of(inst)
-        q.violations = [t for t in q.violations if t > now - cfg.violation_memory_months]
-        what = sanction(len(q.violations))
-        q.violations.append(now)
-        self._remedy(inst, q, now)
-        if what == "fine":
-            q.fine_due += cfg.fine
-            self.fines += in_window
-        elif what == "warning":
-            self.warnings += in_window
-        elif what == "suspension":
-            self.suspend(inst, now, in_window)
-        else:
-            kids = sum(c.enrolled for c in inst.classes)
-            self.providers.close([inst])
-            if in_window:
-                self.revocations += 1
-                self.displaced_by_sanctions += kids
-        return what
-
-    def _remedy(self, inst: Institution, q: ProviderQuality, now: float) -> None:
-        """A violation found: the provider sends its unqualified caregivers to a course, at its cost."""
-        cfg = self.cfg
-        for rec in crew(inst):
-            if not rec.qualified and math.isnan(rec.training_until):
-                rec.training_until = now + cfg.training_months
-                self.courses.append(rec)
-                q.fine_due += cfg.training_cost_per_place
-
-    def suspend(self, inst: Institution, now: float, in_window: bool) -> None:
-        """Suspend ``inst``: displace its children, keep its places aside until the suspension ends."""
-        q = self.of(inst)
-        q.suspended_until = now + self.cfg.suspension_months
-        q.saved = [c.licensed for c in inst.classes]
-        kids = self.providers.evict(inst)
-        for c in inst.classes:
-            self.places.set_licensed(c, 0)
-        self.options.invalidate()
-        if in_window:
-            self.suspensions += 1
-            self.displaced_by_sanctions += kids
-
-    def _reinstate(self, now: float) -> None:
-        for idx, q in self.state.items():
-            if q.saved and now >= q.suspended_until:
-                inst = self.institutions[idx]
-                saved, q.saved = q.saved, []
-                if inst.open:
-                    for c, n in zip(inst.classes, saved, strict=True):
-                        self.places.set_licensed(c, n)
-                    self.options.invalidate()
-
-    # -- training and guidance -----------------------------------------------------------------
-    def _start_courses(self, now: float, insts: list[Institution], in_window: bool) -> None:
-        cfg = self.cfg
-        hub = self.gov.hub
-        funded = cfg.training_places_per_year / 12.0
-        delivered = hub.month_training if hub is not None else 0.0
-        self.training_carry += funded + delivered
-        n = int(self.training_carry)
-        if n <= 0:
-            return
-        pool = [r for i in insts for r in crew(i)
-                if not r.qualified and math.isnan(r.training_until)]
-        n = min(n, len(pool))
-        if n <= 0:
-            return  # no unqualified caregiver to train: the places carry over
-        self.training_carry -= n
-        picks = self.gen.choice(len(pool), size=n, replace=False)
-        for k in sorted(picks.tolist()):
-            rec = pool[k]
-            rec.training_until = now + cfg.training_months
-            self.courses.append(rec)
-        if funded > 0:
-            share_funded = funded / (funded + delivered)
-            cost = n * share_funded * cfg.training_cost_per_place
-            self.gov.pay("quality", cost, in_window)
-        if in_window:
-            self.training_used += n
-
-    def _finish_courses(self, now: float) -> None:
-        done = [r for r in self.courses if r.training_until <= now + 1e-9]
-        if not done:
-            return
-        self.courses = [r for r in self.courses if r.training_until > now + 1e-9]
-        for r in done:
-            if r.employed:
-                r.qualified = True
-
+    # -- guidance by the comprehensive centre ------------------------------------------------------
     def _guidance(self, now: float, insts: list[Institution]) -> None:
         hub = self.gov.hub
         if hub is None:
@@ -494,32 +239,21 @@ class Quality:
     def month_terms(self, inst: Institution) -> tuple[float, float]:
         """Return ``inst``'s extra cost and public revenue of the closing month (yuan).
 
-        Cost: the wage floor's top-up and the wage subsidy passed on, per qualified caregiver;
-        a health worker or clinic partnership when required; a fine due. Revenue: the wage
-        subsidy per qualified caregiver (paid by the government, :meth:`close_month_costs`).
+        Cost: the wage floor's top-up and the wage subsidy passed on, per qualified caregiver
+        (:meth:`sim.model.workforce.Workforce.wage_terms`); a health worker or clinic
+        partnership when required; a fine due. Revenue: the wage subsidy per qualified
+        caregiver (paid by the government,
+        :meth:`sim.model.workforce.Workforce.pay_wage_subsidy`).
         """
         cfg = self.cfg
         q = self.of(inst)
-        qualified = sum(r.qualified for r in crew(inst))
-        cost = qualified * (self.pay(inst) - self.market_wage(inst))
+        cost, revenue = self.workforce.wage_terms(inst)
         if cfg.health_staff_required and inst.licensed > 0:
             cost += (cfg.health_worker_month if inst.licensed >= cfg.health_staff_min_children
                      else cfg.clinic_partnership_month)
         cost += q.fine_due  # fines and remedial courses
         q.fine_due = 0.0
-        revenue = qualified * cfg.wage_subsidy_per_qualified * self.subsidy_share
         return cost, revenue
-
-    def close_month_costs(self, in_window: bool, institutions: Sequence[Institution]) -> None:
-        """Pay the month's wage subsidy per qualified caregiver (within the budget, cost kind ``quality``)."""
-        per = self.cfg.wage_subsidy_per_qualified
-        if per <= 0:
-            return
-        insts = [i for i in institutions if i.open]
-        qualified = [sum(r.qualified for r in crew(i)) for i in insts]
-        self.subsidy_share = self.gov.pay("quality", per * sum(qualified), in_window)
-        for inst, n in zip(insts, qualified, strict=True):
-            self.gov.month_cost[inst.district.idx] += per * n * self.subsidy_share
 
     # -- KPIs ---------------------------------------------------------------------------------------
     @staticmethod
@@ -530,22 +264,23 @@ class Quality:
 
     def kpis(self, types: Sequence[str], care_months: float) -> dict[str, float]:
         """Return the quality, safety and workforce KPIs of the window."""
+        sup, wf = self.supervision, self.workforce
         years = max(self.months_sampled, 1) / 12.0
         mean_cg = self.caregivers_sum / self.months_sampled if self.months_sampled else 0.0
         out = {
             "qualified_share": self.qualified_sum / self.caregivers_sum if self.caregivers_sum else 0.0,
-            "caregiver_turnover_per_year": self.quits_window / mean_cg / years if mean_cg else 0.0,
-            "incidents_per_1000_child_years": (self.incidents_window / (care_months / 12.0) * 1000.0
+            "caregiver_turnover_per_year": wf.quits_window / mean_cg / years if mean_cg else 0.0,
+            "incidents_per_1000_child_years": (sup.incidents_window / (care_months / 12.0) * 1000.0
                                                if care_months > 0 else 0.0),
-            "incidents": self.incidents_window,
-            "inspections": self.inspections,
-            "warnings": self.warnings,
-            "fines": self.fines,
-            "suspensions": self.suspensions,
-            "revocations": self.revocations,
-            "children_displaced_by_sanctions": self.displaced_by_sanctions,
+            "incidents": sup.incidents_window,
+            "inspections": sup.inspections,
+            "warnings": sup.warnings,
+            "fines": sup.fines,
+            "suspensions": sup.suspensions,
+            "revocations": sup.revocations,
+            "children_displaced_by_sanctions": sup.displaced_by_sanctions,
             "mean_quality_enrolled": self.quality_child_sum / self.child_sum if self.child_sum else 0.0,
-            "training_places_used": self.training_used,
+            "training_places_used": wf.training_used,
         }
         for t in types:
             n = self.child_by_type.get(t, 0.0)

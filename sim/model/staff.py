@@ -24,8 +24,8 @@ from sim.params.distributions import from_spec
 if TYPE_CHECKING:
     from sim.model.city import AgeClass
     from sim.model.places import Places
-    from sim.model.quality import Quality
     from sim.model.rng import Streams
+    from sim.model.workforce import Workforce
     from sim.params.schema import StaffConfig
 
 _EPS = 1e-9  # places / ratio within rounding of a whole number counts as that number
@@ -63,7 +63,7 @@ class Staff:
         self.by_demand = cfg.staffing == "demand"
         self.spare = cfg.spare_caregivers_per_class
         self.places: Places | None = None  # set by the world
-        self.quality: Quality | None = None  # set by the world when quality.enabled
+        self.workforce: Workforce | None = None  # set by the world when quality.enabled
 
     def target(self, c: AgeClass) -> int:
         """Return the caregivers class ``c`` wants now (0 unless staff bind and the class is open)."""
@@ -92,12 +92,12 @@ class Staff:
     def post(self, c: AgeClass, filled: bool) -> Generator[simpy.Event, Any, None]:
         """One post: recruit (unless filled), employ until the caregiver quits, recruit again.
 
-        With ``quality.enabled`` each caregiver is a record (:class:`sim.model.quality.Caregiver`,
+        With ``quality.enabled`` each caregiver is a record (:class:`sim.model.workforce.Caregiver`,
         qualified or not) whose pay and workload set its mean tenure.
         """
         env = self.env
         places = self.places
-        quality = self.quality
+        workforce = self.workforce
         assert places is not None
         initial = filled
         while True:
@@ -109,16 +109,16 @@ class Staff:
                 places.set_caregivers(c, c.caregivers + 1)
             filled = False
             mean, rec = self.mean_tenure, None
-            if quality is not None:
-                rec = quality.hire(c, initial)
-                mean = quality.mean_tenure(c, rec)
+            if workforce is not None:
+                rec = workforce.hire(c, initial)
+                mean = workforce.mean_tenure(c, rec)
                 initial = False
             tenure = self.quit_stream.exponential(mean) if mean < math.inf else math.inf
             if env.now + tenure >= self.horizon:
                 return
             yield env.timeout(tenure)
             if rec is not None:
-                quality.quit(c, rec)  # type: ignore[union-attr]
+                workforce.quit(c, rec)  # type: ignore[union-attr]
             if not c.inst.open or c.caregivers <= 0:
                 return
             places.set_caregivers(c, c.caregivers - 1)

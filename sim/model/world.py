@@ -149,7 +149,8 @@ class World:
         if p.quality.enabled:
             self.quality = q = Quality(env, p, self.streams, self.institutions, self.districts, self.places,
                                        self.providers, self.gov, self.options)
-            self.staff.quality = self.providers.quality = self.gov.quality = q
+            self.staff.workforce = self.gov.workforce = q.workforce
+            self.providers.quality = q
             self.options.extra = q.utility
         self.timeline = Timeline(env, p, self.gov, self.gov.capacity, self.families, self.institutions,
                                  self.classes, self.trace)

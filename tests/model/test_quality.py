@@ -19,17 +19,9 @@ from sim.experiment.stats import mean_ci95
 from sim.model import World
 from sim.model import ledger as L
 from sim.model.provider import cost_index
-from sim.model.quality import (
-    SANCTIONS,
-    Caregiver,
-    grade,
-    inspection_probabilities,
-    qualified_hire_probability,
-    quality_score,
-    quit_hazard,
-    risk,
-    sanction,
-)
+from sim.model.quality import grade, quality_score, risk
+from sim.model.supervision import SANCTIONS, inspection_probabilities, sanction
+from sim.model.workforce import Caregiver, qualified_hire_probability, quit_hazard
 
 CFG = load(["quality=on"]).quality
 
@@ -123,11 +115,12 @@ def test_a_suspension_displaces_the_children_and_returns_the_places_after_it():
     licensed = [c.licensed for c in inst.classes]
     displaced_before = w.recorder.displaced
     assert kids
-    w.quality.suspend(inst, w.env.now, True)
+    w.quality.supervision.suspend(inst, w.env.now, True)
     assert w.recorder.displaced - displaced_before == len(kids)  # counted as they are displaced
     w.env.run(until=13.5)
     assert all(c.licensed == 0 and c.enrolled == 0 for c in inst.classes)
-    assert w.quality.displaced_by_sanctions == len(kids) and w.quality.suspensions == 1
+    sup = w.quality.supervision
+    assert sup.displaced_by_sanctions == len(kids) and sup.suspensions == 1
     still = [f for c in w.classes for f in c.children if f.fid in kids]
     assert all(f.cls.inst is not inst for f in still)
     assert w.ledger.counts[L.ENROLLED] == sum(c.enrolled for c in w.classes)
@@ -156,14 +149,14 @@ def test_a_wage_floor_raises_the_qualified_share():
 def test_a_qualified_caregiver_under_a_wage_floor_stays_longer_by_the_elasticity():
     p = load([*SMALL, "quality=on", "quality.wage_floor=9000", "quality.workload_quit_factor=0"])
     w = World(p, 4, 0)
-    q = w.quality
+    wf = w.quality.workforce
     c = next(c for c in w.classes if c.licensed > 0)
     base = 1.0 / p.staff.quit_hazard_per_month
     market = p.staff.wage_per_month * cost_index(c.inst.district)
     qualified, unqualified = Caregiver(True), Caregiver(False)
     expect = base * (max(market, 9000.0) / market) ** -p.quality.quit_wage_elasticity
-    assert q.mean_tenure(c, qualified) == pytest.approx(expect)
-    assert q.mean_tenure(c, unqualified) == pytest.approx(base)  # the floor is for qualified caregivers
+    assert wf.mean_tenure(c, qualified) == pytest.approx(expect)
+    assert wf.mean_tenure(c, unqualified) == pytest.approx(base)  # the floor is for qualified caregivers
     assert expect > base
 
 
