@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     table = modules()
     if args.list or not args.module:
         for name, entry in table.items():
-            print(f"{name:12} {entry['path']:28} {' '.join(entry['tests'])}")
+            print(f"{name:18} {entry['path']:34} {' '.join(entry['tests'])}")
         return 0
     entry = table[args.module]
     if args.sample:

@@ -4,8 +4,8 @@ Each case sets one key of the composed default configuration and expects a
 :class:`ConfigError` whose key is the key at fault, so the user sees
 ``error: <key>: <reason>``. Most cases change the composed :class:`Config` and call
 :func:`validate` (composition costs ~0.5 s a case); a few go through Hydra overrides and the
-command line end to end. Checks that ``sim/config/validate.py`` does not make yet are strict
-xfails naming what is missing.
+command line end to end. Checks that validation (``sim/config/validate.py`` and the modules it
+calls) does not make yet are strict xfails naming what is missing.
 """
 
 from __future__ import annotations
