@@ -8,6 +8,8 @@ notebooks, experiments). Every failure is a :class:`ConfigError` with the key at
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -106,14 +108,51 @@ def _resolve_path(text: str, base: Path | None) -> Path:
     return (base or Path.cwd()) / p
 
 
+@functools.cache
+def _schema() -> DictConfig:
+    """The schema as an empty structured config (built once: ``OmegaConf.merge`` copies its inputs)."""
+    return OmegaConf.structured(Config)
+
+
+def _added_key(obj: Any, path: str = "") -> str | None:
+    """Return the dotted key of the first value in ``obj`` that its dataclass does not declare.
+
+    ``OmegaConf.to_object`` keeps a key appended to a typed config (``+families.nope=1``) as
+    an attribute of the dataclass; merging onto the schema would have refused it.
+    """
+    if dataclasses.is_dataclass(obj):
+        names = [f.name for f in dataclasses.fields(obj)]
+        for key in vars(obj):
+            if key not in names:
+                return path + key
+        children: Any = ((n, getattr(obj, n)) for n in names)
+    elif isinstance(obj, dict):
+        children = obj.items()
+    elif isinstance(obj, list):
+        children = enumerate(obj)
+    else:
+        return None
+    for key, value in children:
+        found = _added_key(value, f"{path}{key}.")
+        if found is not None:
+            return found
+    return None
+
+
 def to_params(cfg: DictConfig, base_dir: Path | None = None) -> Config:
     """Return the validated parameters of a composed config (CSV files read and checked)."""
     register()
     try:
-        plain = OmegaConf.to_container(cfg, resolve=False)
-        assert isinstance(plain, dict)
-        plain.pop("hydra", None)
-        obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), plain))
+        if OmegaConf.get_type(cfg) is Config and "hydra" not in cfg:
+            obj = OmegaConf.to_object(cfg)  # composed on the schema (base_config): typed already
+            extra = _added_key(obj)
+            if extra is not None:  # a key appended with "+key=value": the schema has no such key
+                raise ConfigError(extra, "unknown key (see README, Configuration)")
+        else:  # e.g. a run directory's config.yaml, read back as plain YAML
+            plain = OmegaConf.to_container(cfg, resolve=False)
+            assert isinstance(plain, dict)
+            plain.pop("hydra", None)
+            obj = OmegaConf.to_object(OmegaConf.merge(_schema(), plain))
     except OmegaConfBaseException as exc:
         raise omegaconf_error(exc) from None
     assert isinstance(obj, Config)

@@ -57,6 +57,9 @@ def district_radius_km(area_km2: float | None, intra_district_km: float) -> floa
     return intra_district_km / DISC_MEAN_DISTANCE
 
 
+SHARES_KEPT = 64  # sets of qualifying institutions whose shares are kept (then forgotten at once)
+
+
 def sample_points(x_km: float, y_km: float, radius_km: float, n: int) -> np.ndarray:
     """Return ``n`` points (rows ``x, y``) spread evenly over a disc: each stands for 1/n of its area."""
     k = np.arange(n, dtype=float)
@@ -109,6 +112,7 @@ class Access:
         self.positions = positions
         self.has_room = has_room
         self.reachable: dict[int, np.ndarray] = {}  # institution index -> points within reach
+        self._shares: dict[tuple[int, ...], list[float]] = {}  # qualifying institutions -> shares
         # child-months in the window per district: with access, all (the city's are their sums)
         self.covered_by_district = [0.0] * len(districts)
         self.children_by_district = [0.0] * len(districts)
@@ -133,13 +137,23 @@ class Access:
                 and any(self.open_to_newcomers(c) for c in inst.classes))
 
     def shares(self, institutions: Sequence[Institution]) -> list[float]:
-        """Return each district's share of sample points with access now."""
-        covered = np.zeros(len(self.points), dtype=bool)
-        for inst in institutions:
-            idx = self.reachable[inst.idx]
-            if idx.size and self.qualifies(inst):
-                covered[idx] = True
-        return covered.reshape(len(self.districts), self.n).mean(axis=1).tolist()
+        """Return each district's share of sample points with access now.
+
+        The shares depend only on which institutions qualify: they are computed once per
+        set of qualifying institutions seen recently (most months repeat an earlier set).
+        """
+        reachable = self.reachable
+        key = tuple(inst.idx for inst in institutions if reachable[inst.idx].size and self.qualifies(inst))
+        share = self._shares.get(key)
+        if share is None:
+            covered = np.zeros(len(self.points), dtype=bool)
+            for i in key:
+                covered[reachable[i]] = True
+            share = covered.reshape(len(self.districts), self.n).mean(axis=1).tolist()
+            if len(self._shares) >= SHARES_KEPT:
+                self._shares.clear()
+            self._shares[key] = share
+        return share
 
     def measure(self, month: int, in_window: bool, institutions: Sequence[Institution],
                 places: Places) -> tuple[list[float], list[float]]:

@@ -120,6 +120,18 @@ class GroupTally:
         self.applied = [0] * n  # families that decided on the price after warm-up: applied ...
         self.priced = [0] * n  # ... or were priced out
 
+    def add_wait(self, g: int, wait: float) -> None:
+        """An arrival of group ``g`` counted after warm-up was admitted after ``wait`` months."""
+        self.wait_sum[g] += wait
+        self.wait_n[g] += 1
+
+    def add_care(self, g: int, months: float, burden: float, fee_months: float) -> None:
+        """Group ``g`` adds ``months`` in care, ``burden`` (months times net fee over income) and
+        ``fee_months`` (months times net fee) in the window."""
+        self.care[g] += months
+        self.burden[g] += burden
+        self.net_fee[g] += fee_months
+
     def merged(self, labels: Sequence[int], n: int) -> GroupTally:
         """Return the tally of ``n`` groups in which group ``g`` is added to group ``labels[g]``
         (twentieths into quintiles; districts into strata)."""

@@ -171,9 +171,8 @@ class Recorder:
                 t = c.inst.type_idx
                 self.type_wait_sum[t] += wait
                 self.type_wait_n[t] += 1
-                for tally, g in ((self.by_district, fam.district.idx), (self.by_income, fam.inc_g)):
-                    tally.wait_sum[g] += wait
-                    tally.wait_n[g] += 1
+                self.by_district.add_wait(fam.district.idx, wait)
+                self.by_income.add_wait(fam.inc_g, wait)
             self._placed(fam, c, now)
             if fam.displaced:
                 self.displaced_replaced += 1
@@ -209,10 +208,8 @@ class Recorder:
     def _add_care(self, fam: Any, months: float, fee_months: float) -> None:
         """Add ``months`` in care (0 for a correction) at ``fee_months`` net fee to ``fam``'s groups."""
         burden = fee_months / fam.income
-        for tally, g in ((self.by_district, fam.district.idx), (self.by_income, fam.inc_g)):
-            tally.care[g] += months
-            tally.burden[g] += burden
-            tally.net_fee[g] += fee_months
+        self.by_district.add_care(fam.district.idx, months, burden, fee_months)
+        self.by_income.add_care(fam.inc_g, months, burden, fee_months)
 
     def reprice(self, fam: Any, net: float, now: float) -> None:
         """``fam``'s net fee becomes ``net`` at ``now`` in mid-spell: the spell so far keeps the old one.

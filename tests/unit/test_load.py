@@ -28,6 +28,9 @@ def test_overrides_reach_the_parameters():
     ("nope=1", "nope"),
     ("run.nope=1", "run.nope"),
     ("+families.nope=1", "families.nope"),
+    # appended below a dict of typed entries and a list item (the typed fast path of to_params)
+    ("+city.types.public.nope=1", "city.types.public.nope"),
+    ("+city.districts.0.nope=1", "city.districts.0.nope"),
 ])
 def test_an_unknown_key_is_named(override, key):
     e = error([override])
