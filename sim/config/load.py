@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,10 @@ def register() -> None:
 
 
 def _full_key(exc: OmegaConfBaseException) -> str:
+    """The key OmegaConf names, spelt as an override spells it (``city.districts.0.population``,
+    not ``city.districts[0].population``)."""
     key = getattr(exc, "full_key", None)
-    return str(key) if key else "config"
+    return re.sub(r"\[(\d+)\]", r".\1", str(key)) if key else "config"
 
 
 def omegaconf_error(exc: Exception) -> ConfigError:

@@ -23,12 +23,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.config.load import load
 from sim.model import ledger as L
 from sim.model.city import type_size
 from sim.model.family import Family
 from sim.model.trace import TraceEvent
 from sim.model.world import World
+from tests.conftest import load_config
 from tests.scenarios import ROLLING
 
 CONFIDENCE = 0.95
@@ -150,7 +150,7 @@ def observe(scenario: str, seed: int) -> Observed:
 
 
 def _observe(scenario: str, seed: int) -> Observed:
-    params = load(list(SCENARIOS[scenario]))
+    params = load_config(SCENARIOS[scenario])
     w = World(params, seed)
     obs = Observed(summary={}, start_year=params.run.start_year, budget=params.policy.budget_per_year)
     displaced = _instrument(w, obs)
@@ -247,7 +247,7 @@ def test_vouchers_are_paid_only_to_affordable_providers_under_the_affordable_sco
 
 @pytest.mark.parametrize("scope, market_voucher", [("affordable", 0.0), ("all", 300.0)])
 def test_voucher_scope_decides_whether_market_providers_are_eligible(scope, market_voucher):
-    w = World(load(["policy=voucher", f"policy.voucher_scope={scope}"]), 1)
+    w = World(load_config(["policy=voucher", f"policy.voucher_scope={scope}"]), 1)
     by_type = {inst.type: inst for inst in w.institutions}
     assert w.gov.voucher_for(by_type["market"]) == market_voucher
     assert w.gov.voucher_for(by_type["home"]) == market_voucher
@@ -272,7 +272,7 @@ def test_vouchers_without_provider_economics_are_still_a_public_cost():
 def _programme(scenario: str) -> tuple[float, float, float]:
     """Return (places per 1,000 of one standard build, population, the last planning time
     whose builds open before the horizon) of a capacity scenario."""
-    p = load(list(SCENARIOS[scenario]))
+    p = load_config(SCENARIOS[scenario])
     cap = p.capacity
     pop = sum(d.population for d in p.city.districts)
     unit = sum(type_size(p.city, cap.build_type).values())
