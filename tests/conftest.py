@@ -38,7 +38,7 @@ def load_config(overrides: Sequence[str]) -> Config:
 def run_model(overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
               replication: int = 0) -> RunResult:
     """Compose ``overrides`` on the default config and run one replication."""
-    params: Config = load(list(overrides))
+    params = load_config(overrides)
     return World(params, params.seed if seed is None else seed, replication).run()
 
 

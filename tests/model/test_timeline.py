@@ -21,6 +21,9 @@ from sim.model.trace import TraceEvent
 from sim.model.world import RunResult, World
 
 SUBSIDY_2026 = 'policy.timeline=[{from: "2026-01", family_subsidy_per_year: 3600}]'
+# A quarter of the demo city, for tests of what is paid, when, and of identical runs: they
+# need every mechanism, not the full number of families.
+SMALLER = "city.scale=0.25"
 
 
 def run_traced(overrides: list[str], kinds: tuple[str, ...], seed: int = 42,
@@ -36,7 +39,7 @@ def run_traced(overrides: list[str], kinds: tuple[str, ...], seed: int = 42,
 
 
 def test_family_subsidy_from_2026_pays_nothing_before_and_300_a_month_per_child_under_3_after():
-    w, res, events = run_traced(["run.horizon_months=36", SUBSIDY_2026], ("pay", "policy"))
+    w, res, events = run_traced(["run.horizon_months=36", SMALLER, SUBSIDY_2026], ("pay", "policy"))
     paid = {int(round(ev.time)) - 1: ev.data for ev in events
             if ev.kind == "pay" and ev.subject == "family_subsidy"}  # month paid for: the one closing
     assert min(paid) == 24, "no family subsidy may be paid for a month before January 2026"
@@ -168,7 +171,7 @@ def test_kpis_by_year_add_up_to_the_whole_run_kpis():
 
 
 def test_the_same_seed_gives_the_same_yearly_table_and_lever_changes():
-    over = ["run.horizon_months=36", "run.warmup_months=12", SUBSIDY_2026,
+    over = ["run.horizon_months=36", "run.warmup_months=12", SMALLER, SUBSIDY_2026,
             'capacity.timeline=[{from: "2025-04", target_per_1000: 5}]']
     a, b = (World(load(over), 5).run() for _ in range(2))
     assert pd.DataFrame(a.by_year).equals(pd.DataFrame(b.by_year))
@@ -179,9 +182,9 @@ def test_the_same_seed_gives_the_same_yearly_table_and_lever_changes():
 
 def test_an_empty_timeline_is_the_run_without_one():
     """A timeline whose entries change nothing gives the same run (same draws, same results)."""
-    plain = World(load(["run.horizon_months=24"]), 3).run()
+    plain = World(load(["run.horizon_months=24", SMALLER]), 3).run()
     no_change = 'policy.timeline=[{from: "2025-01", fee_cap: null}]'
-    same = World(load(["run.horizon_months=24", no_change]), 3).run()
+    same = World(load(["run.horizon_months=24", SMALLER, no_change]), 3).run()
     assert same.lever_changes == []
     assert plain.summary == same.summary
     assert pd.DataFrame(plain.timeseries).equals(pd.DataFrame(same.timeseries))
