@@ -28,7 +28,7 @@ constraints:
 penalty: 50
 search:
   queue.places: range(5, 20)
-trials: 30
+trials: 20
 replications: 2
 seed: 3
 common: [scenario=queue, queue.arrival_rate=9, queue.mean_stay_months=1, run.horizon_months=120,
@@ -45,7 +45,7 @@ def test_the_optimiser_finds_the_fewest_places_that_keep_waiting_below_a_fifth(t
     out = tmp_path / "out"
     main([str(spec), "--out", str(out)])
     trials = pd.read_parquet(out / "trials.parquet")
-    assert len(trials) == 30 and not trials["failed"].any()
+    assert len(trials) == 20 and not trials["failed"].any()
     # a trial's objective is its cost, plus the penalty when more than a fifth waited
     feasible = trials[trials["feasible"]]
     assert (feasible["objective_0"] == feasible["places_start"]).all()

@@ -72,7 +72,7 @@ def _fees_at(times: list[float], out: dict[float, list[tuple[Any, ...]]]):
 def test_a_fee_cap_from_a_date_caps_affordable_fees_only_from_then_and_a_lifted_cap_restores_them():
     seen: dict[Any, list[tuple[Any, ...]]] = {}
     timeline = 'policy.timeline=[{from: "2025-01", fee_cap: 2000}, {from: "2026-01", fee_cap: null}]'
-    run_traced(["run.horizon_months=30", timeline], (), probe=_fees_at([11.5, 12.5, 24.5], seen))
+    run_traced(["run.horizon_months=30", SMALLER, timeline], (), probe=_fees_at([11.5, 12.5, 24.5], seen))
     before, capped, lifted = seen[11.5], seen[12.5], seen[24.5]
     assert any(aff and fee > 2000 for _, aff, _, fee, _ in before), "affordable fees above the cap before it"
     for name, aff, list_fee, fee, is_open in capped:
@@ -93,7 +93,7 @@ def test_a_fee_cap_from_a_date_caps_affordable_fees_only_from_then_and_a_lifted_
 def test_enrolled_families_net_fee_follows_the_family_subsidy_but_their_contract_does_not():
     seen: dict[Any, list[tuple[Any, ...]]] = {}
     subsidy = 'policy.timeline=[{from: "2025-01", family_subsidy_per_year: 3600}]'
-    run_traced(["run.horizon_months=30", subsidy], (), probe=_fees_at([11.5, 12.5], seen))
+    run_traced(["run.horizon_months=30", SMALLER, subsidy], (), probe=_fees_at([11.5, 12.5], seen))
     before = {fid: (fee, net) for fid, fee, net, _ in seen[11.5, "contracts"]}
     both = [(before[fid], (fee, net)) for fid, fee, net, _ in seen[12.5, "contracts"] if fid in before]
     assert len(both) > 100
@@ -134,8 +134,8 @@ def test_a_budget_that_changes_on_dates_is_spent_to_the_yuan_in_each_year(shape:
 
 def test_kpis_by_year_add_up_to_the_whole_run_kpis():
     """Flows summed and levels time-weighted over the window years equal the summary's KPIs."""
-    over = ["run.horizon_months=48", "run.warmup_months=12", "run.burnin_months=24", "policy=combined",
-            "capacity=target", "policy.budget_per_year=2e8",
+    over = ["run.horizon_months=48", "run.warmup_months=12", "run.burnin_months=24", SMALLER,
+            "policy=combined", "capacity=target", "policy.budget_per_year=2e8",
             'policy.timeline=[{from: "2026-01", voucher_per_month: 300, place_subsidy_per_year: 1200}]']
     w, res, events = run_traced(over, ("move",))
     s = res.summary
