@@ -149,6 +149,7 @@ def test_helpers_accept_the_edges_of_their_ranges():
 @pytest.mark.parametrize("check, value", [
     (C.positive, 0.0), (C.positive, -1.0), (C.non_negative, -1e-12), (C.probability, 1.0000001),
     (C.probability, -0.0001), (C.positive, math.inf), (C.non_negative, math.nan), (C.positive, "7"),
+    (C.probability, math.nan), (C.probability, math.inf),  # refused by the finite check, still by key
 ])
 def test_helpers_reject_values_outside_their_range_with_the_given_key(check, value):
     with pytest.raises(ConfigError) as info:
