@@ -113,7 +113,10 @@ SUM_PREFIXES = ("mean_waitlist_", "programme_places", "places_by_type_end_", "pu
                 "places_end_")
 YEARLY_RULES: dict[str, Rule] = {
     "year": SAME, "months": SAME, "in_window": SAME,
-    "enrollment_rate": Ratio("mean_enrolled"), "occupancy": Ratio("mean_occupied"),
+    # the year book has the enrollment rate's denominator; occupancy's (licensed places) and
+    # places per 1,000's (population) are not columns of it: recovered as numerator / ratio,
+    # which drops a shard whose numerator is 0 (a district with no places)
+    "enrollment_rate": Weighted("mean_children_under3"), "occupancy": Ratio("mean_occupied"),
     "places_per_1000_end": Ratio("places_end"), "mean_wait_months": Weighted("admitted_arrivals"),
 }
 YEARLY_PATTERNS: tuple[tuple[str, Callable[[str], Rule]], ...] = (

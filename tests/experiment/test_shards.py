@@ -23,6 +23,7 @@ from sim.experiment.merge import (
     SUMMARY_SUMS,
     Weighted,
     merge_rows,
+    merge_yearly,
     rule_for,
 )
 from sim.experiment.rundir import execute
@@ -129,6 +130,17 @@ def test_a_shard_without_places_or_children_enrolled_keeps_its_population_in_the
     assert out["enrollment_rate"] == pytest.approx(2.0 / 160)
     assert out["population"] == 4000.0
     assert isinstance(SUMMARY_RULES["occupancy"], Weighted)
+
+
+def test_a_shard_with_no_child_enrolled_keeps_its_children_in_the_yearly_enrollment_rate():
+    """The year book's enrollment rate merges on its own denominator, children under 3 (a rule
+    recovering it as enrolled / rate would drop the shard whose rate is 0)."""
+    frames = [pd.DataFrame([{"replication": 0, "year": 2024, "months": 12, "in_window": True,
+                             "mean_enrolled": e, "mean_children_under3": k, "enrollment_rate": e / k}])
+              for e, k in ((2.0, 40.0), (0.0, 120.0))]
+    out = merge_yearly(frames)
+    assert out.loc[0, "enrollment_rate"] == pytest.approx(2.0 / 160)
+    assert out.loc[0, "mean_children_under3"] == 160.0
 
 
 def test_every_kpi_of_a_run_has_a_merge_rule(runs):
