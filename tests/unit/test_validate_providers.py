@@ -125,3 +125,15 @@ def test_the_edges_of_each_range_are_accepted(default):
     _set(cfg, "quality.wage_floor", 0.0)
     _set(cfg, "quality.weights", dict.fromkeys(QUALITY_WEIGHTS, 0.25))
     V.validate(cfg)
+
+
+@pytest.mark.parametrize("path, value, reason", [
+    ("economics.closure_rule", "never", "must be one of outlook, deficits, got 'never'"),
+    ("quality.weights", {"qualified": 0.5, "beauty": 0.5}, "unknown part of the quality score"),
+])
+def test_a_word_outside_its_choices_is_refused_with_the_whole_reason(default, path, value, reason):
+    cfg = copy.deepcopy(default)
+    _set(cfg, path, value)
+    with pytest.raises(ConfigError) as info:
+        V.validate(cfg)
+    assert info.value.reason == reason
