@@ -36,7 +36,6 @@ from sim.experiment.robustness import (
     write_inputs,
 )
 from sim.experiment.spec import ExperimentError, load_experiment
-from sim.experiment.workers import exit_interrupted
 
 
 class _Parser(argparse.ArgumentParser):
@@ -139,8 +138,9 @@ def main(argv: list[str] | None = None) -> None:
 
             print(f"report: {build(out)}")
     except KeyboardInterrupt:
-        exit_interrupted(f"\ninterrupted: complete runs are kept in {out}; run the same command again "
-                         "to resume")
+        print(f"\ninterrupted: complete runs are kept in {out}; run the same command again to resume",
+              file=sys.stderr)
+        sys.exit(130)
     except OSError as exc:
         _fail("output", f"{os_error_line(exc)}; complete runs are kept in {out}", 1)
     print(f"childcare-sim-robustness {rob.exp.name}: {len(outcomes)} run(s) in "
