@@ -129,6 +129,7 @@ class Allocator:
         self.holding = False  # the round is due now: annual classes keep their free places for it
         self.deferred: list[AgeClass] | None = None  # places freed while a round's matches are placed
         places.on_free = self.fill
+        self.watch: Callable[[AgeClass], None] | None = None  # told when a class's claims change (has_room)
 
     # -- admissions -------------------------------------------------------------------------
     def has_room(self, c: AgeClass, units: int = 2) -> bool:
@@ -235,11 +236,13 @@ class Allocator:
                     if c.load + fam.units > room:
                         return  # a full-day child moving up waits for a whole place
                     c.transfers.pop(0)
-                    self.move_up(fam, c)
+                    self.move_up(fam, c)  # (the watch sees the claim go with the child's arrival)
                     if fam.proc is not self.env.active_process:
                         fam.proc.interrupt(MOVED_UP)
                 else:
                     c.transfers.pop(0)
+                    if self.watch is not None:
+                        self.watch(c)
                 continue
             fam = c.waitlist.peek()
             if fam is None or c.load + fam.units > room:
@@ -300,6 +303,8 @@ class Allocator:
             return True
         fam.transfer_to = nxt
         nxt.transfers.append(fam)
+        if self.watch is not None:
+            self.watch(nxt)
         return False
 
     def move_up(self, fam: Any, nxt: AgeClass) -> None:
@@ -317,4 +322,6 @@ class Allocator:
         while (fam := c.waitlist.pop()) is not None:
             out.append(fam)
         c.transfers.clear()
+        if self.watch is not None:
+            self.watch(c)
         return out

@@ -45,6 +45,8 @@ def base_utility(pref: X, km: X, distance_weight: float) -> X:
 _M64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_G64, _M1, _M2 = np.uint64(_GOLDEN), np.uint64(_MIX1), np.uint64(_MIX2)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
 def _mix(x: int) -> int:
@@ -65,15 +67,34 @@ def taste(key: int, option: int, sd: float) -> float:
     return sd * math.log(-math.log(u))
 
 
+def taste_seeds(options: np.ndarray) -> np.ndarray:
+    """Return the per-option part of :func:`taste`'s hash input (kept with the options, computed once)."""
+    with np.errstate(over="ignore"):
+        return options.astype(np.uint64) * _G64 + _G64
+
+
 def tastes(key: int, options: np.ndarray, sd: float) -> np.ndarray:
     """Vectorised :func:`taste` for an array of option indices (the same values)."""
-    with np.errstate(over="ignore"):
-        x = np.uint64(key) + options.astype(np.uint64) * np.uint64(_GOLDEN) + np.uint64(_GOLDEN)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(_MIX1)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(_MIX2)
-        x = x ^ (x >> np.uint64(31))
-    u = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
-    return sd * np.log(-np.log(u))
+    return seeded_tastes(key, taste_seeds(options), sd)
+
+
+def seeded_tastes(key: int, seeds: np.ndarray, sd: float) -> np.ndarray:
+    """:func:`tastes` of the options whose :func:`taste_seeds` are ``seeds`` (in place on one copy)."""
+    x = seeds + np.uint64(key)  # wraps modulo 2**64, as _mix
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    x >>= _S11
+    u = x.astype(np.float64)
+    u += 0.5
+    u *= 1.0 / 9007199254740992.0
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    np.log(u, out=u)
+    u *= sd
+    return u
 
 
 def smallest(values: np.ndarray, limit: int, distinct: bool = False) -> np.ndarray:

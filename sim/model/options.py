@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.choice import base_utility, disutility, smallest, taste, tastes
+from sim.model.choice import base_utility, disutility, seeded_tastes, smallest, taste, taste_seeds
 from sim.params.distributions import from_spec
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class _BandOptions:
     """One district's candidate classes for one age group, nearest first."""
 
     __slots__ = ("min_age", "max_age", "classes", "km", "km_list", "pref", "pref_list", "fee", "fee_list",
-                 "half", "half_list", "base", "base_list", "ids", "ids_list")
+                 "half", "half_list", "base", "base_list", "seeds", "ids_list")
 
     def __init__(self, min_age: float, max_age: float) -> None:
         self.min_age = min_age
@@ -58,7 +58,7 @@ class _BandOptions:
         self.half = np.empty(0)
         self.base = np.empty(0)  # pref - distance_weight * km: the part of utility no family changes
         self.base_list: list[float] = []
-        self.ids = np.empty(0, dtype=np.int64)  # class indices (a family's taste for each)
+        self.seeds = np.empty(0, dtype=np.uint64)  # the classes' taste seeds (choice.taste_seeds)
         self.ids_list: list[int] = []
 
     def set(self, classes: list[AgeClass], km: list[float], pref: list[float], fee: list[float],
@@ -66,7 +66,7 @@ class _BandOptions:
         """Set the candidates, already sorted by (km, class index)."""
         self.classes = classes
         self.ids_list = [c.idx for c in classes]
-        self.ids = np.array(self.ids_list, dtype=np.int64)
+        self.seeds = taste_seeds(np.array(self.ids_list, dtype=np.int64))
         self.km_list = km
         self.pref_list = pref
         self.km = np.array(self.km_list, dtype=float)
@@ -219,7 +219,7 @@ class Options:
             i = bisect_right(bo.km_list, km)
             bo.classes.insert(i, c)
             bo.ids_list.insert(i, c.idx)
-            bo.ids = np.insert(bo.ids, i, c.idx)
+            bo.seeds = np.insert(bo.seeds, i, taste_seeds(np.array([c.idx]))[0])
             bo.km_list.insert(i, km)
             bo.pref_list.insert(i, float(pref))
             bo.fee_list.insert(i, float(net))
@@ -281,7 +281,7 @@ class Options:
         for bo, k in slices:
             neg = disutility(bo.base[:k], (bo.half if half else bo.fee)[:k], pw)
             if sd > 0:
-                neg += tastes(key, bo.ids[:k], sd)
+                neg += seeded_tastes(key, bo.seeds[:k], sd)
             classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
             top = smallest(neg, limit, distinct=sd > 0)
             for i, v in zip(top.tolist(), neg[top].tolist(), strict=True):

@@ -38,6 +38,7 @@ class Places:
         n = n_districts * n_types
         self.levels: dict[str, list[Level]] = {q: [Level(t0) for _ in range(n)] for q in QUANTITIES}
         self.on_free: Callable[[AgeClass], None] = lambda c: None  # the allocator's fill
+        self.watch: Callable[[AgeClass], None] | None = None  # told of every change of load or usable places
 
     def attach(self, c: AgeClass) -> None:
         """Give class ``c`` the levels of its district and provider type (before it opens)."""
@@ -76,6 +77,8 @@ class Places:
         else:
             del c.children[fam]
         c.levels["enrolled"].add(now, delta)
+        if self.watch is not None:
+            self.watch(c)
         if self.by_demand:
             self.update_staffing(c)
 
@@ -139,6 +142,8 @@ class Places:
             c.levels["usable"].add(self.env.now, new - c.usable)
             grew = new > c.usable
             c.usable = new
+            if self.watch is not None:
+                self.watch(c)
             if grew:
                 self.on_free(c)
 

@@ -52,7 +52,7 @@ from sim.model.timeline import Timeline
 from sim.model.trace import Trace
 from sim.model.yearly import YearBook
 from sim.params.distributions import from_spec
-from sim.params.schema import Config, DistSpec
+from sim.params.schema import Config
 
 ProgressFn = Callable[[float, float], None]
 
@@ -127,9 +127,14 @@ class World:
             self.streams["family.stay"])
         self.families = Families(env, p.families, self.ledger, self.options, self.alloc, self.recorder,
                                  self.gov.family_subsidy_month, stay, self.warmup, self.horizon)
-        self.families.hourly = HourlyCare(env, p.families, self.ledger, self.options, self.alloc,
-                                          self.recorder, self.gov.family_subsidy_month, self._hourly_gap(p),
-                                          self.warmup, self.horizon)
+        self.hourly = HourlyCare(env, p.families, self.ledger, self.options, self.alloc, self.recorder,
+                                 self.gov.family_subsidy_month, self.streams["family.hourly"].gen,
+                                 self.warmup, self.horizon)
+        self.families.hourly = self.hourly
+        f = p.families
+        self.hourly_requests = f.care_modes.get("hourly", 0.0) > 0 and f.hourly_requests_per_month > 0
+        if self.hourly_requests:  # the room of every class over the month, for the requests
+            self.places.watch = self.alloc.watch = self.hourly.note
         self.births = Births(p, self.streams, self.districts, self.ledger, self.recorder, self.families,
                              self.t_start)
         self.providers = Providers(env, p, self.institutions, self.classes, self.districts, self.places,
@@ -181,14 +186,6 @@ class World:
         fam.voucher, fam.fee_paid, fam.net_fee = contract(fee, self.gov.voucher_for(inst),
                                                           self.gov.family_subsidy_month())
 
-    def _hourly_gap(self, p: Config) -> Callable[[], float] | None:
-        """The months between a family's requests for hourly care (None when nobody uses it)."""
-        f = p.families
-        if f.care_modes.get("hourly", 0.0) <= 0 or f.hourly_requests_per_month <= 0:
-            return None
-        gap = DistSpec("exponential", mean=1.0 / f.hourly_requests_per_month)
-        return from_spec(gap).sampler(self.streams["family.hourly"])
-
     # -- the monthly tick ------------------------------------------------------------------
     def months(self) -> Generator[simpy.Event, Any, None]:
         """Each month: close the last one, run the month's decisions, draw births."""
@@ -222,6 +219,8 @@ class World:
         if month < 0:
             return
         in_window = t - 1.0 >= self.warmup - 1e-9
+        if self.hourly_requests:
+            self.hourly.close_month(t, self.classes)  # the month's revenue, before the books
         self.gov.close_month(t, in_window, self.institutions)
         if self.params.economics.enabled:
             closed = self.providers.closed

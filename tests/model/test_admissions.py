@@ -321,3 +321,38 @@ def test_hourly_hours_are_lost_where_places_are_full_and_served_where_empty(plac
     assert s["hourly_users"] > 20 and total > 0
     assert lost_share[0] <= s["hourly_hours_lost"] / total <= lost_share[1]
     assert (s["hourly_revenue"] > 0) == (s["hourly_hours_served"] > 0)
+
+
+def test_an_hourly_request_is_served_by_the_first_ranked_class_with_room_at_its_moment():
+    """Mechanism (requests need no event of their own): a class's room at any time of the month
+    is its room at the month's start and the changes logged since (admissions, leaves); a
+    request is served by the first ranked class with room at the request's time. Class ``a``
+    is full from a quarter to three quarters of the month, so ``b`` serves the requests made
+    then: about half of them (Binomial; the band is its 99.99% interval)."""
+    w = world()
+    rolling = classes_of(w, False)
+    a = open_class(w, rolling[0])
+    b = open_class(w, next(c for c in rolling if c.inst is not a.inst))
+    h, env = w.hourly, w.env
+    t0 = env.now
+    h.close_month(t0, w.classes)  # the month starts: both classes have room
+    users = [family(w, i) for i in range(300)]
+    for fam in users:
+        h.add_user(fam, [a, b], t0, t0 + 5.0)
+    env.run(until=t0 + 0.25)
+    kids = fill_up(w, a)
+    env.run(until=t0 + 0.75)
+    w.families.leave(kids[0], L.AGED_OUT)  # a place frees (nobody waits): room again
+    assert [h.room_at(a, t0 + x) for x in (0.1, 0.25, 0.5, 0.7499, 0.75, 0.9)] == [
+        True, False, False, False, True, True]
+    assert h.room_at(b, t0 + 0.5)
+    env.run(until=t0 + 1.0)
+    paid = [c.inst.acct.fee_area for c in (a, b)]
+    h.close_month(t0 + 1.0, w.classes)
+    per_request = [h.hours * c.inst.fee * c.inst.hourly_share for c in (a, b)]
+    n_a, n_b = ((c.inst.acct.fee_area - p) / r for c, p, r in zip((a, b), paid, per_request, strict=True))
+    assert n_a == pytest.approx(round(n_a)) and n_b == pytest.approx(round(n_b))
+    n = n_a + n_b
+    assert abs(n - 1200) < 3.9 * 1200**0.5  # Poisson: four requests a month each
+    share = n_b / n
+    assert abs(share - 0.5) < 3.9 * (0.25 / n) ** 0.5, share
