@@ -85,7 +85,6 @@ def _check_capacity(c: CapacityConfig, at: str, cfg: Config) -> None:
     require(not c.channels or sum(v for k, v in c.channels.items() if k != "purchase") > 0, f"{at}.channels",
             "needs a share for at least one channel that builds places (purchase adds none)")
     non_negative(f"{at}.purchase_per_place_month", c.purchase_per_place_month)
-    require(not c.channels or sum(c.channels.values()) > 0, f"{at}.channels", "shares must not all be 0")
     for name, grant in c.grant_per_place.items():
         non_negative(f"{at}.grant_per_place.{name}", grant)
     one_of(f"{at}.path", c.path, ("linear", "geometric"))
