@@ -33,6 +33,17 @@ if TYPE_CHECKING:
 BLOCK_MONTHS = 120  # at most ten years of births drawn at once
 BLOCK_TARGET = 1000  # births per block worth one set of vectorised draws
 NEAR_MONTHS = 2  # a family seeking care sooner than this starts its process at once
+# A family that will seek care later waits as one row of these (its attributes drawn at birth),
+# a sixth of the memory of a Family object with its values: until its start age is near.
+PENDING_ROW = np.dtype([
+    ("fid", np.int64), ("birth", np.float64), ("income", np.float64), ("start_age", np.float64),
+    ("patience", np.float64), ("travel_km", np.float64), ("move_after", np.float64),
+    ("fee_exit_e", np.float64), ("takeup_u", np.float64), ("lottery_u", np.float64), ("inc_g", np.int64),
+    ("dual", np.bool_),
+    ("single", np.bool_), ("sibling_u", np.float64), ("rule", np.int64), ("slack", np.float64),
+    ("units", np.int64), ("taste_key", np.int64), ("eligible", np.bool_),
+])
+PENDING_FIELDS: tuple[str, ...] = tuple(PENDING_ROW.fields or ())
 
 
 def births_multiplier(city: CityConfig, year: int, start_year: int) -> float:
@@ -117,7 +128,8 @@ class Births:
         self.points = params.allocation.discipline in ("points", "deferred_acceptance")
         self.reserved = any(t.reserved for t in params.city.types.values())
         self.age_out = fam.age_out_months if fam.age_out_months is not None else math.inf
-        self.waiting: dict[int, list[Family]] = {}  # month of the start age -> families
+        # month of the start age -> (district, rows of PENDING_ROW) of the families not yet started
+        self.waiting: dict[int, list[tuple[District, np.ndarray]]] = {}
         specs = [d.spec for d in districts]
         # city-wide income groups of families with a child under 3 (sim.model.equity)
         given = params.city.income_cuts
@@ -130,8 +142,8 @@ class Births:
 
     def month(self, t: float) -> None:
         """Start of the month at ``t``: start next month's seekers, then draw this month's births."""
-        for fam in self.waiting.pop(int(math.floor(t)) + 1, ()):
-            self.families.start(fam)
+        for d, rows in self.waiting.pop(int(math.floor(t)) + 1, ()):
+            self._start(d, rows)
         for d in self.districts:
             if t >= d.drawn_until - 1e-9:
                 self._draw_block(d, t)
@@ -247,16 +259,31 @@ class Births:
         fid = self.next_fid
         self.next_fid += n_soon
         extra = self._admission_attributes(n, dual)
-        cols = [a[soon].tolist() for a in (times, income, start, patience, travel, move, fee_exit, takeup,
-                                           lottery, seek, group, *extra)]
-        start_now = now + NEAR_MONTHS
-        for k, (tb, inc, st, pat, trv, mv, fx, tu, lot, sk, ig, du, sp, sib, rule, slack, units, tk,
-                el) in enumerate(zip(*cols, strict=True)):
-            fam = Family(fid + k, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
+        rows = np.empty(n_soon, dtype=PENDING_ROW)
+        rows["fid"] = np.arange(fid, fid + n_soon)
+        for name, a in zip(PENDING_FIELDS[1:], (times, income, start, patience, travel, move, fee_exit,
+                                                takeup, lottery, group, *extra), strict=True):
+            rows[name] = a[soon]
+        seek = seek[soon]
+        near = seek < now + NEAR_MONTHS
+        self._start(d, rows[near] if not near.all() else rows)
+        if near.all():
+            return
+        # the others wait, as compact rows, for the month before their start age (in birth order)
+        later, month = rows[~near], np.floor(seek[~near]).astype(np.int64)
+        order = np.argsort(month, kind="stable")
+        later, month = later[order], month[order]
+        cuts = np.flatnonzero(month[1:] != month[:-1]) + 1
+        for i, j in zip([0, *cuts.tolist()], [*cuts.tolist(), len(month)], strict=True):
+            self.waiting.setdefault(int(month[i]), []).append((d, later[i:j]))
+
+    def _start(self, d: District, rows: np.ndarray) -> None:
+        """Make the families of ``rows`` (district ``d``) and start their processes, in order."""
+        begin = self.families.start
+        for (fid, tb, inc, st, pat, trv, mv, fx, tu, lot, ig, du, sp, sib, rule, slack, units, tk,
+             el) in rows.tolist():
+            fam = Family(fid, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
             fam.inc_g = ig
             fam.dual, fam.single, fam.sibling_u = du, sp, sib
             fam.rule, fam.slack, fam.units, fam.taste_key, fam.eligible = rule, slack, units, tk, el
-            if sk < start_now:
-                self.families.start(fam)
-            else:
-                self.waiting.setdefault(int(math.floor(sk)), []).append(fam)
+            begin(fam)
