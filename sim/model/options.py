@@ -273,24 +273,32 @@ class Options:
         # Rank each band's prefix on its own and merge the few best: the same order as one
         # stable sort of the concatenated candidates (ties by position), without copying them.
         pw = self.price_weight / fam.income
-        sd = self.taste_sd
-        key = fam.taste_key
-        limit = self.limit
+        if len(slices) == 1:  # one age group within reach (the usual case): nothing to merge
+            bo, k = slices[0]
+            neg, top = self._best(bo, k, half, pw, fam.taste_key)
+            classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
+            idx = top.tolist()
+            return [classes[i] for i in idx], [fees[i] for i in idx], neg[top].tolist()
         best: list[tuple[float, int, AgeClass, float]] = []
         pos = 0
         for bo, k in slices:
-            neg = disutility(bo.base[:k], (bo.half if half else bo.fee)[:k], pw)
-            if sd > 0:
-                neg += seeded_tastes(key, bo.seeds[:k], sd)
+            neg, top = self._best(bo, k, half, pw, fam.taste_key)
             classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
-            top = smallest(neg, limit, distinct=sd > 0)
             for i, v in zip(top.tolist(), neg[top].tolist(), strict=True):
                 best.append((v, pos + i, classes[i], fees[i]))
             pos += k
-        if len(slices) > 1:
-            best.sort()  # (value, position) pairs are unique: classes are never compared
-            del best[limit:]
+        best.sort()  # (value, position) pairs are unique: classes are never compared
+        del best[self.limit:]
         return [b[2] for b in best], [b[3] for b in best], [b[0] for b in best]
+
+    def _best(self, bo: _BandOptions, k: int, half: bool, pw: float,
+              key: int) -> tuple[np.ndarray, np.ndarray]:
+        """Disutilities of the ``k`` nearest candidates of ``bo``, and the indices of the best, best first."""
+        sd = self.taste_sd
+        neg = disutility(bo.base[:k], (bo.half if half else bo.fee)[:k], pw)
+        if sd > 0:
+            neg += seeded_tastes(key, bo.seeds[:k], sd)
+        return neg, smallest(neg, self.limit, distinct=sd > 0)
 
     def _ranked_small(self, slices: list[tuple[_BandOptions, int]],
                       fam: Any) -> tuple[list[AgeClass], list[float], list[float]]:
