@@ -126,6 +126,8 @@ def test_the_edges_of_each_range_are_accepted(default):
     _set("capacity.grant_per_place", {"public": 0.0})(cfg)
     _set("capacity.hub", True)(cfg)
     V.validate(cfg)
+    _set("city.types.hub.classes", {"infant": 1})(cfg)  # one class is enough for the hub
+    V.validate(cfg)
     _set("capacity.target_year", 2200)(cfg)
     _set("capacity.target_per_1000", 0.0)(cfg)
     _set("capacity.placement", "ratio")(cfg)
@@ -150,7 +152,18 @@ TIMELINE_CASES = [
      "=2026-02 must be later than the entry before it (2026-03)"),
     ("policy.timeline.0", [{"from": "2026-01"}],
      "=changes no lever (write e.g. {from: 2026-01, family_subsidy_per_year: ...})"),
+    ("policy.timeline.0.castle", [{"from": "2026-01", "castle": 1.0}],
+     "=unknown policy lever (levers: family_subsidy_per_year, voucher_per_month, voucher_scope, "
+     "operating_subsidy_per_child_month, operating_subsidy_by_type, place_subsidy_per_year, "
+     "entry_grant_per_place, fee_cap, fee_cap_basis, budget_per_year)"),
     ("capacity.timeline.0.castle", [{"from": "2026-01", "castle": 1.0}], "unknown capacity lever (levers: "),
+    ("policy.timeline.0.voucher_per_month", [{"from": "2026-01", "voucher_per_month": "lots"}],
+     "=must be a number, got 'lots'"),
+    ("capacity.timeline.0.channels", [{"from": "2026-01", "channels": [1, 2]}],
+     "=must be a mapping of names to numbers, got '[1, 2]'"),
+    ("policy.timeline.1.from", [{"from": "2024-01", "voucher_per_month": 100.0},
+                                {"from": "2024-01", "voucher_per_month": 200.0}],
+     "=2024-01 must be later than the entry before it (2024-01)"),
     ("policy.timeline.1.voucher_per_month", [{"from": "2026-01", "voucher_per_month": 100.0},
                                              {"from": "2027-01", "voucher_per_month": -5.0}], ">= 0"),
 ]
