@@ -131,3 +131,13 @@ def test_a_conversion_sets_the_districts_list_fee_is_traced_and_counted_from_its
     assert conv.count(now) == 1  # at its own time
     assert conv.count(now + 0.5) == 0 and conv.count(now + 1.0) == 0  # not before a later time
     assert conv.count(now - 1.0, purchased_only=True) == 0  # its own choice, not a purchase
+
+
+def test_a_public_provider_never_converts_even_when_its_type_is_listed(monkeypatch):
+    """Only private providers convert: a public type that is not 普惠 may be listed in
+    ``convert_from`` (validation allows it), and its providers still never convert."""
+    w = world("city.types.public.affordable=false", "economics.convert_from=[market,public]")
+    monkeypatch.setattr(w.providers.conversion, "terms", lambda inst_, tname, per_place=0.0: (-1e9, 1e9))
+    for name in ("P0", "M1"):
+        w.providers.conversion.consider(inst(w, name))
+    assert inst(w, "P0").type == "public" and inst(w, "M1").type == "affordable"
