@@ -1,0 +1,206 @@
+"""The workforce rules of issue 17 (:mod:`sim.model.workforce`) as table tests on a small world
+with the quality rules on, built and its classes opened, not run.
+
+Each test names the rule it checks: pay against the local market wage (floor, subsidy, cost
+index); whether a hire is qualified (the start share for the first crews, the pay-dependent
+odds after; the draw compared with that probability); a caregiver's mean tenure (pay for the
+qualified only, workload when the class breaks its ratio); a quit (out of the crew, on the
+provider's record, counted in the window only); training places (carried over by the month,
+kept when nobody can be trained, paid for the funded share only) and courses (who is sent,
+who qualifies); the wage terms and the wage subsidy paid within the budget. The mutation run
+of session 9 found these open (``python tools/mutate.py workforce`` stopped at 57 of 241
+mutants: 27 survived and 8 had no test against test_quality.py alone).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.config.load import load
+from sim.model.workforce import Caregiver, crew
+from sim.model.world import World
+from tests.scenarios import small
+
+CITY = ("city.institutions=[{name:A0,district:D0,type:affordable,places:{older:20}},"
+        "{name:M1,district:D1,type:market,places:{older:10}}]",
+        "+city.districts.1.cost_index=1.25", "staff.binding=false", "quality=on", "run.warmup_months=6")
+
+
+def world(*extra: str) -> World:
+    w = World(load(small(*CITY, *extra)), 11)
+    for c in w.classes:
+        w.places.open_class(c, with_staff=False)
+    return w
+
+
+def inst(w: World, name: str):
+    return next(i for i in w.institutions if i.name == name)
+
+
+def hired(w: World, name: str, qualified: list[bool]) -> list[Caregiver]:
+    c = inst(w, name).classes[0]
+    recs = [Caregiver(q) for q in qualified]
+    c.crew.extend(recs)
+    return recs
+
+
+class Draws:
+    """A stream that returns the given uniforms in turn."""
+
+    def __init__(self, *u: float) -> None:
+        self.u = list(u)
+
+    def uniform(self) -> float:
+        return self.u.pop(0)
+
+
+@pytest.mark.parametrize("floor, subsidy, name, pay", [
+    (None, 0.0, "A0", 5800.0), (None, 0.0, "M1", 5800.0 * 1.25),
+    (6000.0, 0.0, "A0", 6000.0), (6000.0, 0.0, "M1", 5800.0 * 1.25),  # a floor below the market: no effect
+    (6000.0, 400.0, "A0", 6400.0), (None, 400.0, "M1", 5800.0 * 1.25 + 400.0),
+])
+def test_a_qualified_caregivers_pay_is_the_local_market_wage_or_the_floor_plus_the_subsidy(
+        floor, subsidy, name, pay):
+    w = world(f"quality.wage_floor={'null' if floor is None else floor}",
+              f"quality.wage_subsidy_per_qualified={subsidy}")
+    wf = w.quality.workforce
+    i = inst(w, name)
+    market = 5800.0 * (1.25 if name == "M1" else 1.0)
+    assert wf.market_wage(i) == pytest.approx(market)
+    assert wf.pay(i) == pytest.approx(pay)
+    assert wf.relative_pay(i) == pytest.approx(pay / market)
+
+
+def test_a_hire_is_qualified_when_its_draw_is_below_the_start_share_or_the_pay_dependent_odds():
+    w = world("quality.wage_floor=7250", "quality.qualified_share_start=0.3",
+              "quality.qualified_hire_share=0.5", "quality.hire_wage_elasticity=1.5")
+    wf = w.quality.workforce
+    c = inst(w, "A0").classes[0]
+    p = 1.25 ** 1.5 / (1 + 1.25 ** 1.5)  # relative pay 7250 / 5800 = 1.25: about 0.583
+    wf.hire_stream = Draws(0.29, 0.31, p - 0.005, p + 0.005)
+    recs = [wf.hire(c, True), wf.hire(c, True), wf.hire(c, False), wf.hire(c, False)]
+    assert [r.qualified for r in recs] == [True, False, True, False]
+    assert c.crew[-4:] == recs and all(r.employed and math.isnan(r.training_until) for r in recs)
+
+
+@pytest.mark.parametrize("qualified, overworked, hazard", [
+    (False, False, 0.03), (True, False, 0.03 * 1.25 ** -0.5), (False, True, 0.03 * 1.5),
+    (True, True, 0.03 * 1.25 ** -0.5 * 1.5),
+])
+def test_the_mean_tenure_is_one_over_the_hazard_at_hire(qualified, overworked, hazard):
+    w = world("quality.wage_floor=7250", "quality.quit_wage_elasticity=-0.5",
+              "quality.workload_quit_factor=0.5")
+    c = inst(w, "A0").classes[0]
+    c.caregivers = 1
+    c.load = 2 * int(c.ratio) + (2 if overworked else 0)  # one child more than one caregiver may have
+    assert w.quality.workforce.mean_tenure(c, Caregiver(qualified)) == pytest.approx(1.0 / hazard)
+
+
+def test_no_base_hazard_means_a_caregiver_never_quits():
+    w = world("staff.quit_hazard_per_month=0")
+    c = inst(w, "A0").classes[0]
+    assert w.quality.workforce.mean_tenure(c, Caregiver(True)) == math.inf
+
+
+def test_a_quit_leaves_the_crew_goes_on_the_providers_record_and_counts_in_the_window_only():
+    w = world()
+    wf = w.quality.workforce
+    i = inst(w, "A0")
+    c = i.classes[0]
+    a, b = hired(w, "A0", [True, False])
+    w.env.run(until=5.0)  # before the window (warm-up 6 months)
+    wf.quit(c, a)
+    assert not a.employed and c.crew == [b] and wf.quits_window == 0
+    w.env.run(until=6.0)
+    wf.quit(c, b)
+    assert c.crew == [] and wf.quits_window == 1
+    assert w.quality.of(i).quits[-2:] == [5.0, 6.0]
+
+
+def test_training_places_start_courses_month_by_month_and_carry_what_is_left():
+    w = world("quality.training_places_per_year=18", "quality.training_cost_per_place=1000",
+              "quality.training_months=3")
+    wf = w.quality.workforce
+    paid = []
+    w.gov.pay = lambda kind, due, in_window: paid.append((kind, due, in_window)) or 1.0
+    w.gov.hub = None
+    recs = hired(w, "A0", [False] * 5) + hired(w, "M1", [True, False])
+    insts = [inst(w, "A0"), inst(w, "M1")]
+    wf.start_courses(10.0, insts, True)  # 1.5 places: one course, 0.5 carried
+    assert len(wf.courses) == 1 and wf.training_carry == pytest.approx(0.5) and wf.training_used == 1
+    assert wf.courses[0].training_until == 13.0
+    wf.start_courses(11.0, insts, False)  # 2.0 places: two more, nothing carried, out of the window
+    assert len(wf.courses) == 3 and wf.training_carry == pytest.approx(0.0) and wf.training_used == 1
+    assert paid == [("quality", 1000.0, True), ("quality", 2000.0, False)]
+    in_course = [r for r in recs if not math.isnan(r.training_until)]
+    assert len(in_course) == 3 and all(not r.qualified for r in in_course)
+    assert recs[5].qualified and math.isnan(recs[5].training_until)  # a qualified caregiver is never sent
+
+
+def test_places_with_nobody_to_train_carry_over_and_the_hubs_places_are_free():
+    w = world("quality.training_places_per_year=12", "quality.training_cost_per_place=1000")
+    wf = w.quality.workforce
+    paid = []
+    w.gov.pay = lambda kind, due, in_window: paid.append(due) or 1.0
+
+    class Hub:
+        month_training = 3.0
+
+    w.gov.hub = Hub()
+    insts = [inst(w, "A0"), inst(w, "M1")]
+    hired(w, "A0", [True])
+    wf.start_courses(1.0, insts, True)  # 1 funded + 3 delivered places, nobody to train
+    assert wf.training_carry == pytest.approx(4.0) and wf.courses == [] and paid == []
+    hired(w, "M1", [False, False])
+    wf.start_courses(2.0, insts, True)  # 8 places, two caregivers: two courses, a fifth of them funded
+    assert len(wf.courses) == 2 and wf.training_carry == pytest.approx(6.0)
+    assert paid == [pytest.approx(2 * (1 / 4) * 1000.0)]
+
+
+def test_a_violation_sends_the_unqualified_not_in_a_course_and_courses_qualify_those_still_in_post():
+    w = world("quality.training_months=6")
+    wf = w.quality.workforce
+    q, u1, u2, u3 = hired(w, "A0", [True, False, False, False])
+    u3.training_until = 4.0
+    wf.courses.append(u3)
+    sent = wf.send_to_course(inst(w, "A0"), 2.0)
+    assert sent == [u1, u2] and u1.training_until == 8.0 and math.isnan(q.training_until)
+    assert wf.courses == [u3, u1, u2] and u3.training_until == 4.0
+    u2.employed = False
+    wf.finish_courses(3.9)
+    assert not u3.qualified and wf.courses == [u3, u1, u2]
+    wf.finish_courses(4.0)
+    assert u3.qualified and wf.courses == [u1, u2]
+    wf.finish_courses(8.0)
+    assert u1.qualified and not u2.qualified and wf.courses == []
+
+
+def test_wage_terms_and_the_subsidy_paid_within_the_budget():
+    w = world("quality.wage_floor=7250", "quality.wage_subsidy_per_qualified=500")
+    wf = w.quality.workforce
+    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    hired(w, "A0", [True, True, False])
+    hired(w, "M1", [True])
+    due = []
+    w.gov.pay = lambda kind, amount, in_window: due.append((kind, amount, in_window)) or 0.8
+    before = list(w.gov.month_cost)
+    wf.pay_wage_subsidy(True, w.institutions)
+    assert due == [("quality", 500.0 * 3, True)] and wf.subsidy_share == 0.8
+    assert w.gov.month_cost[0] - before[0] == pytest.approx(500 * 2 * 0.8)
+    assert w.gov.month_cost[1] - before[1] == pytest.approx(500 * 1 * 0.8)
+    cost, revenue = wf.wage_terms(a0)
+    assert cost == pytest.approx(2 * (7250 + 500 - 5800)) and revenue == pytest.approx(2 * 500 * 0.8)
+    cost, revenue = wf.wage_terms(m1)  # market wage 7250 there: the floor adds nothing
+    assert cost == pytest.approx(500.0) and revenue == pytest.approx(400.0)
+    assert len(crew(a0)) == 3
+
+
+def test_no_wage_subsidy_pays_nothing():
+    w = world()
+    wf = w.quality.workforce
+    hired(w, "A0", [True])
+    w.gov.pay = lambda *a: pytest.fail("nothing is due")
+    wf.pay_wage_subsidy(True, w.institutions)
+    assert wf.subsidy_share == 1.0
