@@ -90,4 +90,7 @@ def validate_quality(cfg: Config) -> None:
     if q.wage_floor is not None:
         non_negative(f"{k}.wage_floor", q.wage_floor)
     one_of(f"{k}.inspection_targeting", q.inspection_targeting, TARGETINGS)
+    require(not q.enabled or cfg.staff.wage_per_month > 0, "staff.wage_per_month",
+            f"must be > 0 with quality.enabled (caregivers' pay is measured against it), "
+            f"got {cfg.staff.wage_per_month:g}")
     mix_shares(f"{k}.weights", dict(q.weights), QUALITY_WEIGHTS, "unknown part of the quality score")

@@ -79,22 +79,23 @@ def test_a_hire_is_qualified_when_its_draw_is_below_the_start_share_or_the_pay_d
     wf = w.quality.workforce
     c = inst(w, "A0").classes[0]
     p = 1.25 ** 1.5 / (1 + 1.25 ** 1.5)  # relative pay 7250 / 5800 = 1.25: about 0.583
-    wf.hire_stream = Draws(0.29, 0.31, p - 0.005, p + 0.005)
-    recs = [wf.hire(c, True), wf.hire(c, True), wf.hire(c, False), wf.hire(c, False)]
-    assert [r.qualified for r in recs] == [True, False, True, False]
-    assert c.crew[-4:] == recs and all(r.employed and math.isnan(r.training_until) for r in recs)
+    assert wf.hire_stream is w.quality.streams["quality.hire"]  # hires have their own stream
+    wf.hire_stream = Draws(0.29, 0.3, p - 0.005, p, p + 0.005)
+    recs = [wf.hire(c, True), wf.hire(c, True), wf.hire(c, False), wf.hire(c, False), wf.hire(c, False)]
+    assert [r.qualified for r in recs] == [True, False, True, False, False]  # qualified iff draw < p
+    assert c.crew[-5:] == recs and all(r.employed and math.isnan(r.training_until) for r in recs)
 
 
-@pytest.mark.parametrize("qualified, overworked, hazard", [
-    (False, False, 0.03), (True, False, 0.03 * 1.25 ** -0.5), (False, True, 0.03 * 1.5),
-    (True, True, 0.03 * 1.25 ** -0.5 * 1.5),
+@pytest.mark.parametrize("qualified, extra_halves, hazard", [
+    (False, 0, 0.03), (True, 0, 0.03 * 1.25 ** -0.5), (False, 2, 0.03 * 1.5),
+    (True, 2, 0.03 * 1.25 ** -0.5 * 1.5), (False, 1, 0.03 * 1.5),  # a half-day child over is over
 ])
-def test_the_mean_tenure_is_one_over_the_hazard_at_hire(qualified, overworked, hazard):
+def test_the_mean_tenure_is_one_over_the_hazard_at_hire(qualified, extra_halves, hazard):
     w = world("quality.wage_floor=7250", "quality.quit_wage_elasticity=-0.5",
               "quality.workload_quit_factor=0.5")
     c = inst(w, "A0").classes[0]
     c.caregivers = 1
-    c.load = 2 * int(c.ratio) + (2 if overworked else 0)  # one child more than one caregiver may have
+    c.load = 2 * int(c.ratio) + extra_halves  # half places beyond what one caregiver may have
     assert w.quality.workforce.mean_tenure(c, Caregiver(qualified)) == pytest.approx(1.0 / hazard)
 
 
@@ -116,7 +117,10 @@ def test_a_quit_leaves_the_crew_goes_on_the_providers_record_and_counts_in_the_w
     w.env.run(until=6.0)
     wf.quit(c, b)
     assert c.crew == [] and wf.quits_window == 1
-    assert w.quality.of(i).quits[-2:] == [5.0, 6.0]
+    d, = hired(w, "A0", [True])
+    wf.quit(c, d)
+    assert wf.quits_window == 2
+    assert w.quality.of(i).quits[-3:] == [5.0, 6.0, 6.0]
 
 
 def test_training_places_start_courses_month_by_month_and_carry_what_is_left():
@@ -137,6 +141,11 @@ def test_training_places_start_courses_month_by_month_and_carry_what_is_left():
     in_course = [r for r in recs if not math.isnan(r.training_until)]
     assert len(in_course) == 3 and all(not r.qualified for r in in_course)
     assert recs[5].qualified and math.isnan(recs[5].training_until)  # a qualified caregiver is never sent
+    recs += hired(w, "M1", [False] * 6)
+    wf.training_carry = 7.5  # as many places as caregivers left to train (9): each starts one course
+    wf.start_courses(12.0, insts, True)
+    assert len(wf.courses) == 12 and len({id(r) for r in wf.courses}) == 12 and wf.training_used == 1 + 9
+    assert all(not math.isnan(r.training_until) for r in recs if not r.qualified)
 
 
 def test_places_with_nobody_to_train_carry_over_and_the_hubs_places_are_free():
@@ -175,6 +184,13 @@ def test_a_violation_sends_the_unqualified_not_in_a_course_and_courses_qualify_t
     assert u3.qualified and wf.courses == [u1, u2]
     wf.finish_courses(8.0)
     assert u1.qualified and not u2.qualified and wf.courses == []
+    e, f = hired(w, "A0", [False, False])
+    e.training_until, f.training_until = 9.0, 9.5
+    wf.courses = [e, f]
+    wf.finish_courses(9.0)
+    assert e.qualified and wf.courses == [f]  # the course ending half a month later goes on
+    wf.finish_courses(9.5)
+    assert f.qualified
 
 
 def test_wage_terms_and_the_subsidy_paid_within_the_budget():
@@ -185,7 +201,8 @@ def test_wage_terms_and_the_subsidy_paid_within_the_budget():
     hired(w, "M1", [True])
     due = []
     w.gov.pay = lambda kind, amount, in_window: due.append((kind, amount, in_window)) or 0.8
-    before = list(w.gov.month_cost)
+    w.gov.month_cost = before = [100.0, 200.0]
+    before = list(before)
     wf.pay_wage_subsidy(True, w.institutions)
     assert due == [("quality", 500.0 * 3, True)] and wf.subsidy_share == 0.8
     assert w.gov.month_cost[0] - before[0] == pytest.approx(500 * 2 * 0.8)
@@ -204,3 +221,13 @@ def test_no_wage_subsidy_pays_nothing():
     w.gov.pay = lambda *a: pytest.fail("nothing is due")
     wf.pay_wage_subsidy(True, w.institutions)
     assert wf.subsidy_share == 1.0
+
+
+def test_a_wage_subsidy_of_one_yuan_is_paid():
+    w = world("quality.wage_subsidy_per_qualified=1")
+    wf = w.quality.workforce
+    hired(w, "M1", [True, True])
+    due = []
+    w.gov.pay = lambda kind, amount, in_window: due.append(amount) or 1.0
+    wf.pay_wage_subsidy(False, w.institutions)
+    assert due == [2.0]

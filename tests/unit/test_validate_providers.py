@@ -120,3 +120,19 @@ def test_a_word_outside_its_choices_is_refused_with_the_whole_reason(default, pa
     cfg = copy.deepcopy(default)
     _set(path, value)(cfg)
     assert rejected(cfg).reason == reason
+
+
+def test_with_the_quality_rules_on_caregivers_need_a_market_wage(default):
+    """Relative pay divides by the market wage: a wage of 0 with quality on crashed a run with a
+    ZeroDivisionError (found by session 9's workforce mutation review); it is refused, and a
+    wage of 0 stays allowed with quality off (staff cost nothing then)."""
+    cfg = copy.deepcopy(default)
+    _set("staff.wage_per_month", 0.0)(cfg)
+    V.validate(cfg)
+    _set("quality.enabled", True)(cfg)
+    err = rejected(cfg)
+    assert err.key == "staff.wage_per_month"
+    assert err.reason == ("must be > 0 with quality.enabled (caregivers' pay is measured against it), "
+                          "got 0")
+    _set("staff.wage_per_month", 0.01)(cfg)
+    V.validate(cfg)
