@@ -20,8 +20,10 @@ import numpy as np
 import pytest
 
 from sim.config.load import load
+from sim.model.supervision import inspection_probabilities
 from sim.model.workforce import Caregiver
 from sim.model.world import World
+from tests.model.test_admissions import family
 from tests.scenarios import small
 
 CITY = ("city.institutions=[{name:A0,district:D0,type:affordable,places:{older:20}},"
@@ -116,9 +118,11 @@ def test_the_months_inspections_are_drawn_against_the_targetings_probabilities()
     p = 0.5 * 2 * np.array([1.0, 3.0]) / 4.0  # 0.25 and 0.75
     s = sup(w, Gen(uniforms=[p[0] - 0.01, p[1]]))
     inspected = []
-    s.inspect = lambda i, r, now, in_window: inspected.append((i.name, r))
+    s.inspect = lambda i, r, now, in_window: inspected.append((i.name, r)) or seen.append((now, in_window))
+    seen: list[tuple[float, bool]] = []
     s.inspect_providers([a0, m1], np.array([1.0, 3.0]), 7.0, True)
     assert inspected == [("A0", 1.0)]  # a draw equal to its probability is no inspection
+    assert seen == [(7.0, True)]
     s.gen = Gen(uniforms=[0.0, 0.0])
     w.quality.of(a0).suspended_until = 50.0
     a1 = inst(w, "M1")
@@ -196,3 +200,72 @@ def test_a_suspension_returns_the_places_when_it_ends_and_not_to_a_closed_provid
     s.reinstate(3.0)
     assert a0.classes[0].licensed == 20 and w.quality.of(a0).saved == []
     assert m1.classes[0].licensed == 0 and w.quality.of(m1).saved == []
+
+
+@pytest.mark.parametrize("risks, per_year, targeting, expected", [
+    ([1.0, 3.0], 6.0, "random", [0.5, 0.5]),
+    ([0.3, 0.5], 6.0, "risk", [0.5 * 2 * 0.3 / 0.8, 0.5 * 2 * 0.5 / 0.8]),  # risks summing below 1
+    ([0.0, 0.0], 6.0, "risk", [0.5, 0.5]),  # no risk anywhere: as random
+    ([2.0], 6.0, "risk", [0.5]),
+    ([1.0, 1.0], 18.0, "random", [1.0, 1.0]),  # a probability above 1 is cut to 1
+    ([], 6.0, "risk", []),
+])
+def test_inspection_probabilities_table(risks, per_year, targeting, expected):
+    got = inspection_probabilities(np.array(risks, dtype=float), per_year, targeting)
+    assert got.tolist() == pytest.approx(expected)
+
+
+def test_one_inspection_a_year_is_drawn_and_random_targeting_ignores_risk():
+    w = world("quality.inspections_per_provider_year=1", "quality.inspection_targeting=random")
+    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    s = sup(w, Gen(uniforms=[1 / 12 - 0.001, 1 / 12 - 0.001]))
+    inspected = []
+    s.inspect = lambda i, r, now, in_window: inspected.append(i.name)
+    s.inspect_providers([a0, m1], np.array([1.0, 9.0]), 7.0, True)
+    assert inspected == ["A0", "M1"]  # both at 1/12, whatever their risk
+
+
+def test_a_provider_without_incidents_is_not_inspected_and_the_next_one_still_is():
+    w = world("quality.inspection_after_incident=true")
+    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    enrol(w, "A0", 12)
+    enrol(w, "M1", 6)
+    s = sup(w, Gen(counts=[0, 2]))
+    inspected = []
+    s.inspect = lambda i, r, now, in_window: inspected.append(i.name)
+    s.incidents([a0, m1], np.array([1.0, 1.0]), 7.0, True)
+    assert inspected == ["M1"]
+    assert w.quality.of(a0).incidents == [] and w.quality.of(m1).incidents == [7.0] * 2
+
+
+def test_the_sanction_counters_add_up_over_the_window():
+    w = world()
+    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    s = sup(w, Gen(uniforms=[0.0] * 8))
+    for t in (7.0, 7.5):
+        w.quality.of(a0).violations = []
+        s.inspect(a0, 1.0, t, True)
+    assert s.warnings == 2
+    for t in (8.0, 8.5):
+        w.quality.of(a0).violations = [7.9]
+        s.inspect(a0, 1.0, t, True)
+    assert s.fines == 2
+    for k, (i, n) in enumerate(((a0, 2), (m1, 1))):
+        for j in range(n):
+            w.alloc.admit(family(w, 100 * k + j), i.classes[0])
+    for i in (a0, m1):
+        w.quality.of(i).violations = [7.0, 7.5, 8.0]
+        s.inspect(i, 1.0, 9.0, True)
+    assert s.revocations == 2 and not a0.open and not m1.open and s.displaced_by_sanctions == 3
+
+
+def test_suspensions_count_and_displace_children_over_the_window():
+    w = world()
+    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    for k, (i, n) in enumerate(((a0, 3), (m1, 2))):
+        for j in range(n):
+            w.alloc.admit(family(w, 100 * k + j), i.classes[0])
+    s = sup(w, Gen())
+    s.suspend(a0, 7.0, True)
+    s.suspend(m1, 7.0, True)
+    assert s.suspensions == 2 and s.displaced_by_sanctions == 5
