@@ -266,9 +266,10 @@ class Births:
             rows[name] = a[soon]
         seek = seek[soon]
         near = seek < now + NEAR_MONTHS
-        self._start(d, rows[near] if not near.all() else rows)
         if near.all():
+            self._start(d, rows)
             return
+        self._start(d, rows[near])
         # the others wait, as compact rows, for the month before their start age (in birth order)
         later, month = rows[~near], np.floor(seek[~near]).astype(np.int64)
         order = np.argsort(month, kind="stable")

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.config.load import load
 from sim.model.world import World
+from tests.model.opened import enrol, named, opened_world
 from tests.scenarios import small
 
 CITY = ("city.institutions=[{name:A0,district:D0,type:affordable,places:{older:40}},"
@@ -26,29 +26,8 @@ CITY = ("city.institutions=[{name:A0,district:D0,type:affordable,places:{older:4
         "city.districts.0.fee_index=1.5", "staff.binding=false")
 
 
-class Child:
-    """What the place owner needs of a family: a full-day child paying nothing."""
-
-    units = 2
-    fee_paid = 0.0
-    voucher = 0.0
-
-
 def world(*extra: str) -> World:
-    w = World(load(small(*CITY, "economics.enabled=true", "economics.entry=false", *extra)), 3)
-    for c in w.classes:
-        w.places.open_class(c, with_staff=False)
-    return w
-
-
-def inst(w: World, name: str):
-    return next(i for i in w.institutions if i.name == name)
-
-
-def enrol(w: World, name: str, n: int) -> None:
-    c = inst(w, name).classes[0]
-    for _ in range(n):
-        w.places.occupy(c, Child(), 1)
+    return opened_world(small(*CITY, "economics.enabled=true", "economics.entry=false", *extra), 3)
 
 
 def test_the_expected_occupancy_is_the_districts_for_the_type_else_the_citys_else_none():
@@ -82,7 +61,7 @@ def test_the_affordable_outlook_counts_every_term(cap, history, per_place):
               "policy.operating_subsidy_per_child_month=40", "policy.place_subsidy_per_year=1200",
               "city.births_growth_per_year=-0.2", "run.burnin_months=0")
     enrol(w, "A0", 10)
-    m1 = inst(w, "M1")
+    m1 = named(w, "M1")
     for months in history:
         m1.acct.remember(*months, 12)
     prov = w.providers
@@ -112,7 +91,7 @@ def test_a_provider_asks_for_its_own_terms_as_the_type_it_would_become(monkeypat
 
     monkeypatch.setattr(w.providers.conversion, "terms", terms)
     for name in ("A0", "P0", "M1"):
-        w.providers.conversion.consider(inst(w, name))
+        w.providers.conversion.consider(named(w, name))
     assert asked == [("M1", "affordable")]
 
 
@@ -120,7 +99,7 @@ def test_a_conversion_sets_the_districts_list_fee_is_traced_and_counted_from_its
     w = world()
     seen = []
     w.trace.subscribe(seen.append)
-    m1 = inst(w, "M1")
+    m1 = named(w, "M1")
     conv = w.providers.conversion
     now = w.env.now
     conv.convert(m1, "affordable")
@@ -139,5 +118,5 @@ def test_a_public_provider_never_converts_even_when_its_type_is_listed(monkeypat
     w = world("city.types.public.affordable=false", "economics.convert_from=[market,public]")
     monkeypatch.setattr(w.providers.conversion, "terms", lambda inst_, tname, per_place=0.0: (-1e9, 1e9))
     for name in ("P0", "M1"):
-        w.providers.conversion.consider(inst(w, name))
-    assert inst(w, "P0").type == "public" and inst(w, "M1").type == "affordable"
+        w.providers.conversion.consider(named(w, name))
+    assert named(w, "P0").type == "public" and named(w, "M1").type == "affordable"

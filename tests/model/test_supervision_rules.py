@@ -19,10 +19,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.config.load import load
 from sim.model.supervision import inspection_probabilities
 from sim.model.workforce import Caregiver
 from sim.model.world import World
+from tests.model.opened import enrol, named, opened_world
 from tests.model.test_admissions import family
 from tests.scenarios import small
 
@@ -53,22 +53,8 @@ class Gen:
         return np.array(out)
 
 
-class Child:
-    units = 2
-    fee_paid = 0.0
-    voucher = 0.0
-    fid = 0
-
-
 def world(*extra: str) -> World:
-    w = World(load(small(*CITY, *extra)), 5)
-    for c in w.classes:
-        w.places.open_class(c, with_staff=False)
-    return w
-
-
-def inst(w: World, name: str):
-    return next(i for i in w.institutions if i.name == name)
+    return opened_world(small(*CITY, *extra), 5)
 
 
 def sup(w: World, gen: Gen):
@@ -77,15 +63,9 @@ def sup(w: World, gen: Gen):
     return s
 
 
-def enrol(w: World, name: str, n: int) -> None:
-    c = inst(w, name).classes[0]
-    for _ in range(n):
-        w.places.occupy(c, Child(), 1)
-
-
 def test_incidents_follow_children_and_risk_and_bring_an_inspection_to_open_unsuspended_providers():
     w = world("quality.inspection_after_incident=true")
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     enrol(w, "A0", 12)
     enrol(w, "M1", 6)
     s = sup(w, Gen(counts=[2, 1]))
@@ -104,7 +84,7 @@ def test_incidents_follow_children_and_risk_and_bring_an_inspection_to_open_unsu
 
 def test_no_inspection_after_an_incident_when_the_rule_is_off():
     w = world("quality.inspection_after_incident=false")
-    a0 = inst(w, "A0")
+    a0 = named(w, "A0")
     enrol(w, "A0", 12)
     s = sup(w, Gen(counts=[1]))
     s.inspect = lambda *a: pytest.fail("no inspection after an incident")
@@ -114,7 +94,7 @@ def test_no_inspection_after_an_incident_when_the_rule_is_off():
 
 def test_the_months_inspections_are_drawn_against_the_targetings_probabilities():
     w = world("quality.inspections_per_provider_year=6", "quality.inspection_targeting=risk")
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     p = 0.5 * 2 * np.array([1.0, 3.0]) / 4.0  # 0.25 and 0.75
     s = sup(w, Gen(uniforms=[p[0] - 0.01, p[1]]))
     inspected = []
@@ -125,7 +105,7 @@ def test_the_months_inspections_are_drawn_against_the_targetings_probabilities()
     assert seen == [(7.0, True)]
     s.gen = Gen(uniforms=[0.0, 0.0])
     w.quality.of(a0).suspended_until = 50.0
-    a1 = inst(w, "M1")
+    a1 = named(w, "M1")
     s.inspect_providers([a0, a1], np.array([1.0, 3.0]), 7.0, True)
     assert inspected[-1] == ("M1", 3.0) and len(inspected) == 2  # the suspended one is skipped
 
@@ -134,12 +114,12 @@ def test_no_inspections_a_year_draws_nothing():
     w = world("quality.inspections_per_provider_year=0")
     s = sup(w, Gen())
     s.inspect = lambda *a: pytest.fail("no inspections")
-    s.inspect_providers([inst(w, "A0")], np.array([5.0]), 7.0, True)
+    s.inspect_providers([named(w, "A0")], np.array([5.0]), 7.0, True)
 
 
 def test_an_inspection_costs_finds_a_violation_below_base_times_risk_and_escalates_the_sanction():
     w = world()
-    a0 = inst(w, "A0")
+    a0 = named(w, "A0")
     c = a0.classes[0]
     q = w.quality.of(a0)
     c.crew.extend([Caregiver(True), Caregiver(False), Caregiver(False)])
@@ -167,7 +147,7 @@ def test_an_inspection_costs_finds_a_violation_below_base_times_risk_and_escalat
 
 def test_violations_older_than_the_memory_are_forgotten():
     w = world()
-    a0 = inst(w, "A0")
+    a0 = named(w, "A0")
     q = w.quality.of(a0)
     q.violations = [0.0, 5.0]  # one older than a year at month 12.5, one not
     s = sup(w, Gen(uniforms=[0.0]))
@@ -184,12 +164,12 @@ def test_violations_older_than_the_memory_are_forgotten():
 def test_a_risk_above_one_over_the_base_rate_always_violates():
     w = world()
     s = sup(w, Gen(uniforms=[0.999]))
-    assert s.inspect(inst(w, "A0"), 10.0, 7.0, True) == "warning"
+    assert s.inspect(named(w, "A0"), 10.0, 7.0, True) == "warning"
 
 
 def test_a_suspension_returns_the_places_when_it_ends_and_not_to_a_closed_provider():
     w = world()
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     s = sup(w, Gen())
     s.suspend(a0, 0.0, True)
     s.suspend(m1, 0.0, False)
@@ -217,7 +197,7 @@ def test_inspection_probabilities_table(risks, per_year, targeting, expected):
 
 def test_one_inspection_a_year_is_drawn_and_random_targeting_ignores_risk():
     w = world("quality.inspections_per_provider_year=1", "quality.inspection_targeting=random")
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     s = sup(w, Gen(uniforms=[1 / 12 - 0.001, 1 / 12 - 0.001]))
     inspected = []
     s.inspect = lambda i, r, now, in_window: inspected.append(i.name)
@@ -227,7 +207,7 @@ def test_one_inspection_a_year_is_drawn_and_random_targeting_ignores_risk():
 
 def test_a_provider_without_incidents_is_not_inspected_and_the_next_one_still_is():
     w = world("quality.inspection_after_incident=true")
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     enrol(w, "A0", 12)
     enrol(w, "M1", 6)
     s = sup(w, Gen(counts=[0, 2]))
@@ -240,7 +220,7 @@ def test_a_provider_without_incidents_is_not_inspected_and_the_next_one_still_is
 
 def test_the_sanction_counters_add_up_over_the_window():
     w = world()
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     s = sup(w, Gen(uniforms=[0.0] * 8))
     for t in (7.0, 7.5):
         w.quality.of(a0).violations = []
@@ -261,7 +241,7 @@ def test_the_sanction_counters_add_up_over_the_window():
 
 def test_suspensions_count_and_displace_children_over_the_window():
     w = world()
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     for k, (i, n) in enumerate(((a0, 3), (m1, 2))):
         for j in range(n):
             w.alloc.admit(family(w, 100 * k + j), i.classes[0])

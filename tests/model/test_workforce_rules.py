@@ -18,9 +18,9 @@ import math
 
 import pytest
 
-from sim.config.load import load
 from sim.model.workforce import Caregiver, crew
 from sim.model.world import World
+from tests.model.opened import named, opened_world
 from tests.scenarios import small
 
 CITY = ("city.institutions=[{name:A0,district:D0,type:affordable,places:{older:20}},"
@@ -29,18 +29,11 @@ CITY = ("city.institutions=[{name:A0,district:D0,type:affordable,places:{older:2
 
 
 def world(*extra: str) -> World:
-    w = World(load(small(*CITY, *extra)), 11)
-    for c in w.classes:
-        w.places.open_class(c, with_staff=False)
-    return w
-
-
-def inst(w: World, name: str):
-    return next(i for i in w.institutions if i.name == name)
+    return opened_world(small(*CITY, *extra), 11)
 
 
 def hired(w: World, name: str, qualified: list[bool]) -> list[Caregiver]:
-    c = inst(w, name).classes[0]
+    c = named(w, name).classes[0]
     recs = [Caregiver(q) for q in qualified]
     c.crew.extend(recs)
     return recs
@@ -66,7 +59,7 @@ def test_a_qualified_caregivers_pay_is_the_local_market_wage_or_the_floor_plus_t
     w = world(f"quality.wage_floor={'null' if floor is None else floor}",
               f"quality.wage_subsidy_per_qualified={subsidy}")
     wf = w.quality.workforce
-    i = inst(w, name)
+    i = named(w, name)
     market = 5800.0 * (1.25 if name == "M1" else 1.0)
     assert wf.market_wage(i) == pytest.approx(market)
     assert wf.pay(i) == pytest.approx(pay)
@@ -77,7 +70,7 @@ def test_a_hire_is_qualified_when_its_draw_is_below_the_start_share_or_the_pay_d
     w = world("quality.wage_floor=7250", "quality.qualified_share_start=0.3",
               "quality.qualified_hire_share=0.5", "quality.hire_wage_elasticity=1.5")
     wf = w.quality.workforce
-    c = inst(w, "A0").classes[0]
+    c = named(w, "A0").classes[0]
     p = 1.25 ** 1.5 / (1 + 1.25 ** 1.5)  # relative pay 7250 / 5800 = 1.25: about 0.583
     assert wf.hire_stream is w.quality.streams["quality.hire"]  # hires have their own stream
     wf.hire_stream = Draws(0.29, 0.3, p - 0.005, p, p + 0.005)
@@ -93,7 +86,7 @@ def test_a_hire_is_qualified_when_its_draw_is_below_the_start_share_or_the_pay_d
 def test_the_mean_tenure_is_one_over_the_hazard_at_hire(qualified, extra_halves, hazard):
     w = world("quality.wage_floor=7250", "quality.quit_wage_elasticity=-0.5",
               "quality.workload_quit_factor=0.5")
-    c = inst(w, "A0").classes[0]
+    c = named(w, "A0").classes[0]
     c.caregivers = 1
     c.load = 2 * int(c.ratio) + extra_halves  # half places beyond what one caregiver may have
     assert w.quality.workforce.mean_tenure(c, Caregiver(qualified)) == pytest.approx(1.0 / hazard)
@@ -101,14 +94,14 @@ def test_the_mean_tenure_is_one_over_the_hazard_at_hire(qualified, extra_halves,
 
 def test_no_base_hazard_means_a_caregiver_never_quits():
     w = world("staff.quit_hazard_per_month=0")
-    c = inst(w, "A0").classes[0]
+    c = named(w, "A0").classes[0]
     assert w.quality.workforce.mean_tenure(c, Caregiver(True)) == math.inf
 
 
 def test_a_quit_leaves_the_crew_goes_on_the_providers_record_and_counts_in_the_window_only():
     w = world()
     wf = w.quality.workforce
-    i = inst(w, "A0")
+    i = named(w, "A0")
     c = i.classes[0]
     a, b = hired(w, "A0", [True, False])
     w.env.run(until=5.0)  # before the window (warm-up 6 months)
@@ -131,7 +124,7 @@ def test_training_places_start_courses_month_by_month_and_carry_what_is_left():
     w.gov.pay = lambda kind, due, in_window: paid.append((kind, due, in_window)) or 1.0
     w.gov.hub = None
     recs = hired(w, "A0", [False] * 5) + hired(w, "M1", [True, False])
-    insts = [inst(w, "A0"), inst(w, "M1")]
+    insts = [named(w, "A0"), named(w, "M1")]
     wf.start_courses(10.0, insts, True)  # 1.5 places: one course, 0.5 carried
     assert len(wf.courses) == 1 and wf.training_carry == pytest.approx(0.5) and wf.training_used == 1
     assert wf.courses[0].training_until == 13.0
@@ -158,7 +151,7 @@ def test_places_with_nobody_to_train_carry_over_and_the_hubs_places_are_free():
         month_training = 3.0
 
     w.gov.hub = Hub()
-    insts = [inst(w, "A0"), inst(w, "M1")]
+    insts = [named(w, "A0"), named(w, "M1")]
     hired(w, "A0", [True])
     wf.start_courses(1.0, insts, True)  # 1 funded + 3 delivered places, nobody to train
     assert wf.training_carry == pytest.approx(4.0) and wf.courses == [] and paid == []
@@ -174,7 +167,7 @@ def test_a_violation_sends_the_unqualified_not_in_a_course_and_courses_qualify_t
     q, u1, u2, u3 = hired(w, "A0", [True, False, False, False])
     u3.training_until = 4.0
     wf.courses.append(u3)
-    sent = wf.send_to_course(inst(w, "A0"), 2.0)
+    sent = wf.send_to_course(named(w, "A0"), 2.0)
     assert sent == [u1, u2] and u1.training_until == 8.0 and math.isnan(q.training_until)
     assert wf.courses == [u3, u1, u2] and u3.training_until == 4.0
     u2.employed = False
@@ -196,7 +189,7 @@ def test_a_violation_sends_the_unqualified_not_in_a_course_and_courses_qualify_t
 def test_wage_terms_and_the_subsidy_paid_within_the_budget():
     w = world("quality.wage_floor=7250", "quality.wage_subsidy_per_qualified=500")
     wf = w.quality.workforce
-    a0, m1 = inst(w, "A0"), inst(w, "M1")
+    a0, m1 = named(w, "A0"), named(w, "M1")
     hired(w, "A0", [True, True, False])
     hired(w, "M1", [True])
     due = []

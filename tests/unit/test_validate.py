@@ -46,6 +46,23 @@ def _set(path: str, value) -> Callable[[Config], None]:
     return apply
 
 
+def applied(cfg: Config, settings: list[tuple[str, object]]) -> Config:
+    """Return a copy of ``cfg`` with each ``(dotted path, value)`` of ``settings`` set in turn."""
+    cfg = copy.deepcopy(cfg)
+    for path, value in settings:
+        _set(path, value)(cfg)
+    return cfg
+
+
+def assert_refused(err: ConfigError, key: str, reason: str) -> None:
+    """``err`` names ``key`` and gives ``reason``: the whole reason when it starts with "=", else a part."""
+    assert err.key == key
+    if reason.startswith("="):
+        assert err.reason == reason[1:]
+    else:
+        assert reason in err.reason, err.reason
+
+
 def _institution(district: str = "Gulou", type_: str = "public", places=None):
     def apply(cfg: Config) -> None:
         cfg.city.institutions = [InstitutionSpec("X", district, type_, places or {"toddler": 15})]

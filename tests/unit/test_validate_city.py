@@ -19,7 +19,7 @@ from sim.config import validate as V
 from sim.config.load import load
 from sim.config.validate_city import MAX_BIRTH_RATE, MAX_POPULATION
 from sim.params.schema import INCOME_GROUPS, Config, InstitutionSpec
-from tests.unit.test_validate import _set, rejected
+from tests.unit.test_validate import applied, assert_refused, rejected
 
 D = "city.districts.1"
 CUTS = [1000.0 * (k + 1) for k in range(INCOME_GROUPS - 1)]
@@ -115,26 +115,15 @@ def default() -> Config:
     return load([])
 
 
-def _apply(cfg: Config, settings: list[tuple[str, object]]) -> Config:
-    cfg = copy.deepcopy(cfg)
-    for path, value in settings:
-        _set(path, value)(cfg)
-    return cfg
-
 
 @pytest.mark.parametrize("key, settings, reason", CASES, ids=[f"{c[0]}:{c[1][-1][1]!r}"[:70] for c in CASES])
 def test_each_check_refuses_its_bad_value_under_its_own_key(default, key, settings, reason):
-    err = rejected(_apply(default, settings))
-    assert err.key == key
-    if reason.startswith("="):
-        assert err.reason == reason[1:]
-    else:
-        assert reason in err.reason, err.reason
+    assert_refused(rejected(applied(default, settings)), key, reason)
 
 
 def test_the_edges_of_each_range_are_accepted(default):
     """The values at each bound pass (a check made stricter than its rule fails here)."""
-    V.validate(_apply(default, [
+    V.validate(applied(default, [
         ("city.scale", 1.0), ("city.bands.toddler.min_age", 0.0), ("city.bands.toddler.cap", 1),
         ("city.types.market.half_day_fee_share", 1.0), ("city.types.market.hourly_fee_share", 0.0),
         ("city.types.market.fee_per_month", 0.0), ("city.types.market.classes", {"older": 0, "toddler": 1}),
@@ -145,9 +134,9 @@ def test_the_edges_of_each_range_are_accepted(default):
         ("city.distance_km", [[0.0] * 8 for _ in range(8)]), ("city.income_cuts", [0.5, *CUTS[1:]]),
         ("city.institutions", _inst(x_km=-3.0, y_km=2.0, places={"toddler": 0})),
     ]))
-    V.validate(_apply(default, [("city.births_index_year", 2200)]))
+    V.validate(applied(default, [("city.births_index_year", 2200)]))
     d = default.city.districts[1]
-    V.validate(_apply(default, [(f"{D}.population", 1000.0),
+    V.validate(applied(default, [(f"{D}.population", 1000.0),
                                 (f"{D}.births_per_year", 1000.0 * MAX_BIRTH_RATE)]))
     assert d.population > 1000  # the default was not touched
 

@@ -17,7 +17,7 @@ import pytest
 from sim.config import validate as V
 from sim.config.load import load
 from sim.params.schema import Config
-from tests.unit.test_validate import _set, rejected
+from tests.unit.test_validate import _set, applied, assert_refused, rejected
 
 POLICY_NON_NEGATIVE = ("family_subsidy_per_year", "voucher_per_month", "operating_subsidy_per_child_month",
                        "place_subsidy_per_year", "entry_grant_per_place", "budget_per_year")
@@ -75,24 +75,11 @@ def default() -> Config:
     return load([])
 
 
-def _apply(cfg: Config, settings: list[tuple[str, object]]) -> Config:
-    cfg = copy.deepcopy(cfg)
-    for path, value in settings:
-        _set(path, value)(cfg)
-    return cfg
-
-
-def _check(err, key: str, reason: str) -> None:
-    assert err.key == key
-    if reason.startswith("="):
-        assert err.reason == reason[1:]
-    else:
-        assert reason in err.reason
 
 
 @pytest.mark.parametrize("key, settings, reason", CASES, ids=[f"{c[0]}:{c[1][-1][1]}" for c in CASES])
 def test_each_check_refuses_its_bad_value_under_its_own_key(default, key, settings, reason):
-    _check(rejected(_apply(default, settings)), key, reason)
+    assert_refused(rejected(applied(default, settings)), key, reason)
 
 
 @pytest.mark.parametrize("key, settings, reason", CASES, ids=[f"{c[0]}:{c[1][-1][1]}" for c in CASES])
@@ -103,10 +90,10 @@ def test_each_check_refuses_the_same_value_from_a_timeline_entry_under_the_entry
     group, lever = path.split(".", 1)
     if group not in ("policy", "capacity") or "." in lever:
         pytest.skip("not a lever")
-    cfg = _apply(default, before)
+    cfg = applied(default, before)
     getattr(cfg, group).timeline = [{"from": "2026-01", lever: value}]
     at = f"{group}.timeline.0"
-    _check(rejected(cfg), at + key[len(group):], reason)
+    assert_refused(rejected(cfg), at + key[len(group):], reason)
 
 
 def test_the_edges_of_each_range_are_accepted(default):
@@ -174,7 +161,7 @@ TIMELINE_CASES = [
 def test_each_timeline_rule_refuses_its_entry_under_its_key(default, key, entries, reason):
     cfg = copy.deepcopy(default)
     getattr(cfg, key.split(".")[0]).timeline = entries
-    _check(rejected(cfg), key, reason)
+    assert_refused(rejected(cfg), key, reason)
 
 
 def test_timeline_dates_at_the_edges_of_the_run_and_in_order_are_accepted(default):
@@ -191,7 +178,7 @@ def test_a_rule_on_two_levers_sees_the_values_in_force_after_the_entry(default):
     one that returns to yuan with a cap of 3,000 is accepted."""
     cfg = copy.deepcopy(default)
     cfg.policy.timeline = [{"from": "2026-01", "fee_cap_basis": "income_share", "fee_cap": 2.0}]
-    _check(rejected(cfg), "policy.timeline.0.fee_cap", "=an income share must be <= 1, got 2.0")
+    assert_refused(rejected(cfg), "policy.timeline.0.fee_cap", "=an income share must be <= 1, got 2.0")
     cfg.policy.timeline = [{"from": "2026-01", "fee_cap_basis": "income_share", "fee_cap": 0.3},
                            {"from": "2027-01", "fee_cap_basis": "yuan", "fee_cap": 3000.0}]
     V.validate(cfg)

@@ -17,7 +17,7 @@ from sim.config import validate as V
 from sim.config.load import load
 from sim.config.validate_providers import QUALITY_WEIGHTS
 from sim.params.schema import Config
-from tests.unit.test_validate import _set, rejected  # the section tests' setter and refusal
+from tests.unit.test_validate import _set, applied, assert_refused, rejected  # shared with the section tests
 
 ECONOMICS_NON_NEGATIVE = ("rent_per_place_month", "per_child_cost_month", "initial_cash_months",
                           "credit_months", "entry_lead_months", "entry_reach_km", "entry_max_waiting_share",
@@ -83,11 +83,7 @@ def default() -> Config:
 
 @pytest.mark.parametrize("key, path, value, reason", CASES, ids=[f"{c[1]}={c[2]}" for c in CASES])
 def test_each_check_refuses_its_bad_value_under_its_own_key(default, key, path, value, reason):
-    cfg = copy.deepcopy(default)
-    _set(path, value)(cfg)
-    err = rejected(cfg)
-    assert err.key == key
-    assert reason in err.reason
+    assert_refused(rejected(applied(default, [(path, value)])), key, reason)
 
 
 def test_the_edges_of_each_range_are_accepted(default):
@@ -126,13 +122,8 @@ def test_with_the_quality_rules_on_caregivers_need_a_market_wage(default):
     """Relative pay divides by the market wage: a wage of 0 with quality on crashed a run with a
     ZeroDivisionError (found by session 9's workforce mutation review); it is refused, and a
     wage of 0 stays allowed with quality off (staff cost nothing then)."""
-    cfg = copy.deepcopy(default)
-    _set("staff.wage_per_month", 0.0)(cfg)
-    V.validate(cfg)
-    _set("quality.enabled", True)(cfg)
-    err = rejected(cfg)
-    assert err.key == "staff.wage_per_month"
-    assert err.reason == ("must be > 0 with quality.enabled (caregivers' pay is measured against it), "
-                          "got 0")
-    _set("staff.wage_per_month", 0.01)(cfg)
-    V.validate(cfg)
+    V.validate(applied(default, [("staff.wage_per_month", 0.0)]))
+    on = [("staff.wage_per_month", 0.0), ("quality.enabled", True)]
+    assert_refused(rejected(applied(default, on)), "staff.wage_per_month",
+                   "=must be > 0 with quality.enabled (caregivers' pay is measured against it), got 0")
+    V.validate(applied(default, [*on, ("staff.wage_per_month", 0.01)]))

@@ -9,7 +9,6 @@ let through: a key misspelt or dropped, a bound moved, a reason lost. One case p
 
 from __future__ import annotations
 
-import copy
 import math
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from sim.config import validate as V
 from sim.config.load import load
 from sim.params.schema import Config, DistSpec
-from tests.unit.test_validate import _set, rejected
+from tests.unit.test_validate import applied, assert_refused, rejected
 
 BAD_DIST = DistSpec("exponential", mean=-1.0)
 POINTS = ("dual_earner", "single_parent", "low_income", "sibling", "displaced", "in_district")
@@ -149,29 +148,16 @@ def queue() -> Config:
     return load(["scenario=queue"])
 
 
-def _apply(cfg: Config, settings: list[tuple[str, object]]) -> Config:
-    cfg = copy.deepcopy(cfg)
-    for path, value in settings:
-        _set(path, value)(cfg)
-    return cfg
-
-
-def _check(err, key: str, reason: str) -> None:
-    assert err.key == key
-    if reason.startswith("="):
-        assert err.reason == reason[1:]
-    else:
-        assert reason in err.reason, err.reason
 
 
 @pytest.mark.parametrize("key, settings, reason", CASES, ids=[f"{c[0]}:{c[1][-1][1]!r}"[:80] for c in CASES])
 def test_each_check_refuses_its_bad_value_under_its_own_key(default, key, settings, reason):
-    _check(rejected(_apply(default, settings)), key, reason)
+    assert_refused(rejected(applied(default, settings)), key, reason)
 
 
 @pytest.mark.parametrize("key, value, reason", QUEUE_CASES, ids=[c[0] for c in QUEUE_CASES])
 def test_the_queue_presets_checks_refuse_their_bad_value(queue, key, value, reason):
-    _check(rejected(_apply(queue, [(key, value)])), key, reason)
+    assert_refused(rejected(applied(queue, [(key, value)])), key, reason)
 
 
 def test_the_edges_of_each_range_are_accepted(default, queue):
@@ -198,9 +184,9 @@ def test_the_edges_of_each_range_are_accepted(default, queue):
         ("access.reach_km", 0.0), ("access.short_waitlist", 0), ("access.sample_points", 1),
         ("access.places_target_per_1000", 0.0),
     ]
-    V.validate(_apply(default, edges))
-    V.validate(_apply(default, [("run.start_year", 2200), ("capacity.target_year", 2200),
+    V.validate(applied(default, edges))
+    V.validate(applied(default, [("run.start_year", 2200), ("capacity.target_year", 2200),
                                 ("allocation.intake_month", 12),
                                 ("access.sample_points", 10_000), ("run.warmup_months", 119.0),
                                 ("families.accept_rule", {"first_free": 0.25, "accept_and_transfer": 0.75})]))
-    V.validate(_apply(queue, [("queue.places", 1), ("queue.mean_patience_months", 0.01)]))
+    V.validate(applied(queue, [("queue.places", 1), ("queue.mean_patience_months", 0.01)]))
