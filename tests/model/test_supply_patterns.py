@@ -114,14 +114,49 @@ def test_pattern3_the_programme_reaches_its_target_with_half_its_places_privatel
     assert m - h >= 0.5, f"{m:.0%} +/- {h:.0%} of the programme's places privately run"
 
 
+@pytest.fixture(scope="module")
+def status_quo_runs() -> list[World]:
+    """The demo city under the status quo, the same seed and replications as ``target_runs``
+    (common random numbers: the same city, births and families until the programme acts)."""
+    p = load(["run.progress=false"])
+    out = []
+    for r in range(REPS):
+        w = World(p, SEED, r)
+        w.run()
+        out.append(w)
+    return out
+
+
+def existing_private(w: World, n: int) -> list[int]:
+    """Indices of the private providers open at month 0 (the city.s first ``n``)."""
+    return [k for k, i in enumerate(w.institutions[:n]) if i.sector == "private"]
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 13 open: 38% +/- 4% of the demo city's private providers close "
-                   "under capacity=target (26% under the status quo; docs/calibration.md)")
-def test_pattern3_the_programme_closes_at_most_a_fifth_of_the_existing_private_providers(target_runs):
-    shares = []
-    for w, res in target_runs:
-        first = w.institutions[: int(res.summary["institutions_start"])]
-        private = [i for i in first if i.sector == "private"]
-        shares.append(sum(not i.open for i in private) / len(private))
-    m, h = mean_ci95(shares)
-    assert m + h <= 0.2, f"{m:.0%} +/- {h:.0%} of the existing private providers closed"
+def test_pattern3_the_programme_closes_at_most_a_fifth_of_the_existing_private_providers(target_runs,
+                                                                                        status_quo_runs):
+    """Closures the programme causes: an existing private provider that closes under
+    ``capacity=target`` and stays open in the paired status-quo run (same seed and
+    replication). The demo city's outskirts have places no one can fill at their fees (5-7
+    per 1,000 where incomes are lowest; docs/calibration.md): about 27% of its private
+    providers close with no programme at all, so the share closed under the programme
+    (about 38%) is mostly not the programme's doing. The bug this catches is the crowding-out
+    of issue 13 (a programme that builds beside vacancies and closes every private provider):
+    the earlier programme (``capacity.placement=ratio``, public builds only) closes 28% +/- 1%
+    this way (seed 1313, 4 replications), and this test fails on it.
+    """
+    caused, total = [], []
+    for (wt, res), ws in zip(target_runs, status_quo_runs, strict=True):
+        n = int(res.summary["institutions_start"])
+        assert [i.district.spec.name for i in wt.institutions[:n]] == \
+            [i.district.spec.name for i in ws.institutions[:n]], "the paired runs start from different cities"
+        private = existing_private(wt, n)
+        assert private == existing_private(ws, n), "the paired runs start from different providers"
+        closed_t = [not wt.institutions[k].open for k in private]
+        open_s = [ws.institutions[k].open for k in private]
+        caused.append(sum(c and o for c, o in zip(closed_t, open_s, strict=True)) / len(private))
+        total.append(sum(closed_t) / len(private))
+    m, h = mean_ci95(caused)
+    t, th = mean_ci95(total)
+    assert m + h <= 0.2, f"the programme closed {m:.0%} +/- {h:.0%} of the existing private providers " \
+                         f"({t:.0%} +/- {th:.0%} closed in all)"
