@@ -139,6 +139,9 @@ class Births:
         self.next_fid = 0
         self.t_start = t_start
         self.on_births: Callable[[np.ndarray], None] | None = None  # the year book's child-months
+        # month -> the families started so far that seek care in it, when the world ranks them
+        # together at the month's start (Options.prerank); None: not kept
+        self.seekers: dict[int, list[Family]] | None = None
 
     def month(self, t: float) -> None:
         """Start of the month at ``t``: start next month's seekers, then draw this month's births."""
@@ -281,10 +284,13 @@ class Births:
     def _start(self, d: District, rows: np.ndarray) -> None:
         """Make the families of ``rows`` (district ``d``) and start their processes, in order."""
         begin = self.families.start
+        seekers = self.seekers
         for (fid, tb, inc, st, pat, trv, mv, fx, tu, lot, ig, du, sp, sib, rule, slack, units, tk,
              el) in rows.tolist():
             fam = Family(fid, d, tb, inc, st, pat, trv, mv, fx, tu, lot)
             fam.inc_g = ig
             fam.dual, fam.single, fam.sibling_u = du, sp, sib
             fam.rule, fam.slack, fam.units, fam.taste_key, fam.eligible = rule, slack, units, tk, el
+            if seekers is not None:
+                seekers.setdefault(math.floor(tb + st), []).append(fam)
             begin(fam)

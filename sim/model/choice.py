@@ -27,12 +27,13 @@ _PARTITION_FROM = 64  # below this a full sort is as fast as a partition
 X = TypeVar("X", float, np.ndarray)
 
 
-def disutility(base: X, fee: X, price_per_yuan: float) -> X:
+def disutility(base: X, fee: X, price_per_yuan: X | float) -> X:
     """Return ``-u`` of options without their taste draw (ranking sorts ascending).
 
     ``base`` is ``pref - distance_weight * km`` (the part no family changes, cached per
     option), ``price_per_yuan`` is ``price_weight / income``: ``-u = price_per_yuan * fee -
-    base``. Works on floats and arrays; the one definition of the utility.
+    base``. Works on floats and arrays (a column of families' ``price_per_yuan`` against a
+    row of options gives one family per row); the one definition of the utility.
     """
     return price_per_yuan * fee - base
 
@@ -78,8 +79,12 @@ def tastes(key: int, options: np.ndarray, sd: float) -> np.ndarray:
     return seeded_tastes(key, taste_seeds(options), sd)
 
 
-def seeded_tastes(key: int, seeds: np.ndarray, sd: float) -> np.ndarray:
-    """:func:`tastes` of the options whose :func:`taste_seeds` are ``seeds`` (in place on one copy)."""
+def seeded_tastes(key: int | np.ndarray, seeds: np.ndarray, sd: float) -> np.ndarray:
+    """:func:`tastes` of the options whose :func:`taste_seeds` are ``seeds`` (in place on one copy).
+
+    ``key`` may be an array of family keys shaped to broadcast against ``seeds`` (a column
+    of keys and a row of seeds give one family per row): the same values, element by element.
+    """
     x = seeds + np.uint64(key)  # wraps modulo 2**64, as _mix
     x ^= x >> _S30
     x *= _M1

@@ -66,7 +66,7 @@ class Family:
         "admit_t", "displaced", "displaced_at", "offer", "proc", "outgrows_at",
         "dual", "single", "sibling_u", "sibling", "rule", "slack", "lists", "ranked", "first_inst",
         "got_first", "want_aff", "wl_type", "transfer_waiting", "transfer_until", "units", "taste_key",
-        "eligible", "inc_g",
+        "eligible", "inc_g", "pre",
     )
 
     def __init__(self, fid: int, district: District, birth: float, income: float, start_age: float,
@@ -111,6 +111,7 @@ class Family:
         self.taste_key = 0  # its tastes for every option derive from it (sim.model.choice.tastes)
         self.eligible = True  # may take reserved (employer-run) places: city.types.<t>.reserved
         self.inc_g = 0  # city-wide income group (sim.model.equity.income_group)
+        self.pre: Any = None  # its ranking computed at the month's start (sim.model.options.Options.prerank)
 
 
 def next_round(t: float, month0: int) -> float:

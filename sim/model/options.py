@@ -11,6 +11,12 @@ to floats for a handful. Provider fees (fee minus the voucher a newly admitted c
 bring) are cached and refreshed when fees or vouchers change (:meth:`Options.refresh_prices`,
 or a rebuild after closures: :meth:`Options.invalidate` marks them stale and the next
 ranking rebuilds once).
+
+The families who will choose in a month are ranked together at the month's start
+(:meth:`Options.prerank`: one array operation per district and age group instead of one
+per family); a family uses that result when it chooses if the options have not changed
+since (their ``version``) and its child's age falls in the same group, so the ranking is
+the one it would have computed alone.
 """
 
 from __future__ import annotations
@@ -126,6 +132,7 @@ class Options:
         self.unreserved: list[list[_BandOptions]] = self.by_district
         self.stale = True
         self.prices_stale = False
+        self.version = 0  # changes with every change of the candidates or their fees (prerank)
         # what else families value in a provider (sim.model.quality.Quality.utility), or None
         self.extra: Callable[[Institution], float] | None = None
 
@@ -142,10 +149,12 @@ class Options:
     def invalidate(self) -> None:
         """Institutions closed: rebuild the candidates before the next ranking."""
         self.stale = True
+        self.version += 1
 
     def invalidate_prices(self) -> None:
         """Fees or vouchers changed: re-read provider fees before the next ranking."""
         self.prices_stale = True
+        self.version += 1
 
     def build(self) -> None:
         """(Re)build every district's candidates from the open institutions' classes.
@@ -154,6 +163,7 @@ class Options:
         took seconds in a large city).
         """
         self.stale = self.prices_stale = False
+        self.version += 1
         live = [c for c in self.classes if c.licensed > 0 and c.inst.open]
         self.bands = age_groups(self.classes)
         self.by_district = self._index(live)
@@ -188,6 +198,7 @@ class Options:
 
     def add_institution(self, inst: Institution) -> None:
         """Insert a newly opened institution's classes into every district's candidates."""
+        self.version += 1
         if self.stale:
             return  # the next ranking rebuilds with it
         net = self.provider_fee(inst)
@@ -235,6 +246,7 @@ class Options:
     def refresh_prices(self) -> None:
         """Re-read provider fees everywhere (yearly fee setting, budget exhausted or renewed)."""
         self.prices_stale = False
+        self.version += 1
         fee = self.provider_fee
         indexes = [self.by_district]
         if self.unreserved is not self.by_district:
@@ -275,8 +287,13 @@ class Options:
         pw = self.price_weight / fam.income
         if len(slices) == 1:  # one age group within reach (the usual case): nothing to merge
             bo, k = slices[0]
-            neg, top = self._best(bo, k, half, pw, fam.taste_key)
             classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
+            pre = fam.pre
+            if pre is not None:
+                fam.pre = None
+                if pre[0] == self.version and pre[1] is bo:  # ranked at the month's start
+                    return [classes[i] for i in pre[2]], [fees[i] for i in pre[2]], pre[3]
+            neg, top = self._best(bo, k, half, pw, fam.taste_key)
             idx = top.tolist()
             return [classes[i] for i in idx], [fees[i] for i in idx], neg[top].tolist()
         best: list[tuple[float, int, AgeClass, float]] = []
@@ -290,6 +307,60 @@ class Options:
         best.sort()  # (value, position) pairs are unique: classes are never compared
         del best[self.limit:]
         return [b[2] for b in best], [b[3] for b in best], [b[0] for b in best]
+
+    def prerank(self, fams: Sequence[Any]) -> None:
+        """Rank together the families that will choose this month, at the age they seek care.
+
+        Families of one district and age group with more than a handful of candidates in
+        reach are ranked as the rows of one array (disutilities, tastes, the best few per
+        row): element by element the same numbers as :meth:`_best` computes for one family.
+        Each keeps ``(version, age group, best indices, their disutilities)`` in ``fam.pre``;
+        :meth:`ranked` uses it once, when nothing changed since (the same options and age
+        group: then the same candidates in reach). Without tastes
+        (``taste_sd`` 0, where ties are common) families rank alone.
+        """
+        sd = self.taste_sd
+        if sd <= 0 or not fams:
+            return
+        if self.stale:
+            self.build()
+        elif self.prices_stale:
+            self.refresh_prices()
+        groups: dict[tuple[int, bool], tuple[_BandOptions, list[Any], list[int]]] = {}
+        for fam in fams:
+            age = fam.start_age
+            index = self.by_district if fam.eligible else self.unreserved
+            for bo in index[fam.district.idx]:
+                if bo.min_age <= age < bo.max_age:  # age groups do not overlap: one at most
+                    k = bisect_right(bo.km_list, fam.travel_km)
+                    if k > _SMALL:
+                        half = fam.units == 1
+                        g = groups.get((id(bo), half))
+                        if g is None:
+                            g = groups[(id(bo), half)] = (bo, [], [])
+                        g[1].append(fam)
+                        g[2].append(k)
+                    break
+        version, limit = self.version, self.limit
+        for (_, half), (bo, members, ks) in groups.items():
+            width = max(ks)
+            k_arr = np.array(ks)
+            pw = np.array([self.price_weight / f.income for f in members])
+            neg = disutility(bo.base[:width], (bo.half if half else bo.fee)[:width], pw[:, None])
+            keys = np.array([f.taste_key for f in members], dtype=np.uint64)
+            neg += seeded_tastes(keys[:, None], bo.seeds[None, :width], sd)
+            neg[np.arange(width)[None, :] >= k_arr[:, None]] = np.inf  # beyond each family's reach
+            if width > limit:
+                part = np.argpartition(neg, limit - 1, axis=1)[:, :limit]
+            else:
+                part = np.broadcast_to(np.arange(width), neg.shape)
+            values = np.take_along_axis(neg, part, axis=1)
+            order = np.argsort(values, axis=1, kind="stable")
+            tops = np.take_along_axis(part, order, axis=1).tolist()
+            vals = np.take_along_axis(values, order, axis=1).tolist()
+            for fam, k, top, val in zip(members, ks, tops, vals, strict=True):
+                n = min(limit, k)
+                fam.pre = (version, bo, top[:n], val[:n])
 
     def _best(self, bo: _BandOptions, k: int, half: bool, pw: float,
               key: int) -> tuple[np.ndarray, np.ndarray]:

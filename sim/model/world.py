@@ -137,6 +137,8 @@ class World:
             self.places.watch = self.alloc.watch = self.hourly.note
         self.births = Births(p, self.streams, self.districts, self.ledger, self.recorder, self.families,
                              self.t_start)
+        if p.families.choice.taste_sd > 0:  # with tastes, a month's choices are ranked together
+            self.births.seekers = {}
         self.providers = Providers(env, p, self.institutions, self.classes, self.districts, self.places,
                                    self.alloc, self.options, self.trace)
         self.providers.families = self.families
@@ -211,6 +213,8 @@ class World:
             if t >= 0 and self.month_started.has_waiters():
                 yield self.month_started.fire(m)
             self.births.month(t)
+            if self.births.seekers is not None:  # this month's choices ranked together
+                self.options.prerank(self.births.seekers.pop(math.floor(t), ()))
             yield env.timeout(min(t + 1.0, self.horizon) - t)
 
     def _close_month(self, t: float) -> Generator[simpy.Event, Any, None]:

@@ -355,3 +355,85 @@ def test_tastes_are_fixed_per_family_and_option_so_a_family_ranks_alike_every_ti
         assert got == [c for _, _, c in sorted(rows, key=lambda r: r[:2])], age
         firsts.append(got)
     assert firsts[1] == firsts[3]
+
+
+# -- a month's choices ranked together (Options.prerank) ------------------------------------------
+def month_of_families(w: World) -> list[Family]:
+    """Families of every district, travel limit, income, care mode and age (some with more
+    candidates than the short path ranks, some with fewer, some with two age groups in reach)."""
+    out, fid = [], 0
+    for d in (0, 1, 2):
+        for travel in (2.0, 5.0):
+            for income in (5000.0, 30000.0):
+                for age in (8.0, 11.999, 18.0, 30.0):
+                    for units in (2, 1):
+                        fid += 1
+                        f = fam(w, d=d, income=income, travel=travel, fid=fid)
+                        f.start_age, f.units = age, units
+                        out.append(f)
+    return out
+
+
+def candidates(w: World, f: Family) -> int:
+    """The classes serving ``f``'s start age within its travel limit."""
+    return sum(1 for c in w.classes if c.min_age <= f.start_age < c.max_age
+               and w.km[f.district.idx, c.inst.district.idx] <= f.travel_km)
+
+
+def alone(w: World, f: Family) -> tuple[list, list[float], list[float]]:
+    """``f``'s ranking computed on its own (a twin without a month's-start ranking)."""
+    twin = fam(w, d=f.district.idx, income=f.income, travel=f.travel_km, fid=f.fid)
+    twin.units = f.units
+    return w.options.ranked(twin, f.start_age)
+
+
+HALF = ("families.care_modes={full_day:0.5,half_day:0.5,hourly:0.0}",)
+# MANY and 12 more in D0: within 2 km of D0, 29 candidates aged 24-36; within 5 km, 45
+MORE = MANY[:-1] + "," + ",".join(f"{{name:X{k},district:D0,type:market,places:{{older:20}}}}"
+                                  for k in range(12)) + "]"
+
+
+@pytest.mark.parametrize("considered", [8, 40])
+def test_families_ranked_together_at_the_months_start_get_what_they_would_alone(considered):
+    """Rows of one array per district and age group, each masked at its own travel limit (29
+    and 45 candidates in one group) with its own price weight, taste key and (half-day) fees:
+    every ranking, fee and disutility is the one the family computes alone, bit for bit.
+    Families with few candidates (the short path: 24 or fewer) rank alone, nothing stored."""
+    w = options_world(f"families.max_considered={considered}", "families.choice.taste_sd=0.3", *HALF,
+                      institutions=MORE)
+    fams = month_of_families(w)
+    want = [alone(w, f) for f in fams]
+    w.options.prerank(fams)
+    stored = [f.pre is not None for f in fams]
+    assert 0 < sum(stored) < len(fams)
+    for f, s in zip(fams, stored, strict=True):
+        assert s == (candidates(w, f) > 24), f.fid
+    batched_d0 = {candidates(w, f) for f, s in zip(fams, stored, strict=True) if s and f.district.idx == 0}
+    assert batched_d0 == {29, 45}
+    got = [w.options.ranked(f, f.start_age) for f in fams]
+    assert got == want
+    assert all(f.pre is None for f in fams)  # used once
+
+
+@pytest.mark.parametrize("change", ["prices", "opening", "closure", "age"])
+def test_a_ranking_from_the_months_start_is_not_used_once_the_options_or_the_age_group_changed(change):
+    """Fees re-read (vouchers exhausted), an institution opened or closed, or a child who seeks
+    care in another age group than its start age: the family ranks afresh, as the rule says."""
+    both = MANY.replace("places:{older:20}", "places:{toddler:15,older:20}")  # 33 candidates in each group
+    w = options_world("families.max_considered=40", "families.choice.taste_sd=0.3",
+                      "policy.voucher_per_month=300", "policy.voucher_scope=all", institutions=both)
+    f = fam(w, d=0, travel=5.0)
+    f.start_age = 30.0
+    w.options.prerank([f])
+    assert f.pre is not None
+    age = 30.0
+    if change == "prices":
+        w.gov.exhaust()
+    elif change == "opening":
+        opened(w, 0, "affordable", {"older": 20})
+    elif change == "closure":
+        w.providers.close([c.inst for c in w.options.ranked(fam(w, d=0, travel=5.0, fid=f.fid), 30.0)[0][:1]])
+    else:
+        age = 18.0  # the toddler group: as many candidates, other classes
+    assert w.options.ranked(f, age) == alone(w, SimpleNamespace(
+        district=f.district, income=f.income, travel_km=f.travel_km, fid=f.fid, units=f.units, start_age=age))
