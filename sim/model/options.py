@@ -263,50 +263,30 @@ class Options:
             self.build()
         elif self.prices_stale:
             self.refresh_prices()
-        slices = []
-        total = 0
-        reach = fam.travel_km
         index = self.by_district if fam.eligible else self.unreserved
         for bo in index[fam.district.idx]:
-            if bo.min_age <= age < bo.max_age:
-                k = bisect_right(bo.km_list, reach)
-                if k:
-                    slices.append((bo, k))
-                    total += k
-        if total == 0:
+            if bo.min_age <= age < bo.max_age:  # age groups do not overlap: one at most
+                break
+        else:
+            return [], [], []
+        k = bisect_right(bo.km_list, fam.travel_km)
+        if k == 0:
             return [], [], []
         half = fam.units == 1
-        if total == 1 and self.taste_sd <= 0:
-            bo = slices[0][0]
+        if k == 1 and self.taste_sd <= 0:
             f0 = bo.half_list[0] if half else bo.fee_list[0]
             return [bo.classes[0]], [f0], [disutility(bo.base_list[0], f0, self.price_weight / fam.income)]
-        if total <= _SMALL:
-            return self._ranked_small(slices, fam)
-        # Rank each band's prefix on its own and merge the few best: the same order as one
-        # stable sort of the concatenated candidates (ties by position), without copying them.
-        pw = self.price_weight / fam.income
-        if len(slices) == 1:  # one age group within reach (the usual case): nothing to merge
-            bo, k = slices[0]
-            classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
-            pre = fam.pre
-            if pre is not None:
-                fam.pre = None
-                if pre[0] == self.version and pre[1] is bo:  # ranked at the month's start
-                    return [classes[i] for i in pre[2]], [fees[i] for i in pre[2]], pre[3]
-            neg, top = self._best(bo, k, half, pw, fam.taste_key)
-            idx = top.tolist()
-            return [classes[i] for i in idx], [fees[i] for i in idx], neg[top].tolist()
-        best: list[tuple[float, int, AgeClass, float]] = []
-        pos = 0
-        for bo, k in slices:
-            neg, top = self._best(bo, k, half, pw, fam.taste_key)
-            classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
-            for i, v in zip(top.tolist(), neg[top].tolist(), strict=True):
-                best.append((v, pos + i, classes[i], fees[i]))
-            pos += k
-        best.sort()  # (value, position) pairs are unique: classes are never compared
-        del best[self.limit:]
-        return [b[2] for b in best], [b[3] for b in best], [b[0] for b in best]
+        if k <= _SMALL:
+            return self._ranked_small(bo, k, fam)
+        classes, fees = bo.classes, (bo.half_list if half else bo.fee_list)
+        pre = fam.pre
+        if pre is not None:
+            fam.pre = None
+            if pre[0] == self.version and pre[1] is bo:  # ranked at the month's start
+                return [classes[i] for i in pre[2]], [fees[i] for i in pre[2]], pre[3]
+        neg, top = self._best(bo, k, half, self.price_weight / fam.income, fam.taste_key)
+        idx = top.tolist()
+        return [classes[i] for i in idx], [fees[i] for i in idx], neg[top].tolist()
 
     def prerank(self, fams: Sequence[Any]) -> None:
         """Rank together the families that will choose this month, at the age they seek care.
@@ -371,25 +351,22 @@ class Options:
             neg += seeded_tastes(key, bo.seeds[:k], sd)
         return neg, smallest(neg, self.limit, distinct=sd > 0)
 
-    def _ranked_small(self, slices: list[tuple[_BandOptions, int]],
+    def _ranked_small(self, bo: _BandOptions, k: int,
                       fam: Any) -> tuple[list[AgeClass], list[float], list[float]]:
         pw = self.price_weight / fam.income
         sd = self.taste_sd
         key = fam.taste_key
+        fees = bo.half_list if fam.units == 1 else bo.fee_list
+        base = bo.base_list
+        classes = bo.classes
+        ids = bo.ids_list
         scored = []
-        pos = 0
-        for bo, k in slices:
-            fees = bo.half_list if fam.units == 1 else bo.fee_list
-            base = bo.base_list
-            classes = bo.classes
-            ids = bo.ids_list
-            for i in range(k):
-                fee = fees[i]
-                neg = disutility(base[i], fee, pw)
-                if sd > 0:
-                    neg += taste(key, ids[i], sd)
-                scored.append((neg, pos, classes[i], fee))
-                pos += 1
+        for i in range(k):
+            fee = fees[i]
+            neg = disutility(base[i], fee, pw)
+            if sd > 0:
+                neg += taste(key, ids[i], sd)
+            scored.append((neg, i, classes[i], fee))
         if len(scored) > 1:
             scored.sort()
         top = scored[: self.limit]
