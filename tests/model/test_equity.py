@@ -25,6 +25,7 @@ from sim.model.equity import (
     concentration_index,
     income_cuts,
     income_group,
+    quintile_of,
 )
 from sim.model.summary import EQUITY_KPIS
 
@@ -106,6 +107,69 @@ def test_merging_twentieths_into_quintiles_adds_their_tallies():
     assert q.care == [6, 22, 38, 54, 70] and q.child_area == [40.0] * 5
     assert q.kpis(0)["enrollment_rate"] == pytest.approx(6 / 40)
     assert q.kpis(4)["priced_out_share"] == pytest.approx((1 + 2 + 0 + 1) / (8 + 4))
+
+
+def test_each_quintile_is_four_twentieths():
+    assert [quintile_of(g) for g in range(INCOME_GROUPS)] == [q for q in range(5) for _ in range(4)]
+    assert QUINTILE_OF == [quintile_of(g) for g in range(INCOME_GROUPS)]
+
+
+def test_a_district_of_equal_incomes_is_a_point_mass_that_holds_every_quantile_it_spans():
+    """A district with ``income_sigma: 0`` (every family earns its median) beside a spread one,
+    half the births each: the quantiles up to a half sit on the point mass (the smallest
+    income with that share at or below it), the others are the spread district's own."""
+    cuts = income_cuts([5_000.0, 20_000.0], [0.0, 0.5], [1.0, 1.0], groups=5)
+    below = 0.5 * NormalDist(math.log(20_000.0), 0.5).cdf(math.log(5_000.0))  # the spread one under 5,000
+    upper = [20_000.0 * math.exp(0.5 * NormalDist().inv_cdf((q - 0.5) / 0.5)) for q in (0.6, 0.8)]
+    assert cuts == pytest.approx([5_000.0, 5_000.0, *upper], rel=1e-8)
+    assert below < 0.01  # so the first two quantiles are on the mass, not below it
+    assert income_cuts([7_000.0], [0.0], [1.0], groups=4) == pytest.approx([7_000.0] * 3, rel=1e-8)
+
+
+def test_the_cuts_of_a_lognormal_of_sigma_one_are_its_quantiles():
+    cuts = income_cuts([10_000.0], [1.0], [1.0], groups=4)
+    assert cuts == pytest.approx([10_000.0 * math.exp(NormalDist().inv_cdf(k / 4)) for k in (1, 2, 3)],
+                                 rel=1e-8)
+
+
+def test_weights_are_shares_whatever_their_scale_and_none_means_equal():
+    meds, sigmas = [6_000.0, 18_000.0], [0.6, 0.45]
+    assert income_cuts(meds, sigmas, [0.25, 0.75]) == pytest.approx(income_cuts(meds, sigmas, [1.0, 3.0]),
+                                                                    rel=1e-12)
+    assert income_cuts(meds, sigmas, [0.0, 0.0]) == pytest.approx(income_cuts(meds, sigmas, [1.0, 1.0]),
+                                                                  rel=1e-12)
+
+
+def test_cuts_refuse_districts_whose_lists_differ_in_length():
+    with pytest.raises(ValueError):
+        income_cuts([6_000.0, 18_000.0], [0.6], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("weights, values, index", [
+    ([0, 0, 0], [0.1, 0.2, 0.3], 0.0),  # no one: 0, not a division by zero
+    ([1, 1, 1], [0.0, 0.0, 0.0], 0.0),  # no outcome anywhere
+    ([0.25] * 4, [1, 2, 3, 4], 0.25),  # shares summing to one, as counts
+    ([1, 1], [0.5, 1.5], 0.25),  # mean outcome exactly 1: ranks 1/4, 3/4; 2 * (0.0625 + 0.5625) - 1
+])
+def test_the_index_at_its_edges(weights, values, index):
+    assert concentration_index(weights, values) == pytest.approx(index, abs=1e-15)
+
+
+def test_a_tally_adds_care_burden_and_fees_and_reads_its_kpis():
+    """Every KPI of a group is a ratio of its tallies; a group with nothing to divide by reads 0."""
+    t = GroupTally(2)
+    t.add_care(0, 0.2, 0.03, 300.0)
+    t.add_care(0, 0.05, 0.02, 100.0)
+    t.add_wait(0, 1.0)
+    t.add_wait(0, 2.0)
+    t.child_area[0] = 0.5
+    t.applied[0], t.priced[0] = 1, 3
+    assert (t.care, t.burden, t.net_fee) == ([pytest.approx(0.25), 0.0], [pytest.approx(0.05), 0.0],
+                                             [400.0, 0.0])
+    assert t.kpis(0) == {"enrollment_rate": pytest.approx(0.5), "priced_out_share": 0.75,
+                         "family_cost_share": pytest.approx(0.2), "mean_wait_months": 1.5}
+    assert t.kpis(1) == {"enrollment_rate": 0.0, "priced_out_share": 0.0, "family_cost_share": 0.0,
+                         "mean_wait_months": 0.0}
 
 
 # -- the model: groups split the city's totals, and incomes act through the price -------------
