@@ -309,3 +309,141 @@ def test_the_month_assesses_samples_and_has_families_re_rank():
     w.quality.close_month(0, True)
     assert w.quality.months_sampled == 1 and w.options.stale
     assert w.quality.of(named(w, "A0")).score > 0.5  # assessed: qualified, within ratio
+
+
+# -- the survivors of the mutation run with the tests above (session 10) -----------------------------
+def test_a_provider_not_yet_assessed_is_middling_with_nothing_on_record():
+    from sim.model.quality import ProviderQuality
+
+    rec = ProviderQuality()
+    assert (rec.score, rec.perceived) == (0.5, 0.5)
+    assert (rec.quits, rec.incidents, rec.violations, rec.saved) == ([], [], [], [])
+    assert (rec.visited_at, rec.suspended_until, rec.fine_due) == (-math.inf, -math.inf, 0.0)
+
+
+def test_quality_draws_from_its_own_stream_and_a_record_alone_changes_no_utility():
+    w = world()
+    q = w.quality
+    assert q.gen is w.streams["quality.events"].gen
+    q.of(named(w, "M0"))  # a record before any month: no incident anywhere, no type mean yet
+    assert q.district_penalty == [0.0, 0.0] and q.utility(named(w, "M0")) == 0.0
+
+
+@pytest.mark.parametrize("licensed, older_breaks, breach", [(0, True, 1.0), (1, False, 0.5)])
+def test_only_classes_with_licensed_places_count_for_the_ratio(licensed, older_breaks, breach):
+    """A0's toddler class at 0 places (a band it lacks) is not counted: its older class, with a
+    child and no caregiver, is the whole breach share. With one place and a child without a
+    caregiver, the toddler class counts: half the classes break their ratio."""
+    w = world()
+    q = w.quality
+    a0 = named(w, "A0")
+    w.places.set_licensed(a0.classes[0], licensed)
+    if licensed:
+        children(w, "A0", 1, cls=0)
+    children(w, "A0", 1, cls=1)
+    if not older_breaks:
+        staffed(w, "A0", [True], cls=1)
+    r = q._assess(a0, 0.0)
+    qualified = 1.0 if not older_breaks else 0.0
+    assert q.of(a0).score == pytest.approx(quality_score(qualified, 1.0 - breach, 1.0, False, WEIGHTS))
+    assert r == pytest.approx(risk(1.0 - qualified, breach, 0.0, False, q.cfg))
+
+
+def test_a_provider_without_a_class_with_places_breaks_no_ratio():
+    w = world()
+    q = w.quality
+    m1 = named(w, "M1")
+    w.places.set_licensed(m1.classes[0], 0)
+    q._assess(m1, 0.0)
+    assert q.of(m1).score == pytest.approx(quality_score(0.0, 1.0, 1.0, False, WEIGHTS))
+
+
+def test_a_short_incident_memory_still_fades():
+    assert Quality._fading([99.75], 100.0, 0.5) == pytest.approx(math.exp(-0.5))
+
+
+def test_one_guidance_visit_a_month_visits_one_provider():
+    w = world()
+    q = w.quality
+    insts = [named(w, n) for n in ("A0", "M0", "M1")]
+    w.gov.hub = SimpleNamespace(month_visits=1.0)
+    q._guidance(5.0, insts)
+    assert [q.of(i).visited_at for i in insts] == [5.0, -math.inf, -math.inf] and q.visits_carry == 0.0
+
+
+def test_without_noise_the_quality_stream_is_not_drawn_and_with_it_each_score_gets_its_draw():
+    import copy
+
+    w = world("quality.perception_sd=0")
+    q = w.quality
+    insts = [named(w, n) for n in ("A0", "M0", "M1")]
+    state = copy.deepcopy(q.gen.bit_generator.state)
+    q._perceive(insts)
+    assert q.gen.bit_generator.state == state
+    w = world("quality.perception_sd=0.1")
+    q = w.quality
+    insts = [named(w, n) for n in ("A0", "M0", "M1")]
+    for i, s in zip(insts, (0.2, 0.5, 0.8), strict=True):
+        q.of(i).score = s
+    twin = copy.deepcopy(q.gen)
+    q._perceive(insts)
+    noise = twin.normal(0.0, 0.1, 3).tolist()
+    want = [0.2 + noise[0], 0.5 + noise[1], 0.8 + noise[2]]
+    assert [q.of(i).perceived for i in insts] == pytest.approx(want)
+
+
+def test_a_districts_incident_penalty_adds_up_its_providers_incidents():
+    w = world("quality.perception_sd=0")
+    q = w.quality
+    insts = [named(w, n) for n in ("A0", "M0", "M1")]
+    at(w, 10.0)
+    q.of(insts[0]).incidents = [10.0]
+    q.of(insts[1]).incidents = [10.0, 10.0]
+    q._perceive(insts)
+    assert q.district_penalty == [pytest.approx(3.0), 0.0]
+
+
+def test_the_month_runs_courses_visits_and_inspections_with_its_time_and_window():
+    """Training places, a hub's visit and an inspection a month at every provider: each rule
+    of the month runs at the month's time and counts in the window."""
+    w = world("quality.training_places_per_year=24", "quality.training_months=1",
+              "quality.inspections_per_provider_year=12", "quality.violation_base=0",
+              "quality.perception_sd=0")
+    q = w.quality
+    staffed(w, "A0", [False, False])
+    staffed(w, "M0", [True])
+    w.gov.hub = SimpleNamespace(month_visits=1.0, month_training=0.0)
+    q.close_month(0, True)
+    sup, wf = q.supervision, q.workforce
+    assert wf.training_used == 2 and len(wf.courses) == 2
+    assert sup.inspections == 3 and q.visits_carry == 0.0
+    assert sum(math.isfinite(q.of(i).visited_at) for i in w.institutions) == 1
+    at(w, 1.0)
+    q.close_month(1, True)
+    assert all(r.qualified for r in named(w, "A0").classes[0].crew)  # their course ended
+
+
+@pytest.mark.parametrize("months, quits, turnover", [(1, 2, 2 / 4 / (1 / 12)), (0, 3, 0.0)])
+def test_turnover_per_year_over_the_sampled_months_and_none_without_a_sample(months, quits, turnover):
+    w = world()
+    q = w.quality
+    q.months_sampled, q.caregivers_sum = months, 4.0 * months
+    q.workforce.quits_window = quits
+    assert q.kpis([], care_months=1.0)["caregiver_turnover_per_year"] == pytest.approx(turnover)
+
+
+def test_incidents_per_1000_child_years_over_any_positive_care():
+    w = world()
+    q = w.quality
+    q.supervision.incidents_window = 3
+    assert q.kpis([], care_months=0.6)["incidents_per_1000_child_years"] == pytest.approx(3 / 0.05 * 1000)
+
+
+def test_a_provider_of_one_place_needs_health_staff_and_pays_it_on_top_of_its_wage_terms():
+    w = world("quality.health_staff_required=true", "quality.wage_floor=6000")
+    q = w.quality
+    m1 = named(w, "M1")
+    w.places.set_licensed(m1.classes[0], 1)
+    assert q.month_terms(m1)[0] == pytest.approx(1500.0)
+    staffed(w, "M1", [True])  # one qualified caregiver: 200 yuan of top-up to the floor
+    assert q.month_terms(m1)[0] == pytest.approx(200.0 + 1500.0)
