@@ -259,18 +259,9 @@ class Options:
     def ranked(self, fam: Any, age: float) -> tuple[list[AgeClass], list[float], list[float]]:
         """Return the classes ``fam`` considers at ``age``, best first, their provider fees and
         disutilities (minus utility, ascending: what a hold-out family compares)."""
-        if self.stale:
-            self.build()
-        elif self.prices_stale:
-            self.refresh_prices()
-        index = self.by_district if fam.eligible else self.unreserved
-        for bo in index[fam.district.idx]:
-            if bo.min_age <= age < bo.max_age:  # age groups do not overlap: one at most
-                break
-        else:
-            return [], [], []
-        k = bisect_right(bo.km_list, fam.travel_km)
-        if k == 0:
+        self._fresh()
+        bo, k = self._reach(fam, age)
+        if bo is None or k == 0:
             return [], [], []
         half = fam.units == 1
         if k == 1 and self.taste_sd <= 0:
@@ -288,6 +279,22 @@ class Options:
         idx = top.tolist()
         return [classes[i] for i in idx], [fees[i] for i in idx], neg[top].tolist()
 
+    def _fresh(self) -> None:
+        """Rebuild the candidates, or re-read their fees, if they changed since the last ranking."""
+        if self.stale:
+            self.build()
+        elif self.prices_stale:
+            self.refresh_prices()
+
+    def _reach(self, fam: Any, age: float) -> tuple[_BandOptions | None, int]:
+        """Return ``fam``'s age group at ``age`` and how many of its candidates are within reach
+        (``(None, 0)`` when no class serves that age)."""
+        index = self.by_district if fam.eligible else self.unreserved
+        for bo in index[fam.district.idx]:
+            if bo.min_age <= age < bo.max_age:  # age groups do not overlap: one at most
+                return bo, bisect_right(bo.km_list, fam.travel_km)
+        return None, 0
+
     def prerank(self, fams: Sequence[Any]) -> None:
         """Rank together the families that will choose this month, at the age they seek care.
 
@@ -299,36 +306,26 @@ class Options:
         group: then the same candidates in reach). Without tastes
         (``taste_sd`` 0, where ties are common) families rank alone.
         """
-        sd = self.taste_sd
-        if sd <= 0 or not fams:
+        if self.taste_sd <= 0 or not fams:
             return
-        if self.stale:
-            self.build()
-        elif self.prices_stale:
-            self.refresh_prices()
+        self._fresh()
         groups: dict[tuple[int, bool], tuple[_BandOptions, list[Any], list[int]]] = {}
         for fam in fams:
-            age = fam.start_age
-            index = self.by_district if fam.eligible else self.unreserved
-            for bo in index[fam.district.idx]:
-                if bo.min_age <= age < bo.max_age:  # age groups do not overlap: one at most
-                    k = bisect_right(bo.km_list, fam.travel_km)
-                    if k > _SMALL:
-                        half = fam.units == 1
-                        g = groups.get((id(bo), half))
-                        if g is None:
-                            g = groups[(id(bo), half)] = (bo, [], [])
-                        g[1].append(fam)
-                        g[2].append(k)
-                    break
+            bo, k = self._reach(fam, fam.start_age)
+            if bo is not None and k > _SMALL:
+                half = fam.units == 1
+                g = groups.get((id(bo), half))
+                if g is None:
+                    g = groups[(id(bo), half)] = (bo, [], [])
+                g[1].append(fam)
+                g[2].append(k)
         version, limit = self.version, self.limit
         for (_, half), (bo, members, ks) in groups.items():
             width = max(ks)
             k_arr = np.array(ks)
             pw = np.array([self.price_weight / f.income for f in members])
-            neg = disutility(bo.base[:width], (bo.half if half else bo.fee)[:width], pw[:, None])
             keys = np.array([f.taste_key for f in members], dtype=np.uint64)
-            neg += seeded_tastes(keys[:, None], bo.seeds[None, :width], sd)
+            neg = self._scores(bo, width, half, pw[:, None], keys[:, None])  # one row per family
             neg[np.arange(width)[None, :] >= k_arr[:, None]] = np.inf  # beyond each family's reach
             if width > limit:
                 part = np.argpartition(neg, limit - 1, axis=1)[:, :limit]
@@ -345,11 +342,18 @@ class Options:
     def _best(self, bo: _BandOptions, k: int, half: bool, pw: float,
               key: int) -> tuple[np.ndarray, np.ndarray]:
         """Disutilities of the ``k`` nearest candidates of ``bo``, and the indices of the best, best first."""
-        sd = self.taste_sd
+        neg = self._scores(bo, k, half, pw, key)
+        return neg, smallest(neg, self.limit, distinct=self.taste_sd > 0)
+
+    def _scores(self, bo: _BandOptions, k: int, half: bool, pw: float | np.ndarray,
+                key: int | np.ndarray) -> np.ndarray:
+        """Disutilities plus tastes of the ``k`` nearest candidates of ``bo``: for one family
+        (``pw`` its price weight per yuan, ``key`` its taste key), or for a column of families
+        (one row each)."""
         neg = disutility(bo.base[:k], (bo.half if half else bo.fee)[:k], pw)
-        if sd > 0:
-            neg += seeded_tastes(key, bo.seeds[:k], sd)
-        return neg, smallest(neg, self.limit, distinct=sd > 0)
+        if self.taste_sd > 0:
+            neg += seeded_tastes(key, bo.seeds[:k], self.taste_sd)
+        return neg
 
     def _ranked_small(self, bo: _BandOptions, k: int,
                       fam: Any) -> tuple[list[AgeClass], list[float], list[float]]:

@@ -33,8 +33,8 @@ def named(w: World, name: str):
     return next(i for i in w.institutions if i.name == name)
 
 
-def enrol(w: World, name: str, n: int) -> None:
-    """Place ``n`` stub children in the first class of institution ``name`` (places only, no ledger)."""
-    c = named(w, name).classes[0]
+def enrol(w: World, name: str, n: int, cls: int = 0) -> None:
+    """Place ``n`` stub children in class ``cls`` of institution ``name`` (places only, no ledger)."""
+    c = named(w, name).classes[cls]
     for _ in range(n):
         w.places.occupy(c, Child(), 1)

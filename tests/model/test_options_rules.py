@@ -380,11 +380,12 @@ def candidates(w: World, f: Family) -> int:
                and w.km[f.district.idx, c.inst.district.idx] <= f.travel_km)
 
 
-def alone(w: World, f: Family) -> tuple[list, list[float], list[float]]:
-    """``f``'s ranking computed on its own (a twin without a month's-start ranking)."""
+def alone(w: World, f: Family, age: float | None = None) -> tuple[list, list[float], list[float]]:
+    """``f``'s ranking at ``age`` (its start age by default) computed on its own: a twin
+    without a month's-start ranking."""
     twin = fam(w, d=f.district.idx, income=f.income, travel=f.travel_km, fid=f.fid)
     twin.units = f.units
-    return w.options.ranked(twin, f.start_age)
+    return w.options.ranked(twin, f.start_age if age is None else age)
 
 
 HALF = ("families.care_modes={full_day:0.5,half_day:0.5,hourly:0.0}",)
@@ -435,5 +436,4 @@ def test_a_ranking_from_the_months_start_is_not_used_once_the_options_or_the_age
         w.providers.close([c.inst for c in w.options.ranked(fam(w, d=0, travel=5.0, fid=f.fid), 30.0)[0][:1]])
     else:
         age = 18.0  # the toddler group: as many candidates, other classes
-    assert w.options.ranked(f, age) == alone(w, SimpleNamespace(
-        district=f.district, income=f.income, travel_km=f.travel_km, fid=f.fid, units=f.units, start_age=age))
+    assert w.options.ranked(f, age) == alone(w, f, age)

@@ -21,7 +21,7 @@ import pytest
 from sim.model.quality import KPI_NAMES, Quality, grade, quality_score, risk
 from sim.model.workforce import Caregiver
 from sim.model.world import World
-from tests.model.opened import Child, named, opened_world
+from tests.model.opened import enrol, named, opened_world
 from tests.scenarios import small
 
 CITY = ("city.institutions=[{name:A0,district:D0,type:affordable,places:{toddler:10,older:20}},"
@@ -39,12 +39,6 @@ def staffed(w: World, name: str, qualified: list[bool], cls: int = 0) -> None:
     c = named(w, name).classes[cls]
     c.crew.extend(Caregiver(q) for q in qualified)
     w.places.set_caregivers(c, len(c.crew))
-
-
-def children(w: World, name: str, n: int, cls: int = 0) -> None:
-    c = named(w, name).classes[cls]
-    for _ in range(n):
-        w.places.occupy(c, Child(), 1)
 
 
 def at(w: World, t: float) -> None:
@@ -98,8 +92,8 @@ def test_the_assessment_reads_the_crew_the_classes_the_quits_and_the_last_guidan
     q = w.quality
     staffed(w, "A0", [True], cls=0)
     staffed(w, "A0", [True, True, False], cls=1)
-    children(w, "A0", 10, cls=0)
-    children(w, "A0", 5, cls=1)
+    enrol(w, "A0", 10, cls=0)
+    enrol(w, "A0", 5, cls=1)
     at(w, 20.0)
     a0 = named(w, "A0")
     rec = q.of(a0)
@@ -143,8 +137,8 @@ def test_samples_add_caregivers_and_quality_weighted_by_children_only_in_the_win
     w = world()
     q = w.quality
     staffed(w, "A0", [True, False, False])
-    children(w, "A0", 4)
-    children(w, "M0", 2)
+    enrol(w, "A0", 4)
+    enrol(w, "M0", 2)
     a0, m0 = named(w, "A0"), named(w, "M0")
     q.of(a0).score, q.of(m0).score = 0.8, 0.5
     q._sample([a0, m0], in_window=False)
@@ -205,17 +199,6 @@ def test_families_see_each_score_against_its_types_mean_without_noise_at_sd_zero
     assert q.type_mean == {"affordable": pytest.approx(0.7), "market": pytest.approx(0.5)}
     assert [q.utility(i) for i in (a0, m0, m1)] == [pytest.approx(0.0), pytest.approx(-0.2),
                                                     pytest.approx(0.2)]
-
-
-def test_perceived_scores_are_the_score_plus_one_noise_draw_per_provider():
-    w = world("quality.perception_sd=0.1")
-    q = w.quality
-    insts = [named(w, n) for n in ("A0", "M0", "M1")]
-    for i in insts:
-        q.of(i).score = 0.5
-    q._perceive(insts)
-    noise = [q.of(i).perceived - 0.5 for i in insts]
-    assert len(set(noise)) == 3 and all(0 < abs(e) < 0.5 for e in noise)
 
 
 @pytest.mark.parametrize("ages, memory, fading", [
@@ -339,8 +322,8 @@ def test_only_classes_with_licensed_places_count_for_the_ratio(licensed, older_b
     a0 = named(w, "A0")
     w.places.set_licensed(a0.classes[0], licensed)
     if licensed:
-        children(w, "A0", 1, cls=0)
-    children(w, "A0", 1, cls=1)
+        enrol(w, "A0", 1, cls=0)
+    enrol(w, "A0", 1, cls=1)
     if not older_breaks:
         staffed(w, "A0", [True], cls=1)
     r = q._assess(a0, 0.0)

@@ -63,14 +63,25 @@ def sup(w: World, gen: Gen):
     return s
 
 
-def test_incidents_follow_children_and_risk_and_bring_an_inspection_to_open_unsuspended_providers():
-    w = world("quality.inspection_after_incident=true")
-    a0, m1 = named(w, "A0"), named(w, "M1")
+def with_children(w: World) -> tuple:
+    """A0 with 12 children and M1 with 6 (stub children in their first classes)."""
     enrol(w, "A0", 12)
     enrol(w, "M1", 6)
+    return named(w, "A0"), named(w, "M1")
+
+
+def recording(s) -> list[tuple[str, float, float, bool]]:
+    """Replace ``s``'s inspection by a record of its calls: (provider, risk, time, in the window)."""
+    calls: list[tuple[str, float, float, bool]] = []
+    s.inspect = lambda i, r, now, in_window: calls.append((i.name, r, now, in_window))
+    return calls
+
+
+def test_incidents_follow_children_and_risk_and_bring_an_inspection_to_open_unsuspended_providers():
+    w = world("quality.inspection_after_incident=true")
+    a0, m1 = with_children(w)
     s = sup(w, Gen(counts=[2, 1]))
-    inspected = []
-    s.inspect = lambda i, r, now, in_window: inspected.append((i.name, r, now, in_window))
+    inspected = recording(s)
     w.quality.of(m1).suspended_until = 50.0  # suspended: no inspection
     s.incidents([a0, m1], np.array([1.0, 2.0]), 7.0, True)
     assert s.gen.lam == pytest.approx([12 / 12 * 120 / 1000 * 1.0, 6 / 12 * 120 / 1000 * 2.0])
@@ -97,17 +108,14 @@ def test_the_months_inspections_are_drawn_against_the_targetings_probabilities()
     a0, m1 = named(w, "A0"), named(w, "M1")
     p = 0.5 * 2 * np.array([1.0, 3.0]) / 4.0  # 0.25 and 0.75
     s = sup(w, Gen(uniforms=[p[0] - 0.01, p[1]]))
-    inspected = []
-    s.inspect = lambda i, r, now, in_window: inspected.append((i.name, r)) or seen.append((now, in_window))
-    seen: list[tuple[float, bool]] = []
+    inspected = recording(s)
     s.inspect_providers([a0, m1], np.array([1.0, 3.0]), 7.0, True)
-    assert inspected == [("A0", 1.0)]  # a draw equal to its probability is no inspection
-    assert seen == [(7.0, True)]
+    assert inspected == [("A0", 1.0, 7.0, True)]  # a draw equal to its probability is no inspection
     s.gen = Gen(uniforms=[0.0, 0.0])
     w.quality.of(a0).suspended_until = 50.0
     a1 = named(w, "M1")
     s.inspect_providers([a0, a1], np.array([1.0, 3.0]), 7.0, True)
-    assert inspected[-1] == ("M1", 3.0) and len(inspected) == 2  # the suspended one is skipped
+    assert inspected[-1][:2] == ("M1", 3.0) and len(inspected) == 2  # the suspended one is skipped
 
 
 def test_no_inspections_a_year_draws_nothing():
@@ -199,22 +207,18 @@ def test_one_inspection_a_year_is_drawn_and_random_targeting_ignores_risk():
     w = world("quality.inspections_per_provider_year=1", "quality.inspection_targeting=random")
     a0, m1 = named(w, "A0"), named(w, "M1")
     s = sup(w, Gen(uniforms=[1 / 12 - 0.001, 1 / 12 - 0.001]))
-    inspected = []
-    s.inspect = lambda i, r, now, in_window: inspected.append(i.name)
+    inspected = recording(s)
     s.inspect_providers([a0, m1], np.array([1.0, 9.0]), 7.0, True)
-    assert inspected == ["A0", "M1"]  # both at 1/12, whatever their risk
+    assert [c[0] for c in inspected] == ["A0", "M1"]  # both at 1/12, whatever their risk
 
 
 def test_a_provider_without_incidents_is_not_inspected_and_the_next_one_still_is():
     w = world("quality.inspection_after_incident=true")
-    a0, m1 = named(w, "A0"), named(w, "M1")
-    enrol(w, "A0", 12)
-    enrol(w, "M1", 6)
+    a0, m1 = with_children(w)
     s = sup(w, Gen(counts=[0, 2]))
-    inspected = []
-    s.inspect = lambda i, r, now, in_window: inspected.append(i.name)
+    inspected = recording(s)
     s.incidents([a0, m1], np.array([1.0, 1.0]), 7.0, True)
-    assert inspected == ["M1"]
+    assert [c[0] for c in inspected] == ["M1"]
     assert w.quality.of(a0).incidents == [] and w.quality.of(m1).incidents == [7.0] * 2
 
 
