@@ -127,9 +127,27 @@ def status_quo_runs() -> list[World]:
     return out
 
 
-def existing_private(w: World, n: int) -> list[int]:
-    """Indices of the private providers open at month 0 (the city.s first ``n``)."""
-    return [k for k, i in enumerate(w.institutions[:n]) if i.sector == "private"]
+Provider = tuple[str, str, bool]  # (district, sector, open at the end)
+
+
+def opening_providers(w: World, n: int) -> list[Provider]:
+    """District, sector and whether open at the end, of the ``n`` providers the city opened with."""
+    return [(i.district.spec.name, i.sector, i.open) for i in w.institutions[:n]]
+
+
+def programme_closures(programme: list[Provider], status_quo: list[Provider]) -> tuple[float, float, float]:
+    """Return the shares of the existing private providers that the programme closes (closed
+    under it, open in the paired status-quo run), that close under it, and that close under the
+    status quo. The two lists are the same replication's opening providers
+    (:func:`opening_providers`); they must be the same city (common random numbers)."""
+    same = [q[:2] for q in programme] == [q[:2] for q in status_quo]
+    assert same, "the paired runs start from different providers"
+    private = [k for k, q in enumerate(programme) if q[1] == "private"]
+    closed_t = [not programme[k][2] for k in private]
+    closed_s = [not status_quo[k][2] for k in private]
+    n = len(private)
+    caused = sum(t and not s for t, s in zip(closed_t, closed_s, strict=True))
+    return caused / n, sum(closed_t) / n, sum(closed_s) / n
 
 
 @pytest.mark.slow
@@ -148,15 +166,20 @@ def test_pattern3_the_programme_closes_at_most_a_fifth_of_the_existing_private_p
     caused, total = [], []
     for (wt, res), ws in zip(target_runs, status_quo_runs, strict=True):
         n = int(res.summary["institutions_start"])
-        assert [i.district.spec.name for i in wt.institutions[:n]] == \
-            [i.district.spec.name for i in ws.institutions[:n]], "the paired runs start from different cities"
-        private = existing_private(wt, n)
-        assert private == existing_private(ws, n), "the paired runs start from different providers"
-        closed_t = [not wt.institutions[k].open for k in private]
-        open_s = [ws.institutions[k].open for k in private]
-        caused.append(sum(c and o for c, o in zip(closed_t, open_s, strict=True)) / len(private))
-        total.append(sum(closed_t) / len(private))
+        c, t, _ = programme_closures(opening_providers(wt, n), opening_providers(ws, n))
+        caused.append(c)
+        total.append(t)
     m, h = mean_ci95(caused)
     t, th = mean_ci95(total)
     assert m + h <= 0.2, f"the programme closed {m:.0%} +/- {h:.0%} of the existing private providers " \
                          f"({t:.0%} +/- {th:.0%} closed in all)"
+
+
+def test_the_programmes_closures_are_the_private_providers_open_in_the_paired_status_quo():
+    # the bug this catches: closures the status quo has too (or public ones) counted as the programme's
+    a, b = ("a", "private"), ("b", "public")
+    programme = [(*a, False), (*a, False), (*b, False), ("b", "private", True)]
+    status_quo = [(*a, True), (*a, False), (*b, True), ("b", "private", True)]
+    assert programme_closures(programme, status_quo) == (1 / 3, 2 / 3, 1 / 3)
+    with pytest.raises(AssertionError, match="different providers"):
+        programme_closures(programme, status_quo[::-1])
