@@ -4,7 +4,7 @@ Before Hydra makes any directory, the command line is composed and validated (fo
 ``--multirun``, every combination of the sweep), so bad input prints one line
 ``error: <key>: <reason>`` on stderr, exits with status 2 and writes nothing. During a
 sweep, a run that fails records ``error.json`` in its own directory and the others go on;
-the command then exits with status 1.
+the command then exits with status 1. Ctrl-C exits with status 130 and one line.
 """
 
 from __future__ import annotations
@@ -145,7 +145,21 @@ def prevalidate(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``childcare-sim`` (and ``python -m sim``)."""
+    """Entry point of ``childcare-sim`` (and ``python -m sim``).
+
+    Ctrl-C ends the command with one line on stderr and status 130: runs that finished keep
+    their outputs; the run that was interrupted wrote no ``summary.json`` (outputs are
+    written whole at the end of a run), so nothing it left looks complete.
+    """
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted: runs that finished keep their outputs; the interrupted run wrote no "
+              "summary.json", file=sys.stderr)
+        sys.exit(130)
+
+
+def _main(argv: list[str] | None) -> None:
     register()
     args = list(sys.argv[1:] if argv is None else argv)
     informational = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion"}
