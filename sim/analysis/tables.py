@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.analysis import kpis as K
 from sim.analysis.study import Study, read_table
-from sim.experiment.layout import BY_GROUP, KPIS_BY_YEAR, REPLICATIONS, TIMESERIES, WAITS
+from sim.experiment.layout import KPIS_BY_YEAR, REPLICATIONS, TIMESERIES, WAITS
 from sim.experiment.stats import mean_ci95
 
 ID_COLUMNS = ("scenario", "seed", "replication")
@@ -156,11 +156,6 @@ def timeseries_frame(study: Study) -> pd.DataFrame:
 def kpis_by_year_frame(study: Study) -> pd.DataFrame:
     """Return every run's KPIs per calendar year with ``scenario`` and ``seed`` columns."""
     return _concat_runs(study, KPIS_BY_YEAR)
-
-
-def by_group_frame(study: Study) -> pd.DataFrame:
-    """Return every run's KPIs by group (quintile, district, stratum) with ``scenario`` and ``seed``."""
-    return _concat_runs(study, BY_GROUP)
 
 
 def waits_frame(study: Study) -> pd.DataFrame:

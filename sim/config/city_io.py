@@ -65,11 +65,6 @@ def _number(key: str, path: Path, line: int, col: str, text: str) -> float:
         raise ConfigError(key, f"{path.name}: line {line}: {col}: '{text}' is not a number") from None
 
 
-def read_districts(path: Path, key: str = "city.districts_csv") -> list[DistrictSpec]:
-    """Return the districts listed in a CSV file."""
-    return read_districts_rows(path, key)[0]
-
-
 def read_districts_rows(path: Path, key: str = "city.districts_csv") -> tuple[list[DistrictSpec], CsvRows]:
     """Return the districts listed in a CSV file and the line of each."""
     header, rows, lines = _read_rows(key, path)
@@ -98,11 +93,6 @@ def read_districts_rows(path: Path, key: str = "city.districts_csv") -> tuple[li
     if not out:
         raise ConfigError(key, f"{path.name}: no districts")
     return out, CsvRows(key, path, tuple(lines))
-
-
-def read_institutions(path: Path, key: str = "city.institutions_csv") -> list[InstitutionSpec]:
-    """Return the institutions listed in a CSV file."""
-    return read_institutions_rows(path, key)[0]
 
 
 def read_institutions_rows(path: Path, key: str = "city.institutions_csv"

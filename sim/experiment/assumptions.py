@@ -60,12 +60,6 @@ class Assumption:
             value = self.low + u * (self.high - self.low)
         return float(round(value)) if self.integer else value
 
-    def to_unit(self, value: float) -> float:
-        """Invert :meth:`from_unit` (ignoring rounding)."""
-        if self.log:
-            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
-        return (value - self.low) / (self.high - self.low)
-
 
 def parse_assumption(entry: Any, where: str, group: str | None = None) -> Assumption:
     """Return the :class:`Assumption` of one mapping; raise AssumptionError naming ``where``."""

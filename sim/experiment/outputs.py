@@ -171,19 +171,9 @@ def timeseries_frame(results: Sequence[RunResult]) -> pd.DataFrame:
     return timeseries_table(results).to_pandas()
 
 
-def replications_frame(results: Sequence[RunResult], seed: int) -> pd.DataFrame:
-    """Return one row per replication as a DataFrame."""
-    return replications_table(results, seed).to_pandas()
-
-
 def kpis_by_year_frame(results: Sequence[RunResult]) -> pd.DataFrame:
     """Return the KPIs per calendar year of every replication as a DataFrame."""
     return kpis_by_year_table(results).to_pandas()
-
-
-def by_group_frame(results: Sequence[RunResult]) -> pd.DataFrame:
-    """Return the KPIs by group of every replication as a DataFrame."""
-    return by_group_table(results).to_pandas()
 
 
 def waits_frame(results: Sequence[RunResult]) -> pd.DataFrame:

@@ -112,11 +112,6 @@ def record_hash(record: dict[str, Any]) -> str:
     return config_hash(OmegaConf.to_yaml(what))
 
 
-def planned_hash(cfg: DictConfig) -> str:
-    """Return the hash a run of ``cfg`` will record (raises ConfigError on bad input)."""
-    return record_hash(run_record(cfg, to_params(cfg)))
-
-
 def execute(cfg: DictConfig, out_dir: Path, quiet: bool = False,
             scenario: str | None = None) -> dict[str, Any]:
     """Validate ``cfg``, run its replications and write the run directory. Return the summary.

@@ -52,7 +52,7 @@ class WaitTally:
         Waits beyond this go to an overflow bin (their exact sum still counts in the mean).
     """
 
-    __slots__ = ("n", "total", "total_sq", "n_positive", "bins", "width", "nbins")
+    __slots__ = ("n", "total", "n_positive", "bins", "width", "nbins")
 
     def __init__(self, bin_months: float = 0.01, max_months: float = 240.0) -> None:
         self.width = bin_months
@@ -60,14 +60,12 @@ class WaitTally:
         self.bins = [0] * (self.nbins + 1)
         self.n = 0
         self.total = 0.0
-        self.total_sq = 0.0
         self.n_positive = 0
 
     def add(self, w: float) -> None:
         """Record one wait of ``w`` months."""
         self.n += 1
         self.total += w
-        self.total_sq += w * w
         if w > 0.0:
             self.n_positive += 1
             i = int(w / self.width) + 1

@@ -7,7 +7,8 @@ Utility of option j for a family with income y living in district d::
 ``fee_j`` is what the family would pay the provider (fee minus voucher); taste is a Gumbel
 draw per family and option scaled by ``taste_sd`` (0 = deterministic ranking). A family's
 taste for an option is fixed: it comes from the family's taste key (drawn at birth from its
-own stream) and the option's class index through a counter-based hash (:func:`tastes`), so a
+own stream) and the option's class index through a counter-based hash (:func:`taste`, and
+:func:`seeded_tastes` for many options), so a
 family that ranks again (after outgrowing a class, a closure, a new policy) sees the same
 tastes, and the same family has the same tastes in every scenario of a comparison (common
 random numbers), whatever happened before it ranked. The weights
@@ -74,13 +75,8 @@ def taste_seeds(options: np.ndarray) -> np.ndarray:
         return options.astype(np.uint64) * _G64 + _G64
 
 
-def tastes(key: int, options: np.ndarray, sd: float) -> np.ndarray:
-    """Vectorised :func:`taste` for an array of option indices (the same values)."""
-    return seeded_tastes(key, taste_seeds(options), sd)
-
-
 def seeded_tastes(key: int | np.ndarray, seeds: np.ndarray, sd: float) -> np.ndarray:
-    """:func:`tastes` of the options whose :func:`taste_seeds` are ``seeds`` (in place on one copy).
+    """:func:`taste` of the options whose :func:`taste_seeds` are ``seeds`` (in place on one copy).
 
     ``key`` may be an array of family keys shaped to broadcast against ``seeds`` (a column
     of keys and a row of seeds give one family per row): the same values, element by element.

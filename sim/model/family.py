@@ -108,7 +108,7 @@ class Family:
         self.transfer_waiting = False
         self.transfer_until = math.inf
         self.units = 2  # half places its child uses: full day 2, half day 1, hourly care 0
-        self.taste_key = 0  # its tastes for every option derive from it (sim.model.choice.tastes)
+        self.taste_key = 0  # its tastes for every option derive from it (sim.model.choice.taste)
         self.eligible = True  # may take reserved (employer-run) places: city.types.<t>.reserved
         self.inc_g = 0  # city-wide income group (sim.model.equity.income_group)
         self.pre: Any = None  # its ranking computed at the month's start (sim.model.options.Options.prerank)

@@ -9,7 +9,8 @@ Caregivers' qualifications, pay, quits and courses are the workforce's
 (:mod:`sim.model.supervision`). :class:`Quality` holds both, runs the month in order and
 reports the KPIs.
 
-**Quality score** (0-1, grades A-D as in WS/T 821-2023's four grades, china.md s.5): a
+**Quality score** (0-1; read as WS/T 821-2023's four grades, china.md s.5: A from 0.75, B from
+0.6, C from 0.45, else D): a
 weighted sum (``quality.weights``) of the qualified share of its caregivers, the share of
 its classes keeping their ratio (children within caregivers times ratio), stability
 (``1 - turnover / quality.turnover_reference``, turnover the quits of the last twelve months
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     from sim.model.rng import Streams
     from sim.params.schema import Config
 
-GRADES = ((0.75, "A"), (0.6, "B"), (0.45, "C"), (-math.inf, "D"))  # lower bounds of each grade
 KPI_NAMES = ("qualified_share", "caregiver_turnover_per_year", "incidents_per_1000_child_years", "incidents",
              "inspections", "warnings", "fines", "suspensions", "revocations",
              "children_displaced_by_sanctions",
@@ -61,11 +61,6 @@ def quality_score(qualified: float, ratios: float, stability: float, guided: boo
     """Return the quality score (0-1) from its four parts, each in [0, 1]."""
     return (weights.get("qualified", 0.0) * qualified + weights.get("ratios", 0.0) * ratios
             + weights.get("stability", 0.0) * stability + weights.get("guidance", 0.0) * float(guided))
-
-
-def grade(score: float) -> str:
-    """Return the grade (A-D) of a quality score."""
-    return next(g for lo, g in GRADES if score >= lo)
 
 
 def risk(unqualified: float, breach: float, turnover: float, health: bool, cfg: Any) -> float:

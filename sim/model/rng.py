@@ -37,7 +37,7 @@ class Stream:
         Identify the stream (see :func:`make_generator`).
     """
 
-    __slots__ = ("gen", "name", "_u", "_ui", "_z", "_zi", "_g", "_gi")
+    __slots__ = ("gen", "name", "_u", "_ui", "_z", "_zi")
 
     def __init__(self, seed: int, replication: int, name: str) -> None:
         self.name = name
@@ -46,8 +46,6 @@ class Stream:
         self._ui = 0
         self._z: list[float] = []
         self._zi = 0
-        self._g = np.empty(0)
-        self._gi = 0
 
     def uniform(self) -> float:
         """Return one U(0, 1) draw."""
@@ -77,20 +75,6 @@ class Stream:
             i = 0
         self._zi = i + 1
         return self._z[i]
-
-    def gumbels(self, n: int, scale: float = 1.0) -> np.ndarray:
-        """Return ``n`` Gumbel draws times ``scale`` as an array (from a buffered block).
-
-        A stream's Gumbels all use one scale (the buffer is scaled when it is drawn).
-        """
-        i = self._gi
-        if i + n > len(self._g):
-            self._g = self.gen.gumbel(size=max(_BLOCK * 4, n))
-            if scale != 1.0:
-                self._g *= scale
-            i = 0
-        self._gi = i + n
-        return self._g[i:i + n]
 
     def exponential(self, mean: float) -> float:
         """Return one exponential draw with the given mean (inverse transform)."""

@@ -21,7 +21,6 @@ class QualityConfig(Frozen):
     qualified_share_start: float = 0.6
     qualified_hire_share: float = 0.5
     hire_wage_elasticity: float = 2.0
-    qualified_wage_premium: float = 0.15
     quit_wage_elasticity: float = -0.5
     workload_quit_factor: float = 0.5
     wage_floor: float | None = None
@@ -53,7 +52,6 @@ class QualityConfig(Frozen):
     inspection_targeting: str = "random"
     inspection_after_incident: bool = False
     violation_base: float = 0.1
-    violation_risk: float = 0.6
     violation_memory_months: float = 24.0
     fine: float = 20000.0
     suspension_months: float = 3.0

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sim.model.quality import KPI_NAMES, Quality, grade, quality_score, risk
+from sim.model.quality import KPI_NAMES, Quality, quality_score, risk
 from sim.model.workforce import Caregiver
 from sim.model.world import World
 from tests.model.opened import enrol, named, opened_world
@@ -45,7 +45,7 @@ def at(w: World, t: float) -> None:
     w.env.run(until=t)
 
 
-# -- the score, the grades, the risk ------------------------------------------------------------
+# -- the score and the risk ------------------------------------------------------------
 WEIGHTS = {"qualified": 0.4, "ratios": 0.3, "stability": 0.2, "guidance": 0.1}
 
 
@@ -60,12 +60,6 @@ def test_the_score_is_the_weighted_sum_of_its_four_parts(parts, score):
 def test_a_part_without_a_weight_counts_nothing():
     assert quality_score(1.0, 1.0, 1.0, True, {"ratios": 0.5}) == pytest.approx(0.5)
     assert quality_score(1.0, 1.0, 1.0, True, {}) == 0.0
-
-
-@pytest.mark.parametrize("score, g", [(1.0, "A"), (0.75, "A"), (0.7499, "B"), (0.6, "B"), (0.5999, "C"),
-                                      (0.45, "C"), (0.4499, "D"), (0.0, "D"), (-0.2, "D")])
-def test_grades_start_at_their_lower_bounds(score, g):
-    assert grade(score) == g
 
 
 CFG = SimpleNamespace(incident_risk_unqualified=2.0, incident_risk_ratio_breach=3.0,

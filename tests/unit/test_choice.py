@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model.choice import base_utility, disutility, smallest
+from sim.model.choice import base_utility, disutility, seeded_tastes, smallest, taste_seeds
+
+
+def tastes(key: int, options: np.ndarray, sd: float) -> np.ndarray:
+    """The model's vector tastes of option indices (per-option seeds, then the family's key)."""
+    return seeded_tastes(key, taste_seeds(options), sd)
 
 INCOME = 10_000.0
 
@@ -143,7 +148,7 @@ def test_smallest_is_the_prefix_of_a_stable_argsort_on_arrays_past_the_partition
 def test_a_familys_taste_for_an_option_is_fixed_and_the_vector_form_gives_the_same_values():
     """Kills a taste that depends on anything but (family key, option): re-ranking, or a
     vector path that differs from the scalar one (the two ranking paths would disagree)."""
-    from sim.model.choice import taste, tastes
+    from sim.model.choice import taste
 
     ids = np.array([0, 1, 7, 4096, 123456])
     a = tastes(2**62 + 12345, ids, 0.3)
@@ -158,8 +163,6 @@ def test_tastes_are_gumbel_distributed_over_options():
     alpha = 0.001 (a uniform mapped wrongly, or a sign error, is rejected with certainty at
     this size; e.g. a plain normal gives D ~ 0.05 against a critical value of 0.014)."""
     from scipy import stats
-
-    from sim.model.choice import tastes
 
     v = -tastes(987654321, np.arange(20_000), 1.0)
     assert stats.kstest(v, stats.gumbel_r.cdf).pvalue > 0.001

@@ -10,7 +10,7 @@ import pytest
 
 from sim.config.errors import ConfigError
 from sim.config.load import CONFIG_DIR, compose, load, to_params
-from sim.experiment.rundir import planned_hash, run_record
+from sim.experiment.rundir import record_hash, run_record
 
 EXAMPLES = CONFIG_DIR / "city" / "examples"
 HEADER = "name,population,births_per_year,grandparent_share\n"
@@ -75,6 +75,11 @@ def test_a_csv_city_is_named_after_its_file_unless_city_name_is_set(tmp_path):
     assert load([f"city.districts_csv={p}", "city.name=Harbour"]).city.name == "Harbour"
     assert load([]).city.name == "demo"
 
+
+
+def planned_hash(cfg) -> str:
+    """The configuration hash a run of ``cfg`` records (what resuming compares)."""
+    return record_hash(run_record(cfg, to_params(cfg)))
 
 def test_the_recorded_configuration_lists_the_csv_districts_and_the_hash_follows_their_content(tmp_path):
     p = write(tmp_path, HEADER + "A,1000,10,0.5\nB,2000,20,0.4\n")
