@@ -22,6 +22,7 @@ from sim.experiment.atomic import os_error_line as os_line
 from sim.experiment.ray_pool import EngineError, import_ray
 from sim.experiment.spec import ExperimentError, load_experiment
 from sim.experiment.sweep import Engine, run_experiment
+from sim.experiment.workers import exit_interrupted
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,9 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         print(exc.line(), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: complete runs are kept in {out_dir}; run the same command again "
-              "to resume", file=sys.stderr)
-        sys.exit(130)
+        exit_interrupted(f"\ninterrupted: complete runs are kept in {out_dir}; run the same command again "
+                         "to resume")
     except OSError as exc:  # the experiment's own files (manifest, tables, report) on a full disk
         print(f"error: output: {os_line(exc)}; complete runs are kept in {out_dir}", file=sys.stderr)
         sys.exit(1)

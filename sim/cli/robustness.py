@@ -36,6 +36,7 @@ from sim.experiment.robustness import (
     write_inputs,
 )
 from sim.experiment.spec import ExperimentError, load_experiment
+from sim.experiment.workers import exit_interrupted
 
 
 class _Parser(argparse.ArgumentParser):
@@ -138,9 +139,8 @@ def main(argv: list[str] | None = None) -> None:
 
             print(f"report: {build(out)}")
     except KeyboardInterrupt:
-        print(f"\ninterrupted: complete runs are kept in {out}; run the same command again to resume",
-              file=sys.stderr)
-        sys.exit(130)
+        exit_interrupted(f"\ninterrupted: complete runs are kept in {out}; run the same command again "
+                         "to resume")
     except OSError as exc:
         _fail("output", f"{os_error_line(exc)}; complete runs are kept in {out}", 1)
     print(f"childcare-sim-robustness {rob.exp.name}: {len(outcomes)} run(s) in "

@@ -22,6 +22,7 @@ from sim.config.errors import ConfigError
 from sim.experiment.atomic import os_error_line as os_line
 from sim.experiment.sensitivity import run_sensitivity
 from sim.experiment.sensitivity_spec import load_sensitivity
+from sim.experiment.workers import exit_interrupted
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,9 +56,8 @@ def main(argv: list[str] | None = None) -> None:
         print(exc.line(), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        print("\ninterrupted: complete design points are kept; run the same command again to resume",
-              file=sys.stderr)
-        sys.exit(130)
+        exit_interrupted("\ninterrupted: complete design points are kept; run the same command again "
+                         "to resume")
     except OSError as exc:
         print(f"error: output: {os_line(exc)}", file=sys.stderr)
         sys.exit(1)

@@ -11,12 +11,14 @@ replications) form a chain: each level follows its own parent.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 POLL_SECONDS = 0.5
 ORPHAN_EXIT_STATUS = 70
+INTERRUPTED_STATUS = 130  # 128 + SIGINT, as a shell reports it
 
 
 def _watch(parent: int, interval: float) -> None:
@@ -35,3 +37,19 @@ def watch_parent(interval: float = POLL_SECONDS) -> None:
 def pool(workers: int) -> ProcessPoolExecutor:
     """Return a process pool whose workers exit when this process dies."""
     return ProcessPoolExecutor(max_workers=workers, initializer=watch_parent)
+
+
+def exit_interrupted(message: str) -> None:
+    """Print ``message`` to stderr and end this process at once with status 130.
+
+    ``sys.exit`` would run the interpreter's exit handlers, and ``concurrent.futures`` joins
+    its pools there: workers would finish their runs and start the ones already queued before
+    the command ended (a SIGINT sent to the parent alone, as a batch system sends it). Exiting
+    without them leaves the workers orphaned, and their watchdog (:func:`watch_parent`) ends
+    them within ``POLL_SECONDS``; every run's files are written atomically, so an unfinished
+    run leaves nothing that looks complete and is rerun on resume.
+    """
+    print(message, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED_STATUS)

@@ -73,3 +73,43 @@ def test_killing_the_experiment_leaves_no_worker_running(tmp_path):
                 os.kill(w, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def test_interrupting_the_experiment_alone_ends_it_and_its_workers_at_once(tmp_path):
+    """SIGINT to the parent only (a batch system's `kill -INT`, not a terminal's Ctrl-C, which
+    signals the whole group): the command used to print "interrupted" and then wait in the
+    interpreter's exit handlers while its workers finished their runs and started the queued
+    ones. It must end with 130 at once, and its workers within their watchdog's poll."""
+    code = "import sys; from sim.cli.experiment import main; main(sys.argv[1:])"
+    args = ["smoke", "--out", str(tmp_path / "out"), "--jobs", "2", "--no-report", "run.horizon_months=600"]
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env={**os.environ, "MPLBACKEND": "Agg"})
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = children(proc.pid)
+        assert len(workers) >= 2, "the experiment never started its workers"
+        time.sleep(1.0)  # the workers are inside their runs (each takes far longer than the limits below)
+        os.kill(proc.pid, signal.SIGINT)
+        try:
+            code_ = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the interrupted command waited for its workers")
+        assert code_ == 130
+        assert b"interrupted" in proc.stderr.read()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(alive(w) for w in workers):
+            time.sleep(0.1)
+        survivors = [w for w in workers if alive(w)]
+        assert not survivors, f"workers {survivors} outlived the interrupted command"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in workers:
+            if alive(w):
+                try:
+                    os.kill(w, signal.SIGKILL)
+                except OSError:
+                    pass
