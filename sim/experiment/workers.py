@@ -10,6 +10,7 @@ replications) form a chain: each level follows its own parent.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
@@ -40,16 +41,16 @@ def pool(workers: int) -> ProcessPoolExecutor:
 
 
 def exit_interrupted(message: str) -> None:
-    """Print ``message`` to stderr and end this process at once with status 130.
+    """Print ``message`` to stderr, stop this process's workers and exit with status 130.
 
-    ``sys.exit`` would run the interpreter's exit handlers, and ``concurrent.futures`` joins
+    ``sys.exit`` alone runs the interpreter's exit handlers, and ``concurrent.futures`` joins
     its pools there: workers would finish their runs and start the ones already queued before
-    the command ended (a SIGINT sent to the parent alone, as a batch system sends it). Exiting
-    without them leaves the workers orphaned, and their watchdog (:func:`watch_parent`) ends
-    them within ``POLL_SECONDS``; every run's files are written atomically, so an unfinished
-    run leaves nothing that looks complete and is rerun on resume.
+    the command ended (a SIGINT sent to the parent alone, as a batch system sends it). The
+    workers are terminated first (``multiprocessing.active_children``); every run's files are
+    written atomically, so an unfinished run leaves nothing that looks complete and is rerun
+    on resume.
     """
     print(message, file=sys.stderr)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(INTERRUPTED_STATUS)
+    for child in multiprocessing.active_children():
+        child.terminate()
+    sys.exit(INTERRUPTED_STATUS)
