@@ -94,7 +94,7 @@ def test_interrupting_the_experiment_alone_ends_it_and_its_workers_at_once(tmp_p
         time.sleep(1.0)  # the workers are inside their runs (each takes far longer than the limits below)
         os.kill(proc.pid, signal.SIGINT)
         try:
-            code_ = proc.wait(timeout=5)
+            code_ = proc.wait(timeout=20)  # a liveness bound: without the fix it waits for whole runs
         except subprocess.TimeoutExpired:
             pytest.fail("the interrupted command waited for its workers")
         assert code_ == 130
