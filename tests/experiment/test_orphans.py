@@ -80,7 +80,11 @@ def test_interrupting_the_experiment_alone_ends_it_and_its_workers_at_once(tmp_p
     signals the whole group): the command used to print "interrupted" and then wait in the
     interpreter's exit handlers while its workers finished their runs and started the queued
     ones. It must end with 130 at once, and its workers within their watchdog's poll."""
-    code = "import sys; from sim.cli.experiment import main; main(sys.argv[1:])"
+    # the child installs Python's SIGINT handler: a test run started with SIGINT ignored (a
+    # background job of a non-interactive shell, as CI scripts often are) passes the ignore on,
+    # and the command would never see the signal (what made this test fail in session 8's CI)
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from sim.cli.experiment import main; main(sys.argv[1:])")
     args = ["smoke", "--out", str(tmp_path / "out"), "--jobs", "2", "--no-report", "run.horizon_months=600"]
     proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, env={**os.environ, "MPLBACKEND": "Agg"})
