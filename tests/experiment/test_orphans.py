@@ -44,35 +44,57 @@ def alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2:].split()[0] != "Z"
 
 
+def start_experiment(tmp_path: Path, stderr: int) -> tuple[subprocess.Popen, list[int]]:
+    """Start the smoke experiment on two workers with long runs; return it and its workers' pids.
+
+    The child installs Python's SIGINT handler: a test run started with SIGINT ignored (a
+    background job of a non-interactive shell, as CI scripts often are) passes the ignore on,
+    and the command would never see the signal (what made the interrupt test fail in session
+    8's CI).
+    """
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from sim.cli.experiment import main; main(sys.argv[1:])")
+    args = ["smoke", "--out", str(tmp_path / "out"), "--jobs", "2", "--no-report", "run.horizon_months=600"]
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=stderr, env={**os.environ, "MPLBACKEND": "Agg"})
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.2)
+        workers = children(proc.pid)
+    return proc, workers
+
+
+def survivors_after(workers: list[int], seconds: float) -> list[int]:
+    """Wait up to ``seconds`` for ``workers`` to end; return those still alive."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(alive(w) for w in workers):
+        time.sleep(0.1)
+    return [w for w in workers if alive(w)]
+
+
+def clean_up(proc: subprocess.Popen, workers: list[int]) -> None:
+    """Kill the experiment and any of its workers a failed test left behind."""
+    if proc.poll() is None:
+        proc.kill()
+    for w in set(children(proc.pid)) | {w for w in workers if alive(w)}:
+        try:
+            os.kill(w, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def test_killing_the_experiment_leaves_no_worker_running(tmp_path):
-    cmd = [sys.executable, "-m", "sim.cli.experiment", "smoke", "--out", str(tmp_path / "out"),
-           "--jobs", "2", "--no-report", "run.horizon_months=600"]
-    code = "import sys; from sim.cli.experiment import main; main(sys.argv[1:])"
-    proc = subprocess.Popen([sys.executable, "-c", code, *cmd[3:]], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "MPLBACKEND": "Agg"})
+    proc, workers = start_experiment(tmp_path, subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        workers: list[int] = []
-        while time.monotonic() < deadline and len(workers) < 2:
-            time.sleep(0.2)
-            workers = children(proc.pid)
         assert len(workers) >= 2, "the experiment never started its workers"
         time.sleep(1.0)  # the workers are inside their runs
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(alive(w) for w in workers):
-            time.sleep(0.1)
-        survivors = [w for w in workers if alive(w)]
+        survivors = survivors_after(workers, 5)
         assert not survivors, f"workers {survivors} outlived their parent"
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for w in children(proc.pid) + [w for w in locals().get("workers", []) if alive(w)]:
-            try:
-                os.kill(w, signal.SIGKILL)
-            except OSError:
-                pass
+        clean_up(proc, workers)
 
 
 def test_interrupting_the_experiment_alone_ends_it_and_its_workers_at_once(tmp_path):
@@ -80,40 +102,18 @@ def test_interrupting_the_experiment_alone_ends_it_and_its_workers_at_once(tmp_p
     signals the whole group): the command used to print "interrupted" and then wait in the
     interpreter's exit handlers while its workers finished their runs and started the queued
     ones. It must end with 130 at once, and its workers within their watchdog's poll."""
-    # the child installs Python's SIGINT handler: a test run started with SIGINT ignored (a
-    # background job of a non-interactive shell, as CI scripts often are) passes the ignore on,
-    # and the command would never see the signal (what made this test fail in session 8's CI)
-    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-            "from sim.cli.experiment import main; main(sys.argv[1:])")
-    args = ["smoke", "--out", str(tmp_path / "out"), "--jobs", "2", "--no-report", "run.horizon_months=600"]
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env={**os.environ, "MPLBACKEND": "Agg"})
-    workers: list[int] = []
+    proc, workers = start_experiment(tmp_path, subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(workers) < 2:
-            time.sleep(0.2)
-            workers = children(proc.pid)
         assert len(workers) >= 2, "the experiment never started its workers"
         time.sleep(1.0)  # the workers are inside their runs (each takes far longer than the limits below)
         os.kill(proc.pid, signal.SIGINT)
         try:
-            code_ = proc.wait(timeout=20)  # a liveness bound: without the fix it waits for whole runs
+            status = proc.wait(timeout=20)  # a liveness bound: without the fix it waits for whole runs
         except subprocess.TimeoutExpired:
             pytest.fail("the interrupted command waited for its workers")
-        assert code_ == 130
+        assert status == 130
         assert b"interrupted" in proc.stderr.read()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(alive(w) for w in workers):
-            time.sleep(0.1)
-        survivors = [w for w in workers if alive(w)]
+        survivors = survivors_after(workers, 5)
         assert not survivors, f"workers {survivors} outlived the interrupted command"
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for w in workers:
-            if alive(w):
-                try:
-                    os.kill(w, signal.SIGKILL)
-                except OSError:
-                    pass
+        clean_up(proc, workers)
